@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/** A duration written as `45s`, `30m`, `2h` or `1d`, parsed to milliseconds. */
+const duration = (min = 1_000) =>
+  z
+    .union([z.string(), z.number()], { error: 'must be a duration such as 45s, 30m, 2h or 1d' })
+    .transform((value, ctx) => {
+      const ms = typeof value === 'number' ? value : parseDuration(value);
+      if (ms === undefined || !Number.isFinite(ms) || ms < min) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration such as 45s, 30m, 2h or 1d, of at least ${min / 1000}s`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+/** Integers arrive as strings from the environment and as numbers from the file. */
+const integer = (min: number, max: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: message }).int(message).min(min, message).max(max, message),
+  );
+};
+
+/** Lists arrive comma-separated from the environment and as arrays from the file. */
+const list = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',') : value),
+  z
+    .array(z.string({ error: 'must be a list of strings' }), { error: 'must be a list of strings' })
+    .transform((items) => items.map((item) => item.trim()).filter((item) => item.length > 0)),
+);
+
+const bool = z.preprocess(
+  (value) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value),
+  z.boolean({ error: 'must be true or false' }),
+);
+
+const url = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const databaseUrl = z
+  .string()
+  .refine((value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value), {
+    message: 'must be sqlite:PATH (or sqlite::memory:) or postgres://user@host:port/database',
+  });
+
+/**
+ * Reclaim's whole configuration: one JSON file (`--config`, `RECLAIM_CONFIG`) overlaid by the
+ * environment variables listed in `ENVIRONMENT` (the environment wins). Parsed once at start-up.
+ */
+export const configSchema = z.strictObject({
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
+  databaseUrl: databaseUrl.default('sqlite:./data/reclaim.sqlite'),
+  /**
+   * SQLite's `synchronous` pragma. `normal` (default, with WAL) survives a crash or kill of the
+   * process; `full` also survives a power cut, at a cost in write throughput.
+   */
+  sqliteSynchronous: z.enum(['normal', 'full']).default('normal'),
+  port: integer(0, 65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeout: duration(100).default(10_000),
+  /** Write keys for the Segment-compatible API; empty means that API answers 401. */
+  writeKeys: list.default([]),
+  /** Bearer token for `/admin/*` and the dashboard; unset means admin answers 401. */
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  shopify: z
+    .strictObject({
+      /** The app's client secret(s) for webhook HMAC; two during a rotation. Empty: webhooks answer 401. */
+      webhookSecrets: list.default([]),
+    })
+    .prefault({}),
+  geo: z
+    .strictObject({
+      /** Trusted request header carrying the visitor's ISO country code (`DE`). */
+      countryHeader: z.string().min(1).toLowerCase().default('cf-ipcountry'),
+      /** Trusted request header carrying the visitor's subdivision (`US-CA` or `CA`). */
+      regionHeader: z.string().min(1).toLowerCase().default('cf-region-code'),
+    })
+    .prefault({}),
+  journeys: z
+    .strictObject({
+      /** Inactivity after which a browse journey is abandoned. */
+      browseAfter: duration().default(2 * 3_600_000),
+      /** Inactivity after which a cart journey is abandoned. */
+      cartAfter: duration().default(3_600_000),
+      /** Inactivity after which a checkout journey is abandoned. */
+      checkoutAfter: duration().default(3_600_000),
+    })
+    .prefault({}),
+  identity: z
+    .strictObject({
+      /** How long an identifier link keeps a shopper recognisable. */
+      lookback: duration().default(100 * 86_400_000),
+    })
+    .prefault({}),
+  klaviyo: z
+    .strictObject({
+      /** Klaviyo private API key; unset turns the Klaviyo destination off. */
+      apiKey: z.string().min(1).optional(),
+      baseUrl: url.default('https://a.klaviyo.com'),
+    })
+    .prefault({}),
+  features: z.strictObject({ debugRoutes: bool.default(false) }).prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+
+/** One environment variable and the config key it sets. */
+export interface EnvironmentVariable {
+  name: string;
+  path: readonly string[];
+  secret?: boolean;
+}
+
+/** Every environment variable Reclaim reads (CONTRACT.md "Configuration"), and the key each one sets. */
+export const ENVIRONMENT: readonly EnvironmentVariable[] = [
+  { name: 'RECLAIM_DATABASE_URL', path: ['databaseUrl'], secret: true },
+  { name: 'RECLAIM_SQLITE_SYNCHRONOUS', path: ['sqliteSynchronous'] },
+  { name: 'PORT', path: ['port'] },
+  { name: 'HOST', path: ['host'] },
+  { name: 'RECLAIM_LOG_LEVEL', path: ['logLevel'] },
+  { name: 'RECLAIM_SHUTDOWN_TIMEOUT', path: ['shutdownTimeout'] },
+  { name: 'RECLAIM_WRITE_KEYS', path: ['writeKeys'], secret: true },
+  { name: 'RECLAIM_ADMIN_TOKEN', path: ['adminToken'], secret: true },
+  { name: 'SHOPIFY_WEBHOOK_SECRET', path: ['shopify', 'webhookSecrets'], secret: true },
+  { name: 'RECLAIM_GEO_COUNTRY_HEADER', path: ['geo', 'countryHeader'] },
+  { name: 'RECLAIM_GEO_REGION_HEADER', path: ['geo', 'regionHeader'] },
+  { name: 'RECLAIM_BROWSE_AFTER', path: ['journeys', 'browseAfter'] },
+  { name: 'RECLAIM_CART_AFTER', path: ['journeys', 'cartAfter'] },
+  { name: 'RECLAIM_CHECKOUT_AFTER', path: ['journeys', 'checkoutAfter'] },
+  { name: 'RECLAIM_IDENTITY_LOOKBACK', path: ['identity', 'lookback'] },
+  { name: 'KLAVIYO_API_KEY', path: ['klaviyo', 'apiKey'], secret: true },
+  { name: 'KLAVIYO_BASE_URL', path: ['klaviyo', 'baseUrl'] },
+];
+
+/** Config keys whose values are masked wherever the config is shown. */
+export const SECRET_PATHS: readonly (readonly string[])[] = ENVIRONMENT.filter((v) => v.secret).map(
+  (v) => v.path,
+);

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { configSchema, ENVIRONMENT, SECRET_PATHS, type Config } from './config-schema.ts';
+
+/** Start-up stops with this error; its message is one line naming the key and what is allowed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  /** Path of the JSON config file; falls back to `RECLAIM_CONFIG`. */
+  file?: string;
+  /** The environment to read; defaults to `process.env`. Tests pass their own. */
+  env?: Record<string, string | undefined>;
+  /** Values that win over both file and environment (used by commands such as `demo`). */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Reads the config file and the environment once, validates them against `configSchema` and returns a
+ * frozen `Config`. No other module reads `process.env`.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.RECLAIM_CONFIG;
+  const fromFile = file ? readConfigFile(file) : {};
+  const merged = structuredClone(fromFile);
+  for (const variable of ENVIRONMENT) {
+    const value = env[variable.name];
+    if (value !== undefined && value !== '') setPath(merged, variable.path, value);
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(merged, key.split('.'), value);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0]!, env, file));
+  return deepFreeze(parsed.data);
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `config file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path.at(-1)!] = value;
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  env: Record<string, string | undefined>,
+  file?: string,
+): string {
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
+    const keys = issue.keys.map((k) => `"${prefix}${k}"`).join(', ');
+    return `invalid configuration: unknown key ${keys}${file ? ` in ${file}` : ''}`;
+  }
+  const key = issue.path.join('.');
+  const variable = ENVIRONMENT.find((v) => v.path.join('.') === key);
+  const fromEnv = variable && env[variable.name] !== undefined && env[variable.name] !== '';
+  const where = fromEnv ? `${variable.name} (${key})` : key;
+  const shown = fromEnv && !variable.secret ? `; got "${env[variable.name]}"` : '';
+  const message =
+    issue.code === 'invalid_value' ? `must be one of ${issue.values.join(', ')}` : issue.message;
+  return `invalid configuration: ${where} ${message}${shown}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The config with every secret masked, for `reclaim config print` and start-up logs. */
+export function maskSecrets(config: Config): unknown {
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const path of SECRET_PATHS) {
+    let node: Record<string, unknown> | undefined = copy;
+    for (const key of path.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
+    const last = path.at(-1)!;
+    const value = node?.[last];
+    if (node === undefined || value === undefined) continue;
+    node[last] = Array.isArray(value)
+      ? value.map(() => '********')
+      : maskValue(last, typeof value === 'string' ? value : '');
+  }
+  return copy;
+}
+
+function maskValue(key: string, value: string): string {
+  if (key === 'databaseUrl') return value.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:********@');
+  return '********';
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type RawServerDefault,
+} from 'fastify';
+import type { Config } from '../config/config-schema.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Store } from '../store/store.ts';
+import { ApiError, apiError } from './api-error.ts';
+import { healthRoutes } from './health-routes.ts';
+import { parseJsonExact } from './json-body.ts';
+
+/** What the HTTP app needs from its caller. Every outside effect is passed in. */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  clock: Clock;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body's exact bytes, kept for signature checks (Shopify webhook HMAC). */
+    rawBody?: Buffer;
+  }
+}
+
+/** Largest body any endpoint accepts; endpoints set tighter limits of their own. */
+export const MAX_BODY_BYTES = 1_048_576;
+
+/** Builds the Fastify app without listening, so tests can `inject()` and the server can `listen()`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    loggerInstance: deps.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'buffer' },
+    (req, body: Buffer, done) => {
+      req.rawBody = body;
+      if (body.length === 0) {
+        done(
+          apiError('RECLAIM_ERR_MALFORMED_JSON', 'body is empty; a JSON document was expected'),
+          undefined,
+        );
+        return;
+      }
+      try {
+        done(null, parseJsonExact(body));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.info(
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+    done();
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, req, reply) => {
+    const known = error instanceof ApiError ? error : fromFastifyError(error);
+    if (known.status >= 500) req.log.error({ err: error }, 'request failed');
+    void reply.status(known.status).headers(known.headers).send(known.toBody());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const error = apiError('RECLAIM_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`);
+    void reply.status(error.status).send(error.toBody());
+  });
+
+  await app.register(healthRoutes, { store: deps.store });
+  return app;
+}
+
+/** Fastify's own errors (bad JSON, body too large, wrong media type) in Reclaim's error shape. */
+function fromFastifyError(error: FastifyError): ApiError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return apiError('RECLAIM_ERR_BODY_TOO_LARGE', 'body exceeds the size limit of this endpoint');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return apiError('RECLAIM_ERR_UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return apiError('RECLAIM_ERR_MALFORMED_JSON', 'body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return apiError('RECLAIM_ERR_BAD_REQUEST', 'Content-Length does not match the body');
+    case 'FST_ERR_VALIDATION':
+      return apiError('RECLAIM_ERR_INVALID_SHAPE', error.message);
+    default:
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        return apiError('RECLAIM_ERR_BAD_REQUEST', error.message);
+      }
+      return apiError('RECLAIM_ERR_INTERNAL', 'internal error; nothing from this request was stored');
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Every error code the HTTP API answers with. Stable: clients and runbooks match on them.
+ * `docs/errors.md` lists each one; a test fails when the two differ.
+ */
+export const ERROR_CODES = {
+  RECLAIM_ERR_MALFORMED_JSON: {
+    status: 400,
+    meaning: 'The body is not well-formed JSON, or not valid UTF-8.',
+  },
+  RECLAIM_ERR_BAD_REQUEST: { status: 400, meaning: 'A header or query parameter is missing or malformed.' },
+  RECLAIM_ERR_UNAUTHORIZED: { status: 401, meaning: 'Credentials are missing or wrong for this endpoint.' },
+  RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
+  RECLAIM_ERR_BODY_TOO_LARGE: { status: 413, meaning: 'The body exceeds the size limit of this endpoint.' },
+  RECLAIM_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    meaning: 'The Content-Type is not one this endpoint reads.',
+  },
+  RECLAIM_ERR_INVALID_SHAPE: {
+    status: 422,
+    meaning: 'Valid JSON whose shape or values are wrong; `path` points at the first offending field.',
+  },
+  RECLAIM_ERR_RATE_LIMITED: {
+    status: 429,
+    meaning: 'Too many requests from this client; retry after `Retry-After`.',
+  },
+  RECLAIM_ERR_INTERNAL: {
+    status: 500,
+    meaning: 'An unexpected failure; nothing from this request was stored.',
+  },
+  RECLAIM_ERR_UNAVAILABLE: {
+    status: 503,
+    meaning: 'Reclaim is starting, shutting down, or cannot reach its database; retry later.',
+  },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config-schema.ts';
+import { systemClock, type Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { migrateToLatest } from '../store/migrator.ts';
+import { openStore, type Store } from '../store/store.ts';
+import { buildApp } from './build-app.ts';
+
+/** A running Reclaim: the HTTP server, its background work and its database. */
+export interface RunningReclaim {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** `http://host:port` the server listens on. */
+  readonly url: string;
+  /**
+   * Graceful stop: refuse new connections, let in-flight requests and jobs finish, then close the
+   * database. Safe to call more than once.
+   */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** Opens and migrates the database, then serves HTTP on the configured port. */
+export async function startReclaim({
+  config,
+  log,
+  clock = systemClock,
+}: StartOptions): Promise<RunningReclaim> {
+  const store = await openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  let app: FastifyInstance;
+  try {
+    const applied = await migrateToLatest(store);
+    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+    app = await buildApp({ config, store, log, clock });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  log.info({ url, database: store.location.replace(/\/\/.*@/, '//') }, 'reclaim is serving');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    store,
+    url,
+    stop: () => {
+      stopping ??= (async () => {
+        log.info('shutting down: finishing in-flight requests and jobs');
+        await app.close();
+        await store.close();
+        log.info('shut down cleanly');
+      })();
+      return stopping;
+    },
+  };
+}

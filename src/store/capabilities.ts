@@ -1,0 +1,31 @@
+/** The SQL dialects Reclaim stores its data in. */
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * What a dialect can do, by name, so code asks "can this database skip locked rows?" rather than
+ * "is this PostgreSQL?".
+ */
+export interface DialectCapabilities {
+  readonly dialect: DialectName;
+  /** `SELECT … FOR UPDATE SKIP LOCKED`: several workers can claim disjoint rows at once. */
+  readonly supportsSkipLocked: boolean;
+  /** Several processes may write at the same time (otherwise one worker process does the work). */
+  readonly supportsConcurrentWriters: boolean;
+  /** Most bind parameters a single statement may carry; batches are split to stay under it. */
+  readonly maxBindParameters: number;
+}
+
+export const CAPABILITIES: Record<DialectName, DialectCapabilities> = {
+  sqlite: {
+    dialect: 'sqlite',
+    supportsSkipLocked: false,
+    supportsConcurrentWriters: false,
+    maxBindParameters: 32_766,
+  },
+  postgres: {
+    dialect: 'postgres',
+    supportsSkipLocked: true,
+    supportsConcurrentWriters: true,
+    maxBindParameters: 65_535,
+  },
+};

@@ -1,0 +1,33 @@
+import { Migrator, type MigrationResultSet } from 'kysely';
+import type { Store } from './store.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+
+function migrator(store: Pick<Store, 'db'>): Migrator {
+  return new Migrator({
+    db: store.db,
+    provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+    migrationTableName: 'reclaim_migrations',
+    migrationLockTableName: 'reclaim_migrations_lock',
+  });
+}
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+}
+
+/** Applies every migration not yet applied; returns the names it applied. */
+export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<string[]> {
+  const result: MigrationResultSet = await migrator(store).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const reason = result.error instanceof Error ? result.error.message : JSON.stringify(result.error);
+    throw new MigrationError(`migration ${failed} failed: ${reason}`);
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of migrations this build knows but the database has not applied. */
+export async function pendingMigrations(store: Pick<Store, 'db'>): Promise<string[]> {
+  const all = await migrator(store).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

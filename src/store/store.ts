@@ -1,0 +1,120 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { CAPABILITIES, type DialectCapabilities, type DialectName } from './capabilities.ts';
+import type { Database } from './schema.ts';
+
+export interface OpenStoreOptions {
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
+  url: string;
+  /** SQLite `synchronous` pragma; see `Config.sqliteSynchronous`. */
+  sqliteSynchronous?: 'normal' | 'full';
+  /** PostgreSQL schema to work in (created when missing); tests give each run its own. */
+  schema?: string;
+  /** Connection pool size on PostgreSQL. */
+  poolSize?: number;
+}
+
+/** Reclaim's storage: one Kysely handle over SQLite or PostgreSQL, and what that dialect can do. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly capabilities: DialectCapabilities;
+  /** Where the data lives, without credentials (for logs and `readyz`). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** Opens (and for SQLite creates) the database named by `url`. Does not migrate. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  return options.url.startsWith('sqlite:') ? openSqlite(options) : openPostgres(options);
+}
+
+function openSqlite(options: OpenStoreOptions): Store {
+  const path = options.url.slice('sqlite:'.length);
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  let database: SqliteDatabase.Database;
+  try {
+    database = new SqliteDatabase(memory ? ':memory:' : path);
+  } catch (error) {
+    throw new StoreUnavailableError(`cannot open SQLite database ${path}: ${(error as Error).message}`);
+  }
+  if (!memory) database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${options.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    capabilities: CAPABILITIES.sqlite,
+    location: memory ? 'sqlite::memory:' : `sqlite:${resolve(path)}`,
+    close: () => db.destroy(),
+  };
+}
+
+const INT8_OID = 20;
+
+const parseInt8AsNumber = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  oid === INT8_OID
+    ? (value: string) => Number(value)
+    : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'];
+
+async function openPostgres(options: OpenStoreOptions): Promise<Store> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new StoreUnavailableError(`invalid PostgreSQL schema name ${schema}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // Counters and epoch-millisecond times fit a double exactly; ids that may not are stored as text.
+    types: { getTypeParser: parseInt8AsNumber },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on the next query.
+  });
+  try {
+    const client = await pool.connect();
+    try {
+      if (schema) await client.query(`create schema if not exists ${schema}`);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw new StoreUnavailableError(
+      `cannot reach PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`,
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    capabilities: CAPABILITIES.postgres,
+    location: redactUrl(options.url) + (schema ? ` (schema ${schema})` : ''),
+    close: () => db.destroy(),
+  };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
+}
+
+/** True when the database answers a trivial query. */
+export async function isReachable(store: Store): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(store.db);
+    return true;
+  } catch {
+    return false;
+  }
+}

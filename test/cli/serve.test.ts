@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runReclaim, startReclaimProcess } from '../support/process.ts';
+
+describe('reclaim serve (a real process)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'reclaim-serve-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the SQLite database on first start, answers /healthz, and stops on SIGTERM', async () => {
+    const server = await startReclaimProcess(['serve'], {}, dir);
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(existsSync(join(dir, 'data', 'reclaim.sqlite'))).toBe(true);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.stdout()).toContain('shut down cleanly');
+  });
+
+  it('lets a request that is in flight at SIGTERM finish', async () => {
+    const server = await startReclaimProcess(['serve'], {}, dir);
+    const port = Number(new URL(server.url).port);
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    let response = '';
+    socket.on('data', (d: Buffer) => (response += d.toString()));
+    const body = JSON.stringify({ hello: 'world' });
+    // Headers and half the body: the request is in flight.
+    socket.write(
+      `POST /in-flight HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body.slice(0, 5));
+    await new Promise((r) => setTimeout(r, 200));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.child.exitCode).toBeNull();
+    socket.end(body.slice(5));
+    const code = await server.exited;
+    expect(response).toMatch(/^HTTP\/1\.1 404 /);
+    expect(response).toContain('"code":"RECLAIM_ERR_NOT_FOUND"');
+    expect(code).toBe(0);
+  });
+
+  it('stops start-up on a bad value with one line naming the key', async () => {
+    const result = await runReclaim(['serve'], { PORT: 'abc' }, dir);
+    expect(result.code).toBe(78);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'reclaim serve: invalid configuration: PORT (port) must be an integer from 0 to 65535; got "abc"',
+    ]);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('stops start-up on an unknown key in the config file', async () => {
+    const file = join(dir, 'reclaim.json');
+    writeFileSync(file, JSON.stringify({ port: 8080, jorneys: {} }));
+    const result = await runReclaim(['serve', '--config', file], {}, dir);
+    expect(result.code).toBe(78);
+    expect(result.stderr.trim()).toBe(
+      `reclaim serve: invalid configuration: unknown key "jorneys" in ${file}`,
+    );
+  });
+
+  it('exits 69 without a stack trace when PostgreSQL is unreachable', async () => {
+    const result = await runReclaim(
+      ['serve'],
+      { RECLAIM_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+      dir,
+    );
+    expect(result.code).toBe(69);
+    expect(result.stderr).toMatch(
+      /^reclaim serve: cannot reach PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none/,
+    );
+    expect(result.stderr).not.toContain('    at ');
+  });
+});
