@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPostgresSchemaUrl, POSTGRES_URL } from '../support/dialects.ts';
 import { runReclaim, startReclaimProcess } from '../support/process.ts';
 
 describe('reclaim serve (a real process)', () => {
@@ -22,6 +23,21 @@ describe('reclaim serve (a real process)', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.stdout()).toContain('shut down cleanly');
+  });
+
+  it.runIf(POSTGRES_URL)('runs the same way on PostgreSQL', async () => {
+    const pgSchema = await createPostgresSchemaUrl();
+    try {
+      const server = await startReclaimProcess(['serve'], { RECLAIM_DATABASE_URL: pgSchema.url }, dir);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', database: 'postgres' });
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      await pgSchema.drop();
+    }
   });
 
   it('lets a request that is in flight at SIGTERM finish', async () => {

@@ -61,6 +61,12 @@ let warned = false;
 export function describeEachDialect(title: string, suite: (dialect: TestDialect) => void): void {
   describe(`${title} [sqlite]`, () => suite(sqlite));
   if (POSTGRES_URL) {
+    if (!warned) {
+      warned = true;
+      console.info(
+        `PostgreSQL half of the storage suite RUNS against ${POSTGRES_URL.replace(/:[^:@/]*@/, ':***@')}`,
+      );
+    }
     describe(`${title} [postgres]`, () => suite(postgres));
   } else {
     if (!warned) {
@@ -70,4 +76,24 @@ export function describeEachDialect(title: string, suite: (dialect: TestDialect)
     describe.skip(`${title} [postgres] (skipped: RECLAIM_TEST_POSTGRES_URL is not set)`, () =>
       suite(postgres));
   }
+}
+
+/** A PostgreSQL URL whose connections work in a new, empty schema; `drop()` removes it. */
+export async function createPostgresSchemaUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `reclaim_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  await client.query(`create schema ${schema}`);
+  await client.end();
+  const url = new URL(POSTGRES_URL!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
 }
