@@ -76,6 +76,20 @@ export const configSchema = z.strictObject({
       webhookSecrets: list.default([]),
     })
     .prefault({}),
+  pixel: z
+    .strictObject({
+      /** Origins allowed to call `/v1/pixel` and `/v1/consent` from a browser; `*` allows any. */
+      allowedOrigins: list.default(['*']),
+      /** Requests per minute one IP address may make to the browser-facing endpoints. */
+      rateLimitPerMinute: integer(1, 10_000_000).default(1200),
+    })
+    .prefault({}),
+  consent: z
+    .strictObject({
+      /** Wording version recorded for tracking decisions made in the store's Shopify cookie banner. */
+      bannerWordingVersion: z.string().min(1).max(256).default('shopify-cookie-banner'),
+    })
+    .prefault({}),
   geo: z
     .strictObject({
       /** Trusted request header carrying the visitor's ISO country code (`DE`). */
@@ -131,6 +145,8 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_WRITE_KEYS', path: ['writeKeys'], secret: true },
   { name: 'RECLAIM_ADMIN_TOKEN', path: ['adminToken'], secret: true },
   { name: 'SHOPIFY_WEBHOOK_SECRET', path: ['shopify', 'webhookSecrets'], secret: true },
+  { name: 'RECLAIM_PIXEL_ORIGINS', path: ['pixel', 'allowedOrigins'] },
+  { name: 'RECLAIM_PIXEL_RATE_LIMIT', path: ['pixel', 'rateLimitPerMinute'] },
   { name: 'RECLAIM_GEO_COUNTRY_HEADER', path: ['geo', 'countryHeader'] },
   { name: 'RECLAIM_GEO_REGION_HEADER', path: ['geo', 'regionHeader'] },
   { name: 'RECLAIM_BROWSE_AFTER', path: ['journeys', 'browseAfter'] },

@@ -12,6 +12,12 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Store } from '../store/store.ts';
 import { ApiError, apiError } from './api-error.ts';
 import { healthRoutes } from './health-routes.ts';
+import { browserRoutes } from '../ingest/browser-routes.ts';
+import { EventLog } from '../ingest/event-log.ts';
+import { Ingestor } from '../ingest/ingestor.ts';
+import { segmentRoutes } from '../ingest/segment/segment-routes.ts';
+import { webhookRoutes } from '../ingest/shopify/webhook-routes.ts';
+import { admitAll, type TrackingGate } from '../ingest/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
@@ -20,6 +26,8 @@ export interface AppDeps {
   store: Store;
   log: Logger;
   clock: Clock;
+  /** What of each event may be stored; the consent engine's gate in production. */
+  gate?: TrackingGate;
 }
 
 declare module 'fastify' {
@@ -88,6 +96,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes, { store: deps.store });
+  const ingestor = new Ingestor(new EventLog(deps.store), deps.gate ?? admitAll);
+  const ingest = { config: deps.config, clock: deps.clock, ingestor };
+  await app.register(segmentRoutes, ingest);
+  await app.register(browserRoutes, ingest);
+  await app.register(webhookRoutes, ingest);
   return app;
 }
 

@@ -9,6 +9,10 @@ export const ERROR_CODES = {
   },
   RECLAIM_ERR_BAD_REQUEST: { status: 400, meaning: 'A header or query parameter is missing or malformed.' },
   RECLAIM_ERR_UNAUTHORIZED: { status: 401, meaning: 'Credentials are missing or wrong for this endpoint.' },
+  RECLAIM_ERR_SIGNATURE_INVALID: {
+    status: 401,
+    meaning: 'A Shopify webhook whose X-Shopify-Hmac-Sha256 is missing or does not match the body.',
+  },
   RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
   RECLAIM_ERR_BODY_TOO_LARGE: { status: 413, meaning: 'The body exceeds the size limit of this endpoint.' },
   RECLAIM_ERR_UNSUPPORTED_MEDIA_TYPE: {
@@ -18,6 +22,10 @@ export const ERROR_CODES = {
   RECLAIM_ERR_INVALID_SHAPE: {
     status: 422,
     meaning: 'Valid JSON whose shape or values are wrong; `path` points at the first offending field.',
+  },
+  RECLAIM_ERR_CONSENT_UNPROVEN: {
+    status: 422,
+    meaning: 'A consent grant without the proof the law asks for: no wording, or a pre-ticked box.',
   },
   RECLAIM_ERR_RATE_LIMITED: {
     status: 429,

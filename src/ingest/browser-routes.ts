@@ -1,0 +1,59 @@
+import cors from '@fastify/cors';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config/config-schema.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { ApiError } from '../server/api-error.ts';
+import { mapConsentBody } from './consent-endpoint/consent-mapper.ts';
+import { consentBodySchema } from './consent-endpoint/consent-schema.ts';
+import { asDict } from './fields.ts';
+import type { Ingestor } from './ingestor.ts';
+import { pixelRoutes } from './pixel/pixel-routes.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { readRequestSignals } from './request-signals.ts';
+import { ensureCanonical, parseBody } from './validation.ts';
+import { requireWriteKey } from './write-key-auth.ts';
+
+export interface BrowserRoutesOptions {
+  config: Config;
+  clock: Clock;
+  ingestor: Ingestor;
+}
+
+/**
+ * The endpoints browsers call directly — `/v1/pixel` and `/v1/consent` — with CORS for the store's
+ * origins and a per-IP rate limit.
+ */
+export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
+  app,
+  { config, clock, ingestor },
+) => {
+  const origins = config.pixel.allowedOrigins;
+  await app.register(cors, {
+    origin: origins.includes('*') ? '*' : origins,
+    methods: ['POST'],
+    allowedHeaders: ['content-type', 'authorization'],
+    maxAge: 86_400,
+  });
+  const limiter = new RateLimiter(clock, config.pixel.rateLimitPerMinute);
+  app.addHook('onRequest', (req, _reply, done) => {
+    const wait = req.method === 'OPTIONS' ? 0 : limiter.take(req.ip);
+    done(
+      wait > 0
+        ? new ApiError('RECLAIM_ERR_RATE_LIMITED', 'too many requests from this address', undefined, {
+            'retry-after': String(wait),
+          })
+        : undefined,
+    );
+  });
+
+  await app.register(pixelRoutes, { config, clock, ingestor });
+
+  app.post('/v1/consent', { bodyLimit: 64 * 1024 }, async (req) => {
+    const raw = asDict(req.body);
+    requireWriteKey(req, config.writeKeys, raw.writeKey);
+    const body = parseBody(consentBodySchema, raw);
+    const event = ensureCanonical(mapConsentBody(body, readRequestSignals(req, config.geo, clock.now())), '');
+    const result = await ingestor.accept([event]);
+    return { status: result.stored ? 'recorded' : 'duplicate', id: event.id };
+  });
+};

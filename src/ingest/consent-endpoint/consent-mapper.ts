@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { apiError } from '../../server/api-error.ts';
+import type { CanonicalEvent } from '../canonical-event.ts';
+import { eventIdFor } from '../event-log.ts';
+import { definedEntries, setIf } from '../fields.ts';
+import {
+  normalizeCountry,
+  normalizeEmail,
+  normalizeOpaqueId,
+  normalizePhone,
+  normalizeRegion,
+} from '../identifier-normalizers.ts';
+import type { RequestSignals } from '../request-signals.ts';
+import type { ConsentBody } from './consent-schema.ts';
+
+/**
+ * Checks the proof a consent record needs (RULES.md §2) and turns the decision into a canonical event.
+ * A grant needs its wording (or wording version) and an unticked initial state (Planet49); an email
+ * decision names the address, an SMS decision the phone number (TCPA).
+ */
+export function mapConsentBody(body: ConsentBody, signals: RequestSignals): CanonicalEvent {
+  const country = normalizeCountry(body.country) ?? signals.country;
+  const email = body.subject.email === undefined ? undefined : normalizeEmail(body.subject.email);
+  const phone = body.subject.phone === undefined ? undefined : normalizePhone(body.subject.phone, country);
+  if (body.subject.email !== undefined && !email) {
+    throw apiError('RECLAIM_ERR_INVALID_SHAPE', 'subject.email is not an email address', 'subject.email');
+  }
+  if (body.subject.phone !== undefined && !phone) {
+    throw apiError('RECLAIM_ERR_INVALID_SHAPE', 'subject.phone is not a valid phone number', 'subject.phone');
+  }
+  if (body.permission === 'email' && !email) {
+    throw apiError('RECLAIM_ERR_INVALID_SHAPE', 'an email decision must name subject.email', 'subject.email');
+  }
+  if (body.permission === 'sms' && !phone) {
+    throw apiError('RECLAIM_ERR_INVALID_SHAPE', 'an SMS decision must name subject.phone', 'subject.phone');
+  }
+  if (body.state === 'granted') {
+    if (!body.wording && !body.wordingVersion) {
+      throw apiError(
+        'RECLAIM_ERR_CONSENT_UNPROVEN',
+        'a grant must carry the wording shown (wording or wordingVersion)',
+        'wording',
+      );
+    }
+    if (body.initialState === 'checked') {
+      throw apiError('RECLAIM_ERR_CONSENT_UNPROVEN', 'a pre-ticked box is not consent', 'initialState');
+    }
+  }
+
+  const ids: CanonicalEvent['ids'] = {};
+  setIf(ids, 'anonymousId', normalizeOpaqueId(body.subject.anonymousId));
+  setIf(ids, 'customerId', normalizeOpaqueId(body.subject.customerId));
+  setIf(ids, 'email', email);
+  setIf(ids, 'phone', phone);
+  const geo = definedEntries({
+    country,
+    region: normalizeRegion(body.region, country) ?? signals.region,
+  });
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ ...body, writeKey: undefined }))
+    .digest('hex');
+  const idempotencyKey = `consent:${fingerprint}`;
+  return {
+    id: eventIdFor(idempotencyKey),
+    kind: 'consent',
+    source: 'consent',
+    name: `consent.${body.permission}.${body.state}`,
+    idempotencyKey,
+    eventTime: Date.parse(body.timestamp),
+    receivedAt: signals.receivedAt,
+    ids,
+    context: definedEntries({
+      ip: signals.ip,
+      userAgent: signals.userAgent,
+      gpc: body.gpc ?? (signals.gpc || undefined),
+      geo: Object.keys(geo).length ? geo : undefined,
+    }),
+    consent: {
+      permission: body.permission,
+      state: body.state,
+      source: body.source,
+      ...definedEntries({
+        wording: body.wording,
+        wordingVersion: body.wordingVersion,
+        categories: body.categories,
+        optOutOffered: body.optOutOffered,
+        optOutWording: body.optOutWording,
+        confirmed: body.confirmed,
+        captureUrl: body.captureUrl,
+        formId: body.formId,
+        message: body.message,
+      }),
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { CanonicalEvent } from './canonical-event.ts';
+import type { AppendResult, EventLog } from './event-log.ts';
+import type { TrackingGate } from './tracking-gate.ts';
+
+/** Where every ingest path hands its canonical events: consent gate first, then the durable log. */
+export class Ingestor {
+  constructor(
+    private readonly log: EventLog,
+    private readonly gate: TrackingGate,
+  ) {}
+
+  /** Commits what the gate admits; resolves only once it is durable. */
+  async accept(
+    events: readonly CanonicalEvent[],
+    inTransaction?: (trx: Transaction<Database>) => Promise<boolean>,
+  ): Promise<AppendResult> {
+    const admitted = this.gate.admit(events);
+    return this.log.append(admitted.events, admitted.counts, inTransaction);
+  }
+}

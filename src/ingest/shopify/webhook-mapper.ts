@@ -1,0 +1,327 @@
+import type { z } from 'zod';
+import type {
+  CanonicalEvent,
+  Commerce,
+  ConsentDecision,
+  EventContext,
+  EventKind,
+  LineItem,
+} from '../canonical-event.ts';
+import { eventIdFor } from '../event-log.ts';
+import { definedEntries, setIf } from '../fields.ts';
+import {
+  normalizeCartToken,
+  normalizeCountry,
+  normalizeEmail,
+  normalizeOpaqueId,
+  normalizePhone,
+  normalizeRegion,
+  normalizeShopifyId,
+} from '../identifier-normalizers.ts';
+import { sumLines, toAmount } from '../money.ts';
+import { parseBody, parseTime } from '../validation.ts';
+import {
+  cartWebhookSchema,
+  checkoutWebhookSchema,
+  customerRedactSchema,
+  customerWebhookSchema,
+  dataRequestSchema,
+  emailConsentWebhookSchema,
+  orderWebhookSchema,
+  shopRedactSchema,
+  smsConsentWebhookSchema,
+} from './webhook-schemas.ts';
+
+/** What the delivery headers say, beyond the body. */
+export interface WebhookMeta {
+  topic: string;
+  shop: string;
+  /** `X-Shopify-Webhook-Id`, or a digest of the body when absent. */
+  webhookId: string;
+  /** `X-Shopify-Triggered-At`, epoch ms. */
+  triggeredAt?: number;
+  receivedAt: number;
+}
+
+type Mapper = (payload: unknown, meta: WebhookMeta) => CanonicalEvent[];
+
+/** Every topic Reclaim subscribes to. Both spellings of the consent topics are accepted. */
+const TOPICS: Record<string, Mapper> = {
+  'carts/create': mapCart,
+  'carts/update': mapCart,
+  'checkouts/create': mapCheckout,
+  'checkouts/update': mapCheckout,
+  'checkouts/delete': mapCheckoutDeleted,
+  'orders/create': mapOrder('order_completed'),
+  'orders/paid': mapOrder('order_paid'),
+  'orders/cancelled': mapOrder('order_cancelled'),
+  'customers/create': mapCustomer,
+  'customers/update': mapCustomer,
+  'customers_email_marketing_consent/update': mapEmailConsent,
+  'customers/email_marketing_consent/update': mapEmailConsent,
+  'customers_marketing_consent/update': mapSmsConsent,
+  'customers/marketing_consent/update': mapSmsConsent,
+  'customers/redact': mapCustomerRedact,
+  'customers/data_request': mapDataRequest,
+  'shop/redact': mapShopRedact,
+};
+
+export const SUPPORTED_TOPICS = Object.keys(TOPICS);
+
+/** The canonical events one webhook becomes; `undefined` for a topic Reclaim does not use. */
+export function mapWebhook(payload: unknown, meta: WebhookMeta): CanonicalEvent[] | undefined {
+  const mapper = TOPICS[meta.topic.toLowerCase()];
+  return mapper?.(payload, meta);
+}
+
+function base(
+  meta: WebhookMeta,
+  kind: EventKind,
+  eventTime: number | undefined,
+  ids: CanonicalEvent['ids'],
+): CanonicalEvent {
+  const idempotencyKey = `shopify:${meta.shop}:${meta.webhookId}`;
+  return {
+    id: eventIdFor(idempotencyKey),
+    kind,
+    source: 'shopify',
+    name: meta.topic,
+    idempotencyKey,
+    eventTime: eventTime ?? meta.triggeredAt ?? meta.receivedAt,
+    receivedAt: meta.receivedAt,
+    ids,
+    context: { shop: meta.shop },
+  };
+}
+
+function lines(items: z.output<typeof checkoutWebhookSchema>['line_items']): LineItem[] {
+  return (items ?? []).map((item) => ({
+    quantity: item.quantity,
+    ...definedEntries({
+      productId: normalizeShopifyId(item.product_id),
+      variantId: normalizeShopifyId(item.variant_id),
+      sku: item.sku ?? undefined,
+      title: item.title ?? undefined,
+      variantTitle: item.variant_title ?? undefined,
+      price: toAmount(item.price),
+    }),
+  }));
+}
+
+function commerce(
+  items: LineItem[],
+  total: unknown,
+  currency: unknown,
+  extra: Partial<Commerce> = {},
+): Commerce {
+  const value = toAmount(total) ?? sumLines(items);
+  const code = typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? currency : undefined;
+  return {
+    lines: items,
+    ...(value !== undefined ? { value } : {}),
+    ...(code ? { currency: code } : {}),
+    ...extra,
+  };
+}
+
+type Address = { country_code?: string | null; province_code?: string | null } | null | undefined;
+
+function geoOf(shipping: Address, billing: Address, customerAddress: Address): EventContext['geo'] {
+  const shippingCountry = normalizeCountry(shipping?.country_code);
+  const billingCountry = normalizeCountry(billing?.country_code);
+  const customerCountry = normalizeCountry(customerAddress?.country_code);
+  const geo = definedEntries({
+    shippingCountry,
+    shippingRegion: normalizeRegion(shipping?.province_code, shippingCountry),
+    billingCountry,
+    billingRegion: normalizeRegion(billing?.province_code, billingCountry),
+    customerCountry,
+    customerRegion: normalizeRegion(customerAddress?.province_code, customerCountry),
+  });
+  return Object.keys(geo).length ? geo : undefined;
+}
+
+function mapCart(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const cart = parseBody(cartWebhookSchema, payload);
+  const event = base(meta, 'cart_update', parseTime(cart.updated_at) ?? parseTime(cart.created_at), {});
+  setIf(event.ids, 'cartToken', normalizeCartToken(cart.token ?? cart.id));
+  const items = lines(cart.line_items);
+  event.commerce = commerce(items, undefined, undefined);
+  return [event];
+}
+
+function mapCheckout(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const checkout = parseBody(checkoutWebhookSchema, payload);
+  const geo = geoOf(checkout.shipping_address, checkout.billing_address, checkout.customer?.default_address);
+  const hint = geo?.shippingCountry ?? geo?.billingCountry ?? geo?.customerCountry;
+  const event = base(
+    meta,
+    'checkout_update',
+    parseTime(checkout.updated_at) ?? parseTime(checkout.created_at),
+    {},
+  );
+  setIf(event.ids, 'checkoutToken', normalizeOpaqueId(checkout.token));
+  setIf(event.ids, 'cartToken', normalizeCartToken(checkout.cart_token));
+  const email = normalizeEmail(checkout.email);
+  const phone = normalizePhone(checkout.phone, hint) ?? normalizePhone(checkout.sms_marketing_phone, hint);
+  setIf(event.ids, 'email', email);
+  setIf(event.ids, 'phone', phone);
+  setIf(event.ids, 'customerId', normalizeShopifyId(checkout.customer?.id));
+  const typed = [...(email ? (['email'] as const) : []), ...(phone ? (['phone'] as const) : [])];
+  if (typed.length) event.typed = typed;
+  if (geo) event.context.geo = geo;
+  setIf(event.context, 'locale', checkout.customer_locale ?? undefined);
+  event.commerce = commerce(
+    lines(checkout.line_items),
+    checkout.total_price,
+    checkout.presentment_currency ?? checkout.currency,
+    definedEntries({
+      checkoutUrl: checkout.abandoned_checkout_url ?? undefined,
+      buyerAcceptsEmail: checkout.buyer_accepts_marketing ?? undefined,
+      buyerAcceptsSms: checkout.buyer_accepts_sms_marketing ?? undefined,
+      completedAt: parseTime(checkout.completed_at),
+    }),
+  );
+  return [event];
+}
+
+function mapCheckoutDeleted(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const checkout = parseBody(checkoutWebhookSchema, payload);
+  const event = base(meta, 'checkout_deleted', parseTime(checkout.updated_at), {});
+  setIf(event.ids, 'checkoutToken', normalizeOpaqueId(checkout.token));
+  const id = normalizeShopifyId(checkout.id);
+  if (id) event.properties = { checkoutId: id };
+  return [event];
+}
+
+function mapOrder(kind: EventKind): Mapper {
+  return (payload, meta) => {
+    const order = parseBody(orderWebhookSchema, payload);
+    const geo = geoOf(order.shipping_address, order.billing_address, order.customer?.default_address);
+    const hint = geo?.shippingCountry ?? geo?.billingCountry ?? geo?.customerCountry;
+    const time = kind === 'order_cancelled' ? parseTime(order.cancelled_at) : undefined;
+    const event = base(meta, kind, time ?? parseTime(order.processed_at) ?? parseTime(order.created_at), {});
+    setIf(event.ids, 'orderId', normalizeShopifyId(order.id));
+    setIf(event.ids, 'checkoutToken', normalizeOpaqueId(order.checkout_token));
+    setIf(event.ids, 'cartToken', normalizeCartToken(order.cart_token));
+    setIf(
+      event.ids,
+      'email',
+      normalizeEmail(order.email) ??
+        normalizeEmail(order.contact_email) ??
+        normalizeEmail(order.customer?.email),
+    );
+    setIf(
+      event.ids,
+      'phone',
+      normalizePhone(order.phone, hint) ?? normalizePhone(order.customer?.phone, hint),
+    );
+    setIf(event.ids, 'customerId', normalizeShopifyId(order.customer?.id));
+    if (geo) event.context.geo = geo;
+    event.commerce = commerce(
+      lines(order.line_items),
+      order.total_price,
+      order.currency,
+      definedEntries({ buyerAcceptsEmail: order.buyer_accepts_marketing ?? undefined }),
+    );
+    return [event];
+  };
+}
+
+function mapCustomer(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const customer = parseBody(customerWebhookSchema, payload);
+  const geo = geoOf(undefined, undefined, customer.default_address);
+  const event = base(
+    meta,
+    'customer_update',
+    parseTime(customer.updated_at) ?? parseTime(customer.created_at),
+    {},
+  );
+  setIf(event.ids, 'customerId', normalizeShopifyId(customer.id));
+  setIf(event.ids, 'email', normalizeEmail(customer.email));
+  setIf(event.ids, 'phone', normalizePhone(customer.phone, geo?.customerCountry));
+  if (geo) event.context.geo = geo;
+  return [event];
+}
+
+/**
+ * Shopify's consent states as Reclaim's: `subscribed` grants, `unsubscribed`/`redacted` withdraw,
+ * anything else (`not_subscribed`, `pending` double opt-in, null) is no permission.
+ */
+function consentState(state: string | null | undefined): ConsentDecision['state'] {
+  const normalized = state?.toLowerCase();
+  if (normalized === 'subscribed') return 'granted';
+  if (normalized === 'unsubscribed' || normalized === 'redacted') return 'withdrawn';
+  return 'denied';
+}
+
+function mapEmailConsent(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const body = parseBody(emailConsentWebhookSchema, payload);
+  const consent = body.email_marketing_consent;
+  const event = base(meta, 'consent', parseTime(consent.consent_updated_at), {});
+  setIf(event.ids, 'customerId', normalizeShopifyId(body.customer_id));
+  setIf(event.ids, 'email', normalizeEmail(body.email_address));
+  const level = consent.opt_in_level?.toLowerCase();
+  event.consent = {
+    permission: 'email',
+    state: consentState(consent.state),
+    source: 'shopify',
+    wordingVersion: `shopify:email:${level ?? 'unknown'}`,
+    ...(level ? { optInLevel: level, confirmed: level === 'confirmed_opt_in' } : {}),
+  };
+  return [event];
+}
+
+function mapSmsConsent(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const body = parseBody(smsConsentWebhookSchema, payload);
+  const consent = body.sms_marketing_consent ?? {};
+  const event = base(meta, 'consent', parseTime(consent.consent_updated_at), {});
+  setIf(event.ids, 'customerId', normalizeShopifyId(body.id));
+  setIf(event.ids, 'phone', normalizePhone(body.phone));
+  const level = consent.opt_in_level?.toLowerCase();
+  const from = consent.consent_collected_from?.toLowerCase();
+  event.consent = {
+    permission: 'sms',
+    state: consentState(consent.state),
+    source: from ? `shopify:${from}` : 'shopify',
+    wordingVersion: `shopify:sms:${level ?? 'unknown'}`,
+    ...(level ? { optInLevel: level, confirmed: level === 'confirmed_opt_in' } : {}),
+  };
+  return [event];
+}
+
+function complianceIds(customer: {
+  id?: string | number | null;
+  email?: string | null;
+  phone?: string | null;
+}) {
+  const ids: CanonicalEvent['ids'] = {};
+  setIf(ids, 'customerId', normalizeShopifyId(customer.id));
+  setIf(ids, 'email', normalizeEmail(customer.email));
+  setIf(ids, 'phone', normalizePhone(customer.phone, 'US') ?? normalizePhone(customer.phone));
+  return ids;
+}
+
+function mapCustomerRedact(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const body = parseBody(customerRedactSchema, payload);
+  const event = base(meta, 'erase_customer', undefined, complianceIds(body.customer));
+  event.properties = {
+    ordersToRedact: (body.orders_to_redact ?? []).map((id) => normalizeShopifyId(id)).filter(Boolean),
+  };
+  return [event];
+}
+
+function mapDataRequest(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  const body = parseBody(dataRequestSchema, payload);
+  const event = base(meta, 'data_request', undefined, complianceIds(body.customer));
+  event.properties = definedEntries({
+    dataRequestId: normalizeShopifyId(body.data_request?.id),
+    ordersRequested: (body.orders_requested ?? []).map((id) => normalizeShopifyId(id)).filter(Boolean),
+  });
+  return [event];
+}
+
+function mapShopRedact(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
+  parseBody(shopRedactSchema, payload);
+  return [base(meta, 'erase_shop', undefined, {})];
+}
