@@ -10,7 +10,7 @@ import type { Ingestor } from './ingestor.ts';
 import { pixelRoutes } from './pixel/pixel-routes.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { readRequestSignals } from './request-signals.ts';
-import { ensureCanonical, parseBody } from './validation.ts';
+import { parseBody } from './validation.ts';
 import { requireWriteKey } from './write-key-auth.ts';
 
 export interface BrowserRoutesOptions {
@@ -52,7 +52,7 @@ export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
     const raw = asDict(req.body);
     requireWriteKey(req, config.writeKeys, raw.writeKey);
     const body = parseBody(consentBodySchema, raw);
-    const event = ensureCanonical(mapConsentBody(body, readRequestSignals(req, config.geo, clock.now())), '');
+    const event = mapConsentBody(body, readRequestSignals(req, config.geo, clock.now()));
     const result = await ingestor.accept([event]);
     return { status: result.stored ? 'recorded' : 'duplicate', id: event.id };
   });

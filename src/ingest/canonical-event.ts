@@ -42,8 +42,11 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 export const EVENT_SOURCES = ['segment', 'pixel', 'shopify', 'consent'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
-const text = z.string().min(1).max(2048);
-const id = z.string().min(1).max(512);
+/** Longest values the canonical model holds; mappers drop anything longer (see `fields.ts`). */
+export const LIMITS = { id: 512, text: 2048, title: 1024, sku: 512, name: 256 } as const;
+
+const text = z.string().min(1).max(LIMITS.text);
+const id = z.string().min(1).max(LIMITS.id);
 
 /**
  * The identifiers an event carries, normalised: emails trimmed and lower-cased, phones in E.164,
@@ -78,9 +81,9 @@ export const amountSchema = z.string().regex(/^-?\d+(\.\d+)?$/);
 export const lineItemSchema = z.strictObject({
   productId: id.optional(),
   variantId: id.optional(),
-  sku: z.string().max(512).optional(),
-  title: z.string().max(1024).optional(),
-  variantTitle: z.string().max(1024).optional(),
+  sku: z.string().max(LIMITS.sku).optional(),
+  title: z.string().max(LIMITS.title).optional(),
+  variantTitle: z.string().max(LIMITS.title).optional(),
   url: text.optional(),
   imageUrl: text.optional(),
   /** Unit price. */
@@ -219,7 +222,7 @@ export const canonicalEventSchema = z.strictObject({
   kind: z.enum(EVENT_KINDS),
   source: z.enum(EVENT_SOURCES),
   /** The source's own name for it: Segment event, pixel event name, webhook topic. */
-  name: z.string().max(256),
+  name: z.string().max(LIMITS.name),
   /** Dedupe key: the same key is stored once (`segment:<messageId>`, `pixel:<id>`, `shopify:<webhookId>`…). */
   idempotencyKey: z.string().max(600),
   /** When the shopper did it (epoch ms), from the payload. */

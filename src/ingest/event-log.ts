@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { hash } from 'node:crypto';
+import { CompiledQuery, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { CanonicalEvent } from './canonical-event.ts';
@@ -7,9 +7,23 @@ import type { CanonicalEvent } from './canonical-event.ts';
 /** Rows per INSERT statement: far below either dialect's bind-parameter limit. */
 const CHUNK = 500;
 
-/** A stable event id from the idempotency key: the same input always yields the same id. */
-export function eventIdFor(idempotencyKey: string): string {
-  return `ev_${createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 22)}`;
+/** Largest time the id's fixed-width base-36 prefix can hold (year 5138). */
+const MAX_ID_TIME = 36 ** 9 - 1;
+
+/**
+ * A stable event id: the time the payload itself states (`payloadTime`, epoch ms), then a digest of the
+ * idempotency key. The same delivery always yields the same id, and its unique index is the dedupe.
+ * Leading with the time keeps inserts near the end of that index, which is several times cheaper than
+ * scattering them; a payload without its own time (a Segment call without timestamps) gets a zero
+ * prefix, so a retry still maps to the same id.
+ */
+export function eventIdFor(idempotencyKey: string, payloadTime: number | undefined): string {
+  const time =
+    payloadTime === undefined || !Number.isFinite(payloadTime)
+      ? 0
+      : Math.min(Math.max(0, Math.floor(payloadTime)), MAX_ID_TIME);
+  const digest = hash('sha256', idempotencyKey, 'base64url').slice(0, 22);
+  return `ev_${time.toString(36).padStart(9, '0')}${digest}`;
 }
 
 export interface AppendResult {
@@ -26,48 +40,168 @@ export interface AnonymousCount {
   reason: string;
 }
 
+/** Work done inside an append's transaction; returning false makes the whole append a duplicate. */
+export type AppendGuard = (trx: Transaction<Database>) => Promise<boolean>;
+
+interface PendingAppend {
+  events: readonly CanonicalEvent[];
+  counts: readonly AnonymousCount[];
+  guard?: AppendGuard;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * The durable, append-only log every ingest path writes to. An append is one transaction: all of it is
- * committed before the caller acknowledges, or none of it is.
+ * The durable, append-only log every ingest path writes to. Appends that arrive together are committed
+ * together (group commit): each caller's promise resolves only after the transaction holding its events
+ * has committed, so an acknowledgement always means durable. An append is all or nothing: if a group
+ * fails, its appends are retried one by one so one bad append cannot take the others down.
  */
 export class EventLog {
+  #pending: PendingAppend[] = [];
+  #scheduled = false;
+  /** INSERT statements by row count, compiled once: building queries per request costs more than running them. */
+  readonly #insertSqlByRows = new Map<number, string>();
+
   constructor(private readonly store: Store) {}
 
-  /**
-   * Stores `events` (skipping idempotency keys already stored) and adds `counts`, in one transaction.
-   * `inTransaction` runs inside the same transaction (e.g. recording a webhook delivery id); when it
-   * returns false the whole append is a duplicate and nothing is written.
-   */
-  async append(
+  append(
     events: readonly CanonicalEvent[],
     counts: readonly AnonymousCount[] = [],
-    inTransaction?: (trx: Transaction<Database>) => Promise<boolean>,
+    guard?: AppendGuard,
   ): Promise<AppendResult> {
-    return this.store.db.transaction().execute(async (trx) => {
-      if (inTransaction && !(await inTransaction(trx))) return { stored: 0, duplicates: events.length };
-      let stored = 0;
-      for (let i = 0; i < events.length; i += CHUNK) {
-        const rows = events.slice(i, i + CHUNK).map((event) => ({
-          id: event.id,
-          idempotency_key: event.idempotencyKey,
-          kind: event.kind,
-          source: event.source,
-          event_time: event.eventTime,
-          received_at: event.receivedAt,
-          body_json: JSON.stringify(event),
-        }));
-        const inserted = await trx
-          .insertInto('events')
-          .values(rows)
-          .onConflict((oc) => oc.doNothing())
-          .returning('seq')
-          .execute();
-        stored += inserted.length;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#pending.push({ events, counts, guard, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
       }
-      await addCounts(trx, counts);
-      return { stored, duplicates: events.length - stored };
     });
   }
+
+  async #flush(): Promise<void> {
+    const group = this.#pending;
+    this.#pending = [];
+    this.#scheduled = false;
+    try {
+      const results = await this.#commit(group);
+      group.forEach((append, i) => append.resolve(results[i]!));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.reject(error);
+        return;
+      }
+      for (const append of group) {
+        try {
+          append.resolve((await this.#commit([append]))[0]!);
+        } catch (single) {
+          append.reject(single);
+        }
+      }
+    }
+  }
+
+  #insertSql(trx: Transaction<Database>, rows: number): string {
+    let text = this.#insertSqlByRows.get(rows);
+    if (text === undefined) {
+      const placeholder = toRow({
+        id: '',
+        idempotencyKey: '',
+        kind: 'track',
+        source: 'segment',
+        name: '',
+        eventTime: 0,
+        receivedAt: 0,
+        ids: {},
+        context: {},
+      });
+      text = trx
+        .insertInto('events')
+        .values(new Array<EventRow>(rows).fill(placeholder))
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .compile().sql;
+      this.#insertSqlByRows.set(rows, text);
+    }
+    return text;
+  }
+
+  /** One transaction for the whole group; returns each append's result. */
+  #commit(group: readonly PendingAppend[]): Promise<AppendResult[]> {
+    return this.store.db.transaction().execute(async (trx) => {
+      const accepted: boolean[] = [];
+      for (const append of group) accepted.push(append.guard ? await append.guard(trx) : true);
+      const owner = new Map<string, number>();
+      const rows: EventRow[] = [];
+      group.forEach((append, index) => {
+        if (!accepted[index]) return;
+        for (const event of append.events) {
+          if (owner.has(event.id)) continue;
+          owner.set(event.id, index);
+          rows.push(toRow(event));
+        }
+      });
+      const stored = new Array<number>(group.length).fill(0);
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK);
+        const result = await trx.executeQuery<{ id: string }>(
+          CompiledQuery.raw(this.#insertSql(trx, chunk.length), chunk.flatMap(rowParameters)),
+        );
+        for (const row of result.rows) stored[owner.get(row.id)!]!++;
+      }
+      await addCounts(
+        trx,
+        group.flatMap((append, index) => (accepted[index] ? append.counts : [])),
+      );
+      return group.map((append, index) => ({
+        stored: stored[index]!,
+        duplicates: append.events.length - stored[index]!,
+      }));
+    });
+  }
+}
+
+type EventRow = Required<Omit<Insertable<Database['events']>, 'seq' | 'processed'>>;
+
+/** Columns first; the JSON body leaves out what the columns already hold. */
+function toRow(event: CanonicalEvent): EventRow {
+  const { id, idempotencyKey, kind, source, eventTime, receivedAt, ...body } = event;
+  return {
+    id,
+    idempotency_key: idempotencyKey,
+    kind,
+    source,
+    event_time: eventTime,
+    received_at: receivedAt,
+    body_json: JSON.stringify(body),
+  };
+}
+
+/** Parameters of one row, in the column order of `toRow` (and so of the compiled INSERT). */
+function rowParameters(row: EventRow): unknown[] {
+  return [row.id, row.idempotency_key, row.kind, row.source, row.event_time, row.received_at, row.body_json];
+}
+
+/** The canonical event a stored row holds. */
+export function readStoredEvent(
+  row: Pick<
+    Selectable<Database['events']>,
+    'id' | 'idempotency_key' | 'kind' | 'source' | 'event_time' | 'received_at' | 'body_json'
+  >,
+): CanonicalEvent {
+  const body = JSON.parse(row.body_json) as Omit<
+    CanonicalEvent,
+    'id' | 'idempotencyKey' | 'kind' | 'source' | 'eventTime' | 'receivedAt'
+  >;
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotency_key,
+    kind: row.kind as CanonicalEvent['kind'],
+    source: row.source as CanonicalEvent['source'],
+    eventTime: row.event_time,
+    receivedAt: row.received_at,
+    ...body,
+  };
 }
 
 async function addCounts(trx: Transaction<Database>, counts: readonly AnonymousCount[]): Promise<void> {

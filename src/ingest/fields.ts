@@ -1,4 +1,8 @@
-/** Small readers for untyped JSON that mappers share. */
+/**
+ * Small readers for untyped JSON that mappers share. Mappers build canonical events from these, leaving
+ * a field `undefined` when the input has nothing usable; `undefined` fields vanish when stored as JSON.
+ */
+import { LIMITS } from './canonical-event.ts';
 
 export type Dict = Record<string, unknown>;
 
@@ -6,24 +10,16 @@ export type Dict = Record<string, unknown>;
 export const asDict = (value: unknown): Dict =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Dict) : {};
 
-/** A non-empty string, or undefined. */
-export const asString = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value : undefined;
+/** A non-empty string of at most `max` characters, or undefined. */
+export const text = (value: unknown, max: number = LIMITS.text): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
 
 /** A boolean, or undefined. */
 export const asBoolean = (value: unknown): boolean | undefined =>
   typeof value === 'boolean' ? value : undefined;
 
-/** Sets `target[key]` only when `value` is defined, so canonical events carry no `undefined` keys. */
-export function setIf<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
-  if (value !== undefined) target[key] = value;
-}
-
-/** The record without its undefined entries. */
-export function definedEntries<T extends Record<string, unknown>>(
-  record: T,
-): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
+/** The object, or undefined when every value in it is undefined (so empty groups are not stored). */
+export function nonEmpty<T extends object>(value: T): T | undefined {
+  for (const key in value) if (value[key] !== undefined) return value;
+  return undefined;
 }

@@ -12,13 +12,10 @@ const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content'] as const;
 
 /** Reads the marketing ids from a page URL; anything unparseable yields nothing. */
 export function readLandingParams(url: string | undefined): LandingParams {
-  if (!url) return {};
-  let params: URLSearchParams;
-  try {
-    params = new URL(url, 'https://placeholder.invalid').searchParams;
-  } catch {
-    return {};
-  }
+  const start = url ? url.indexOf('?') : -1;
+  if (!url || start === -1) return {};
+  const end = url.indexOf('#', start);
+  const params = new URLSearchParams(url.slice(start + 1, end === -1 ? undefined : end));
   const utm: NonNullable<EventContext['utm']> = {};
   for (const key of UTM_KEYS) {
     const value = bounded(params.get(`utm_${key}`));

@@ -6,6 +6,12 @@ const SCALE = 1_000_000n;
  * numbers (`32.5`); `undefined` for anything that is not a finite amount.
  */
 export function toAmount(value: unknown): string | undefined {
+  const simple = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
+  // The common case — whole units or cents, e.g. 32, 19.99, "398.00" — needs no arithmetic.
+  if (/^-?\d{1,13}(\.\d\d?)?$/.test(simple)) {
+    const [whole, fraction = ''] = simple.split('.');
+    return `${whole}.${fraction.padEnd(2, '0')}`;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || Math.abs(value) > 1e12) return undefined;
     return formatScaled(toScaled(String(value))!);
@@ -17,6 +23,25 @@ export function toAmount(value: unknown): string | undefined {
 
 /** The sum of `price × quantity` over lines, exactly. */
 export function sumLines(lines: readonly { price?: string; quantity: number }[]): string | undefined {
+  let cents = 0;
+  let exact = true;
+  for (const line of lines) {
+    if (line.price === undefined) continue;
+    // Prices in whole cents (nearly all) sum exactly as integers below 2^53.
+    const match = /^(-?\d{1,11})\.(\d\d)$/.exec(line.price);
+    if (!match) {
+      exact = false;
+      break;
+    }
+    cents +=
+      (Number(match[1]) * 100 + (match[1]!.startsWith('-') ? -1 : 1) * Number(match[2])) * line.quantity;
+  }
+  if (exact && Number.isSafeInteger(cents)) {
+    if (!lines.some((l) => l.price !== undefined)) return undefined;
+    const sign = cents < 0 ? '-' : '';
+    const abs = Math.abs(cents);
+    return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+  }
   let total = 0n;
   let any = false;
   for (const line of lines) {

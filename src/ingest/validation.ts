@@ -1,19 +1,24 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { apiError, formatPath } from '../server/api-error.ts';
-import { canonicalEventSchema, type CanonicalEvent } from './canonical-event.ts';
-import { findHostileValue } from '../server/json-body.ts';
+import { inspectValue } from '../server/json-body.ts';
 
 /** Deepest nesting any ingest body may have. Real payloads stay under 12. */
 export const MAX_DEPTH = 24;
 
 /**
- * Validates `value` against `schema`, or throws a 422 whose `path` points at the first offending field
- * (prefixed with `prefix`, e.g. `batch.3`). Bodies that nest too deep or carry prototype-pollution
- * keys are refused before the schema sees them.
+ * Refuses bodies that nest too deep or carry prototype-pollution keys (422), or that are larger than
+ * `maxBytes` (413). `prefix` (e.g. `batch.3`) starts the error path.
  */
-export function parseBody<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.output<S> {
-  const hostile = findHostileValue(value, MAX_DEPTH);
-  if (hostile) throw apiError('RECLAIM_ERR_INVALID_SHAPE', hostile.reason, join(prefix, hostile.path));
+export function inspectBody(value: unknown, prefix = '', maxBytes?: number): void {
+  const { problem, size } = inspectValue(value, MAX_DEPTH);
+  if (problem) throw apiError('RECLAIM_ERR_INVALID_SHAPE', problem.reason, join(prefix, problem.path));
+  if (maxBytes !== undefined && size > maxBytes) {
+    throw apiError('RECLAIM_ERR_BODY_TOO_LARGE', `message exceeds ${maxBytes} bytes`, prefix || undefined);
+  }
+}
+
+/** Validates `value` against `schema`, or throws a 422 whose `path` points at the first offending field. */
+export function parseShape<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -22,6 +27,17 @@ export function parseBody<S extends z.ZodType>(schema: S, value: unknown, prefix
     issue.message,
     join(prefix, formatPath(issue.path)) || undefined,
   );
+}
+
+/** `inspectBody`, then `parseShape`: the whole check for a body nobody has inspected yet. */
+export function parseBody<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix = '',
+  maxBytes?: number,
+): z.output<S> {
+  inspectBody(value, prefix, maxBytes);
+  return parseShape(schema, value, prefix);
 }
 
 function join(prefix: string, path: string): string {
@@ -35,14 +51,11 @@ export function parseTime(value: unknown): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/**
- * Checks a mapped event against the canonical model, so nothing out of bounds (a 40 KB SKU, a malformed
- * currency) is ever stored; the 422 names the request item and the canonical field.
- */
-export function ensureCanonical(event: CanonicalEvent, prefix: string): CanonicalEvent {
-  const result = canonicalEventSchema.safeParse(event);
-  if (result.success) return event;
-  const issue = result.error.issues[0]!;
-  const field = formatPath(issue.path);
-  throw apiError('RECLAIM_ERR_INVALID_SHAPE', `${field}: ${issue.message}`, prefix || undefined);
-}
+/** ISO-8601 date or date-time, with or without offset: what Segment, Shopify and browsers send. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?$/;
+
+/** An ISO-8601 time that is also a real instant (no month 13, no hour 25). */
+export const isoTime = z
+  .string({ error: 'must be an ISO-8601 date-time' })
+  .regex(ISO_TIME, 'must be an ISO-8601 date-time')
+  .refine((value) => Number.isFinite(Date.parse(value)), 'is not a real date and time');

@@ -1,6 +1,5 @@
+import { isUtf8 } from 'node:buffer';
 import { apiError } from './api-error.ts';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Digits in the integer part beyond which a JSON number may not survive as a JavaScript number. */
 const UNSAFE_INTEGER = /\d{16,}/;
@@ -10,12 +9,9 @@ const UNSAFE_INTEGER = /\d{16,}/;
  * with every digit, instead of silently losing precision as `JSON.parse` does. Rejects invalid UTF-8.
  */
 export function parseJsonExact(bytes: Buffer | string): unknown {
-  let text: string;
-  try {
-    text = typeof bytes === 'string' ? bytes : utf8.decode(bytes);
-  } catch {
+  if (typeof bytes !== 'string' && !isUtf8(bytes))
     throw apiError('RECLAIM_ERR_MALFORMED_JSON', 'body is not valid UTF-8');
-  }
+  let text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   if (UNSAFE_INTEGER.test(text)) text = quoteLongIntegers(text);
   try {
     return JSON.parse(text);
@@ -62,25 +58,59 @@ function isNumberChar(c: number): boolean {
 /** Keys that must never reach an object merge. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+export interface Inspection {
+  /** The first problem found, with the path to it; undefined when the value is safe. */
+  problem?: { path: string; reason: string };
+  /** Approximate size of the value as JSON, in characters (keys and strings plus punctuation). */
+  size: number;
+}
+
+interface Frame {
+  value: object;
+  depth: number;
+  parent: Frame | undefined;
+  key: string;
+}
+
 /**
- * Rejects values nested deeper than `maxDepth` or carrying prototype-pollution keys, walking the tree
- * without recursion. Returns the path of the first problem, or undefined when the value is safe.
+ * Walks a parsed body once, without recursion: refuses nesting deeper than `maxDepth` and
+ * prototype-pollution keys, and estimates the JSON size (so per-message size limits need no
+ * re-serialisation). Paths are only built for the problem found.
  */
-export function findHostileValue(
-  value: unknown,
-  maxDepth: number,
-): { path: string; reason: string } | undefined {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 0, path: '' }];
+export function inspectValue(value: unknown, maxDepth: number): Inspection {
+  if (typeof value !== 'object' || value === null)
+    return { size: typeof value === 'string' ? value.length + 2 : 8 };
+  const stack: Frame[] = [{ value, depth: 0, parent: undefined, key: '' }];
+  let size = 0;
   while (stack.length > 0) {
-    const item = stack.pop()!;
-    if (typeof item.value !== 'object' || item.value === null) continue;
-    if (item.depth >= maxDepth) return { path: item.path, reason: `nested deeper than ${maxDepth} levels` };
-    for (const [key, child] of Object.entries(item.value)) {
-      const path = item.path ? `${item.path}.${key}` : key;
-      if (FORBIDDEN_KEYS.has(key)) return { path, reason: `key "${key}" is not allowed` };
-      if (typeof child === 'object' && child !== null)
-        stack.push({ value: child, depth: item.depth + 1, path });
+    const frame = stack.pop()!;
+    if (frame.depth >= maxDepth)
+      return { problem: { path: pathOf(frame), reason: `nested deeper than ${maxDepth} levels` }, size };
+    const node = frame.value as Record<string, unknown>;
+    size += 2;
+    for (const key in node) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        return {
+          problem: {
+            path: pathOf({ value: node, depth: 0, parent: frame, key }),
+            reason: `key "${key}" is not allowed`,
+          },
+          size,
+        };
+      }
+      const child = node[key];
+      size += key.length + 4;
+      if (typeof child === 'string') size += child.length;
+      else if (typeof child === 'object' && child !== null)
+        stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
+      else size += 6;
     }
   }
-  return undefined;
+  return { size };
+}
+
+function pathOf(frame: Frame): string {
+  const keys: string[] = [];
+  for (let f: Frame | undefined = frame; f?.parent; f = f.parent) keys.push(f.key);
+  return keys.reverse().join('.');
 }

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { CAPABILITIES, type DialectCapabilities, type DialectName } from './capabilities.ts';
 import type { Database } from './schema.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 
 export interface OpenStoreOptions {
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
@@ -46,17 +47,49 @@ function openSqlite(options: OpenStoreOptions): Store {
   } catch (error) {
     throw new StoreUnavailableError(`cannot open SQLite database ${path}: ${(error as Error).message}`);
   }
-  if (!memory) database.pragma('journal_mode = WAL');
+  if (!memory) {
+    database.pragma('journal_mode = WAL');
+    database.pragma('wal_autocheckpoint = 0');
+  }
   database.pragma(`synchronous = ${options.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const checkpointer = memory ? undefined : new SqliteCheckpointer(resolve(path));
   return {
     db,
     dialect: 'sqlite',
     capabilities: CAPABILITIES.sqlite,
     location: memory ? 'sqlite::memory:' : `sqlite:${resolve(path)}`,
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy();
+      await checkpointer?.close();
+    },
+  };
+}
+
+/** Prepared statements kept per SQLite connection; Kysely's driver would otherwise prepare each query anew. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The SQLite handle Kysely sees, with prepared statements reused by SQL text (least recently used evicted).
+ * Preparing a 500-row INSERT costs more than running it.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/store.ts';
 import { createPostgresSchemaUrl, POSTGRES_URL } from '../support/dialects.ts';
 import { runReclaim, startReclaimProcess } from '../support/process.ts';
 
@@ -40,17 +41,18 @@ describe('reclaim serve (a real process)', () => {
     }
   });
 
-  it('lets a request that is in flight at SIGTERM finish', async () => {
-    const server = await startReclaimProcess(['serve'], {}, dir);
+  it('lets a request that is in flight at SIGTERM finish, and keeps what it acknowledged', async () => {
+    const server = await startReclaimProcess(['serve'], { RECLAIM_WRITE_KEYS: 'key-1' }, dir);
     const port = Number(new URL(server.url).port);
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', resolve));
     let response = '';
     socket.on('data', (d: Buffer) => (response += d.toString()));
-    const body = JSON.stringify({ hello: 'world' });
+    const body = JSON.stringify({ event: 'Product Viewed', anonymousId: 'anon-1', messageId: 'in-flight-1' });
+    const auth = Buffer.from('key-1:').toString('base64');
     // Headers and half the body: the request is in flight.
     socket.write(
-      `POST /in-flight HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      `POST /v1/track HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ${auth}\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
     socket.write(body.slice(0, 5));
     await new Promise((r) => setTimeout(r, 200));
@@ -59,9 +61,13 @@ describe('reclaim serve (a real process)', () => {
     expect(server.child.exitCode).toBeNull();
     socket.end(body.slice(5));
     const code = await server.exited;
-    expect(response).toMatch(/^HTTP\/1\.1 404 /);
-    expect(response).toContain('"code":"RECLAIM_ERR_NOT_FOUND"');
+    expect(response).toMatch(/^HTTP\/1\.1 200 /);
+    expect(response).toContain('{"success":true}');
     expect(code).toBe(0);
+    const store = await openStore({ url: `sqlite:${join(dir, 'data', 'reclaim.sqlite')}` });
+    const rows = await store.db.selectFrom('events').select('idempotency_key').execute();
+    await store.close();
+    expect(rows).toEqual([{ idempotency_key: 'segment:in-flight-1' }]);
   });
 
   it('stops start-up on a bad value with one line naming the key', async () => {

@@ -27,6 +27,12 @@ const hostile = fc.oneof(
   fc.jsonValue(),
   fc.constant(JSON.parse('{"__proto__":{"polluted":true}}')),
   fc.constant({ constructor: { prototype: { polluted: true } } }),
+  fc.constantFrom(
+    '2026-13-45T99:99:99Z',
+    '0000-00-00',
+    '2026-02-30T10:00:00Z',
+    '9999-12-31T23:59:59.999999999+99:99',
+  ),
   fc.integer({ min: 30, max: 3000 }).map((depth) => {
     let v: unknown = 'deep';
     for (let i = 0; i < depth; i++) v = { d: v };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findHostileValue, parseJsonExact } from '../../src/server/json-body.ts';
+import { inspectValue, parseJsonExact } from '../../src/server/json-body.ts';
 
 describe('parseJsonExact', () => {
   it('keeps 18-digit ids that JSON.parse would round', () => {
@@ -18,9 +18,9 @@ describe('parseJsonExact', () => {
   });
 });
 
-describe('findHostileValue', () => {
+describe('inspectValue', () => {
   it('finds prototype-pollution keys', () => {
-    expect(findHostileValue(JSON.parse('{"a":{"__proto__":{"x":1}}}'), 32)).toEqual({
+    expect(inspectValue(JSON.parse('{"a":{"__proto__":{"x":1}}}'), 32).problem).toEqual({
       path: 'a.__proto__',
       reason: 'key "__proto__" is not allowed',
     });
@@ -29,10 +29,17 @@ describe('findHostileValue', () => {
   it('finds nesting beyond the limit without recursion', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(findHostileValue(deep, 32)?.reason).toBe('nested deeper than 32 levels');
+    expect(inspectValue(deep, 32).problem?.reason).toBe('nested deeper than 32 levels');
   });
 
   it('accepts ordinary payloads', () => {
-    expect(findHostileValue({ a: [{ b: { c: 'constructor-like value' } }] }, 32)).toBeUndefined();
+    expect(inspectValue({ a: [{ b: { c: 'constructor-like value' } }] }, 32).problem).toBeUndefined();
+  });
+
+  it('estimates the JSON size without serialising', () => {
+    const value = { a: 'x'.repeat(1000), b: [{ c: 'yy' }], d: 12 };
+    const { size } = inspectValue(value, 32);
+    expect(size).toBeGreaterThanOrEqual(JSON.stringify(value).length);
+    expect(size).toBeLessThan(JSON.stringify(value).length * 1.2);
   });
 });

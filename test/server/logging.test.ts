@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
-import { buildTestApp, type TestApp } from '../support/app.ts';
+import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
 
 const EMAIL = 'jane.doe@example.com';
 const PHONE = '+14155550123';
@@ -14,7 +14,7 @@ describe('logs carry no personal data', () => {
   beforeEach(async () => {
     store = await openStore({ url: 'sqlite::memory:' });
     await migrateToLatest(store);
-    t = await buildTestApp(store, undefined, (app) =>
+    t = await buildTestApp(store, testConfig({ RECLAIM_LOG_LEVEL: 'debug' }), (app) =>
       app.post('/echo', (req) => {
         req.log.info(
           { email: EMAIL, profile: { phone: PHONE, ip: IP }, checkout: { token: TOKEN } },
@@ -45,6 +45,7 @@ describe('logs carry no personal data', () => {
     expect(t.logs.lines.length).toBeGreaterThanOrEqual(3);
     expect(text).toContain('"msg":"handled"');
     expect(text).toContain('"msg":"request failed"');
+    expect(text).toContain('"route":"/echo"');
     for (const secret of [EMAIL, PHONE, IP, TOKEN, encodeURIComponent(EMAIL)])
       expect(text).not.toContain(secret);
   });

@@ -36,7 +36,7 @@ export async function buildTestApp(
   configure?: (app: FastifyInstance) => void,
 ): Promise<TestApp> {
   const logs = new LogCapture();
-  const log = createLogger({ level: 'info', destination: logs });
+  const log = createLogger({ level: config.logLevel, destination: logs });
   const clock = new ManualClock(Date.UTC(2026, 10, 22, 12));
   const app = await buildApp({ config, store, log, clock });
   configure?.(app);

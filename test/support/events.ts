@@ -1,10 +1,11 @@
 import type { CanonicalEvent } from '../../src/ingest/canonical-event.ts';
 import type { Store } from '../../src/store/store.ts';
+import { readStoredEvent } from '../../src/ingest/event-log.ts';
 
 /** Every stored canonical event, in log order. */
 export async function storedEvents(store: Store): Promise<CanonicalEvent[]> {
-  const rows = await store.db.selectFrom('events').select(['body_json']).orderBy('seq').execute();
-  return rows.map((r) => JSON.parse(r.body_json) as CanonicalEvent);
+  const rows = await store.db.selectFrom('events').selectAll().orderBy('seq').execute();
+  return rows.map(readStoredEvent);
 }
 
 export async function countEvents(store: Store): Promise<number> {

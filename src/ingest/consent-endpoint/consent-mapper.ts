@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { apiError } from '../../server/api-error.ts';
 import type { CanonicalEvent } from '../canonical-event.ts';
 import { eventIdFor } from '../event-log.ts';
-import { definedEntries, setIf } from '../fields.ts';
+import { nonEmpty } from '../fields.ts';
 import {
   normalizeCountry,
   normalizeEmail,
@@ -47,49 +47,44 @@ export function mapConsentBody(body: ConsentBody, signals: RequestSignals): Cano
     }
   }
 
-  const ids: CanonicalEvent['ids'] = {};
-  setIf(ids, 'anonymousId', normalizeOpaqueId(body.subject.anonymousId));
-  setIf(ids, 'customerId', normalizeOpaqueId(body.subject.customerId));
-  setIf(ids, 'email', email);
-  setIf(ids, 'phone', phone);
-  const geo = definedEntries({
-    country,
-    region: normalizeRegion(body.region, country) ?? signals.region,
-  });
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ ...body, writeKey: undefined }))
     .digest('hex');
   const idempotencyKey = `consent:${fingerprint}`;
+  const eventTime = Date.parse(body.timestamp);
   return {
-    id: eventIdFor(idempotencyKey),
+    id: eventIdFor(idempotencyKey, eventTime),
     kind: 'consent',
     source: 'consent',
     name: `consent.${body.permission}.${body.state}`,
     idempotencyKey,
-    eventTime: Date.parse(body.timestamp),
+    eventTime,
     receivedAt: signals.receivedAt,
-    ids,
-    context: definedEntries({
+    ids: {
+      anonymousId: normalizeOpaqueId(body.subject.anonymousId),
+      customerId: normalizeOpaqueId(body.subject.customerId),
+      email,
+      phone,
+    },
+    context: {
       ip: signals.ip,
       userAgent: signals.userAgent,
       gpc: body.gpc ?? (signals.gpc || undefined),
-      geo: Object.keys(geo).length ? geo : undefined,
-    }),
+      geo: nonEmpty({ country, region: normalizeRegion(body.region, country) ?? signals.region }),
+    },
     consent: {
       permission: body.permission,
       state: body.state,
       source: body.source,
-      ...definedEntries({
-        wording: body.wording,
-        wordingVersion: body.wordingVersion,
-        categories: body.categories,
-        optOutOffered: body.optOutOffered,
-        optOutWording: body.optOutWording,
-        confirmed: body.confirmed,
-        captureUrl: body.captureUrl,
-        formId: body.formId,
-        message: body.message,
-      }),
+      wording: body.wording,
+      wordingVersion: body.wordingVersion,
+      categories: body.categories,
+      optOutOffered: body.optOutOffered,
+      optOutWording: body.optOutWording,
+      confirmed: body.confirmed,
+      captureUrl: body.captureUrl,
+      formId: body.formId,
+      message: body.message,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONSENT_PERMISSIONS, CONSENT_STATES } from '../canonical-event.ts';
+import { isoTime } from '../validation.ts';
 
 const categories = z.strictObject({
   analytics: z.boolean(),
@@ -24,7 +25,7 @@ export const consentBodySchema = z.looseObject({
   permission: z.enum(CONSENT_PERMISSIONS),
   state: z.enum(CONSENT_STATES),
   source: text(128),
-  timestamp: z.iso.datetime({ offset: true, local: true, error: 'must be an ISO-8601 date-time' }),
+  timestamp: isoTime,
   wording: text(10_000).optional(),
   wordingVersion: text(256).optional(),
   categories: categories.optional(),

@@ -1,13 +1,13 @@
-import type {
-  CanonicalEvent,
-  Commerce,
-  EventContext,
-  EventKind,
-  LineItem,
-  TrackingCategories,
+import {
+  LIMITS,
+  type CanonicalEvent,
+  type Commerce,
+  type EventKind,
+  type LineItem,
+  type TrackingCategories,
 } from '../canonical-event.ts';
 import { eventIdFor } from '../event-log.ts';
-import { asBoolean, asDict, asString, definedEntries, setIf, type Dict } from '../fields.ts';
+import { asBoolean, asDict, nonEmpty, text, type Dict } from '../fields.ts';
 import {
   normalizeCartToken,
   normalizeCountry,
@@ -66,10 +66,11 @@ export function mapPixelEvent(event: PixelEvent, envelope: PixelEnvelope): Canon
   const kind = PIXEL_EVENT_KINDS[event.name] ?? 'track';
   const data = asDict(event.data);
   const context = asDict(event.context);
+  const navigator = asDict(context.navigator);
   const location = asDict(asDict(context.document).location);
   const windowLocation = asDict(asDict(context.window).location);
-  const pageUrl = asString(location.href) ?? asString(windowLocation.href);
-  const origin = asString(location.origin) ?? asString(windowLocation.origin);
+  const pageUrl = text(location.href) ?? text(windowLocation.href);
+  const origin = text(location.origin) ?? text(windowLocation.origin);
   const landing = readLandingParams(pageUrl);
   const cookies = body.cookies ?? undefined;
   const klaviyo = cookies
@@ -85,148 +86,126 @@ export function mapPixelEvent(event: PixelEvent, envelope: PixelEnvelope): Canon
   const countryHint = shippingCountry ?? billingCountry ?? signals.country;
   const order = asDict(checkout.order);
   const eventTime = Date.parse(event.timestamp);
-
-  const ids: CanonicalEvent['ids'] = {};
-  setIf(ids, 'clientId', normalizeOpaqueId(event.clientId));
-  setIf(ids, 'browserId', normalizeOpaqueId(body.browserId));
-  setIf(ids, 'customerId', normalizeShopifyId(asDict(order.customer).id) ?? normalizeShopifyId(customer.id));
-  setIf(ids, 'email', normalizeEmail(checkout.email) ?? normalizeEmail(customer.email));
-  setIf(
-    ids,
-    'phone',
-    normalizePhone(checkout.phone, countryHint) ?? normalizePhone(customer.phone, countryHint),
-  );
-  setIf(
-    ids,
-    'cartToken',
-    normalizeCartToken(asDict(data.cart).id) ??
-      normalizeCartToken(cookies?.cart) ??
-      normalizeCartToken(asDict(initData.cart).id),
-  );
-  setIf(ids, 'checkoutToken', normalizeOpaqueId(checkout.token));
-  setIf(ids, 'kx', landing.kx ?? klaviyo?.exchangeId);
-  setIf(ids, 'orderId', normalizeShopifyId(order.id));
-
-  const eventContext: EventContext = {};
-  setIf(eventContext, 'ip', signals.ip);
-  setIf(eventContext, 'userAgent', asString(asDict(context.navigator).userAgent) ?? signals.userAgent);
-  setIf(eventContext, 'locale', asString(asDict(context.navigator).language));
-  setIf(eventContext, 'pageUrl', pageUrl);
-  setIf(eventContext, 'referrer', asString(asDict(context.document).referrer));
-  setIf(eventContext, 'utm', landing.utm);
-  setIf(eventContext, 'fbclid', landing.fbclid);
-  setIf(eventContext, 'gclid', landing.gclid);
-  setIf(
-    eventContext,
-    'fbc',
-    cookies?._fbc ?? (landing.fbclid ? fbcFromClickId(landing.fbclid, eventTime) : undefined),
-  );
-  setIf(eventContext, 'fbp', cookies?._fbp);
-  setIf(eventContext, 'gaClientId', gaClientId(cookies?._ga));
-  setIf(
-    eventContext,
-    'klaviyo',
-    klaviyo && { cookiePresent: klaviyo.cookiePresent, identified: klaviyo.identified },
-  );
-  if (signals.gpc) eventContext.gpc = true;
+  const email = normalizeEmail(checkout.email);
+  const phone = normalizePhone(checkout.phone, countryHint);
+  const typing = kind === 'checkout_contact' || kind === 'checkout_update';
   const privacy = event.customerPrivacy ?? body.customerPrivacy ?? undefined;
-  if (privacy) eventContext.tracking = toCategories(privacy);
-  const geo = definedEntries({
-    country: signals.country,
-    region: signals.region,
-    shippingCountry,
-    shippingRegion: normalizeRegion(shipping.provinceCode, shippingCountry),
-    billingCountry,
-    billingRegion: normalizeRegion(billing.provinceCode, billingCountry),
-  });
-  if (Object.keys(geo).length) eventContext.geo = geo;
-  setIf(eventContext, 'shop', asString(asDict(initData.shop).myshopifyDomain));
-
-  const typed: ('email' | 'phone')[] = [];
-  if (kind === 'checkout_contact' || kind === 'checkout_update') {
-    if (normalizeEmail(checkout.email)) typed.push('email');
-    if (normalizePhone(checkout.phone, countryHint)) typed.push('phone');
-  }
-  const commerce = commerceOf(data, origin);
   const idempotencyKey = `pixel:${event.id}`;
+
   return {
-    id: eventIdFor(idempotencyKey),
+    id: eventIdFor(idempotencyKey, eventTime),
     kind,
     source: 'pixel',
     name: event.name,
     idempotencyKey,
     eventTime,
     receivedAt: signals.receivedAt,
-    ids,
-    ...(typed.length ? { typed } : {}),
-    context: eventContext,
-    ...(commerce ? { commerce } : {}),
-    ...(kind === 'consent' && privacy
-      ? {
-          consent: {
-            permission: 'tracking' as const,
-            state:
-              privacy.analyticsProcessingAllowed && privacy.marketingAllowed
-                ? ('granted' as const)
-                : ('denied' as const),
+    ids: {
+      clientId: normalizeOpaqueId(event.clientId),
+      browserId: normalizeOpaqueId(body.browserId),
+      customerId: normalizeShopifyId(asDict(order.customer).id) ?? normalizeShopifyId(customer.id),
+      email: email ?? normalizeEmail(customer.email),
+      phone: phone ?? normalizePhone(customer.phone, countryHint),
+      cartToken:
+        normalizeCartToken(asDict(data.cart).id) ??
+        normalizeCartToken(cookies?.cart) ??
+        normalizeCartToken(asDict(initData.cart).id),
+      checkoutToken: normalizeOpaqueId(checkout.token),
+      kx: normalizeOpaqueId(landing.kx ?? klaviyo?.exchangeId),
+      orderId: normalizeShopifyId(order.id),
+    },
+    typed:
+      typing && (email || phone)
+        ? [...(email ? (['email'] as const) : []), ...(phone ? (['phone'] as const) : [])]
+        : undefined,
+    context: {
+      ip: signals.ip,
+      userAgent: text(navigator.userAgent, 1024) ?? signals.userAgent,
+      locale: text(navigator.language, 64),
+      pageUrl,
+      referrer: text(asDict(context.document).referrer),
+      utm: landing.utm,
+      fbclid: landing.fbclid,
+      gclid: landing.gclid,
+      fbc: text(cookies?._fbc) ?? (landing.fbclid ? fbcFromClickId(landing.fbclid, eventTime) : undefined),
+      fbp: text(cookies?._fbp),
+      gaClientId: gaClientId(cookies?._ga),
+      klaviyo: klaviyo && { cookiePresent: klaviyo.cookiePresent, identified: klaviyo.identified },
+      gpc: signals.gpc || undefined,
+      tracking: privacy ? toCategories(privacy) : undefined,
+      geo: nonEmpty({
+        country: signals.country,
+        region: signals.region,
+        shippingCountry,
+        shippingRegion: normalizeRegion(shipping.provinceCode, shippingCountry),
+        billingCountry,
+        billingRegion: normalizeRegion(billing.provinceCode, billingCountry),
+      }),
+      shop: text(asDict(initData.shop).myshopifyDomain, 255),
+    },
+    commerce: commerceOf(data, origin),
+    consent:
+      kind === 'consent' && privacy
+        ? {
+            permission: 'tracking',
+            state: privacy.analyticsProcessingAllowed && privacy.marketingAllowed ? 'granted' : 'denied',
             source: 'shopify_banner',
             wordingVersion: envelope.bannerWordingVersion,
             categories: toCategories(privacy),
-            ...(pageUrl ? { captureUrl: pageUrl } : {}),
-          },
-        }
-      : {}),
-    ...(kind === 'search'
-      ? { properties: definedEntries({ query: asString(asDict(data.searchResult).query) }) }
-      : {}),
+            captureUrl: pageUrl,
+          }
+        : undefined,
+    properties: kind === 'search' ? nonEmpty({ query: text(asDict(data.searchResult).query) }) : undefined,
   };
 }
 
 /** `_ga` is `GA1.1.<random>.<timestamp>`; GA4's client id is its last two parts. */
 function gaClientId(cookie: string | undefined): string | undefined {
-  const match = cookie ? /^GA\d\.\d+\.(\d+\.\d+)$/.exec(cookie) : null;
+  const match = cookie ? /^GA\d\.\d+\.(\d{1,32}\.\d{1,32})$/.exec(cookie) : null;
   return match?.[1];
 }
 
 function commerceOf(data: Dict, origin: string | undefined): Commerce | undefined {
   if (data.productVariant) {
-    const line = variantLine(asDict(data.productVariant), 1, origin);
-    return line ? withTotals([line], asDict(asDict(data.productVariant).price).currencyCode) : undefined;
+    const variant = asDict(data.productVariant);
+    const line = variantLine(variant, 1, origin);
+    return line ? withTotals([line], asDict(variant.price).currencyCode) : undefined;
   }
   if (data.cartLine) {
     const cartLine = asDict(data.cartLine);
-    const line = variantLine(asDict(cartLine.merchandise), quantityOf(cartLine.quantity), origin);
-    return line ? withTotals([line], asDict(asDict(cartLine.merchandise).price).currencyCode) : undefined;
+    const merchandise = asDict(cartLine.merchandise);
+    const line = variantLine(merchandise, quantityOf(cartLine.quantity), origin);
+    return line ? withTotals([line], asDict(merchandise.price).currencyCode) : undefined;
   }
   if (data.cart) {
     const cart = asDict(data.cart);
-    const lines = (Array.isArray(cart.lines) ? cart.lines : [])
-      .map((l) => asDict(l))
-      .map((l) => variantLine(asDict(l.merchandise), quantityOf(l.quantity), origin))
-      .filter((l): l is LineItem => l !== undefined);
+    const lines: LineItem[] = [];
+    for (const raw of Array.isArray(cart.lines) ? cart.lines.slice(0, 500) : []) {
+      const cartLine = asDict(raw);
+      const line = variantLine(asDict(cartLine.merchandise), quantityOf(cartLine.quantity), origin);
+      if (line) lines.push(line);
+    }
     const total = asDict(asDict(cart.cost).totalAmount);
     return withTotals(lines, total.currencyCode, toAmount(total.amount));
   }
   if (data.checkout) {
     const checkout = asDict(data.checkout);
-    const lines = (Array.isArray(checkout.lineItems) ? checkout.lineItems : [])
-      .map((l) => asDict(l))
-      .map((l) => {
-        const quantity = quantityOf(l.quantity);
-        const line = variantLine(asDict(l.variant), quantity, origin, asString(l.title));
-        const linePrice = toAmount(asDict(l.finalLinePrice).amount);
-        return line && !line.price && linePrice
-          ? { ...line, price: divideAmount(linePrice, quantity) }
-          : line;
-      })
-      .filter((l): l is LineItem => l !== undefined);
+    const lines: LineItem[] = [];
+    for (const raw of Array.isArray(checkout.lineItems) ? checkout.lineItems.slice(0, 500) : []) {
+      const item = asDict(raw);
+      const quantity = quantityOf(item.quantity);
+      const line = variantLine(asDict(item.variant), quantity, origin, text(item.title, LIMITS.title));
+      if (!line) continue;
+      const linePrice = toAmount(asDict(item.finalLinePrice).amount);
+      if (!line.price && linePrice) line.price = divideAmount(linePrice, quantity);
+      lines.push(line);
+    }
     const total = asDict(checkout.totalPrice);
-    const commerce = withTotals(lines, total.currencyCode ?? checkout.currencyCode, toAmount(total.amount));
-    const accepts = definedEntries({
+    return {
+      ...withTotals(lines, total.currencyCode ?? checkout.currencyCode, toAmount(total.amount)),
       buyerAcceptsEmail: asBoolean(checkout.buyerAcceptsEmailMarketing),
       buyerAcceptsSms: asBoolean(checkout.buyerAcceptsSmsMarketing),
-    });
-    return { ...commerce, ...accepts };
+    };
   }
   return undefined;
 }
@@ -245,24 +224,25 @@ function variantLine(
   const variantId = normalizeShopifyId(variant.id);
   const productId = normalizeShopifyId(product.id);
   if (!variantId && !productId) return undefined;
-  const url = asString(product.url);
+  const url = text(product.url);
+  const absolute = url && origin && url.startsWith('/') ? `${origin}${url}` : url;
   return {
+    productId,
+    variantId,
+    sku: text(variant.sku, LIMITS.sku),
+    title: text(product.title, LIMITS.title) ?? title,
+    variantTitle: text(variant.title, LIMITS.title),
+    url: absolute && absolute.length <= LIMITS.text ? absolute : undefined,
+    imageUrl: text(asDict(variant.image).src),
+    price: toAmount(asDict(variant.price).amount),
     quantity,
-    ...definedEntries({
-      productId,
-      variantId,
-      sku: asString(variant.sku),
-      title: asString(product.title) ?? title,
-      variantTitle: asString(variant.title),
-      url: url && origin && url.startsWith('/') ? `${origin}${url}` : url,
-      imageUrl: asString(asDict(variant.image).src),
-      price: toAmount(asDict(variant.price).amount),
-    }),
   };
 }
 
 function withTotals(lines: LineItem[], currency: unknown, value?: string): Commerce {
-  const code = typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? currency : undefined;
-  const total = value ?? sumLines(lines);
-  return { lines, ...(total !== undefined ? { value: total } : {}), ...(code ? { currency: code } : {}) };
+  return {
+    lines,
+    value: value ?? sumLines(lines),
+    currency: typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? currency : undefined,
+  };
 }

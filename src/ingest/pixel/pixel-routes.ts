@@ -4,7 +4,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import { asDict } from '../fields.ts';
 import type { Ingestor } from '../ingestor.ts';
 import { readRequestSignals } from '../request-signals.ts';
-import { ensureCanonical, parseBody } from '../validation.ts';
+import { parseBody, parseShape } from '../validation.ts';
 import { mapPixelEvent } from './pixel-mapper.ts';
 import { PIXEL_MAX_BODY_BYTES, pixelBodySchema, pixelEventSchema } from './pixel-schema.ts';
 
@@ -21,10 +21,7 @@ export const pixelRoutes: FastifyPluginAsync<PixelRoutesOptions> = (app, { confi
     const signals = readRequestSignals(req, config.geo, clock.now());
     const envelope = { signals, body, bannerWordingVersion: config.consent.bannerWordingVersion };
     const events = body.events.map((raw, index) =>
-      ensureCanonical(
-        mapPixelEvent(parseBody(pixelEventSchema, asDict(raw), `events.${index}`), envelope),
-        `events.${index}`,
-      ),
+      mapPixelEvent(parseShape(pixelEventSchema, asDict(raw), `events.${index}`), envelope),
     );
     const result = await ingestor.accept(events);
     return reply.status(200).send({ accepted: events.length, duplicates: result.duplicates });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoTime } from '../validation.ts';
 
 /** Largest pixel request; the pixel batches a handful of events per request. */
 export const PIXEL_MAX_BODY_BYTES = 256 * 1024;
@@ -22,7 +23,7 @@ export type CustomerPrivacy = z.output<typeof customerPrivacySchema>;
 export const pixelEventSchema = z.looseObject({
   id: z.string().min(1).max(256),
   name: z.string().min(1).max(256),
-  timestamp: z.iso.datetime({ offset: true, local: true, error: 'must be an ISO-8601 date-time' }),
+  timestamp: isoTime,
   clientId: z.string().min(1).max(256),
   seq: z.number().int().optional(),
   type: z.string().max(64).optional(),

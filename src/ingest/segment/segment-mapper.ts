@@ -1,11 +1,14 @@
-import type {
-  CanonicalEvent,
-  EventContext,
-  EventKind,
-  LineItem,
-  TrackingCategories,
+import { hash } from 'node:crypto';
+import {
+  LIMITS,
+  type CanonicalEvent,
+  type Commerce,
+  type EventKind,
+  type LineItem,
+  type TrackingCategories,
 } from '../canonical-event.ts';
 import { eventIdFor } from '../event-log.ts';
+import { asDict, nonEmpty, text, type Dict } from '../fields.ts';
 import {
   normalizeCartToken,
   normalizeCountry,
@@ -17,9 +20,7 @@ import { readLandingParams } from '../landing-params.ts';
 import { sumLines, toAmount } from '../money.ts';
 import type { RequestSignals } from '../request-signals.ts';
 import { parseTime } from '../validation.ts';
-import { asDict, asString, definedEntries, setIf, type Dict } from '../fields.ts';
 import type { SegmentMessage } from './segment-schema.ts';
-import { createHash } from 'node:crypto';
 
 /** Segment's E-commerce v2 spec events that journeys act on, by lower-cased name. */
 const ECOMMERCE_KINDS: Record<string, EventKind> = {
@@ -38,6 +39,8 @@ const ECOMMERCE_KINDS: Record<string, EventKind> = {
   'order cancelled': 'order_cancelled',
 };
 
+const SINGLE_PRODUCT_KINDS = new Set<EventKind>(['product_view', 'cart_add', 'cart_remove']);
+
 /** Turns one validated Segment message into the canonical event. */
 export function mapSegmentMessage(
   message: SegmentMessage,
@@ -45,71 +48,73 @@ export function mapSegmentMessage(
   batchSentAt?: string | null,
 ): CanonicalEvent {
   const properties = asDict(message.properties);
-  const traits = { ...asDict(asDict(message.context).traits), ...asDict(message.traits) };
   const context = asDict(message.context);
+  const contextTraits = asDict(context.traits);
+  const traits = asDict(message.traits);
   const kind = kindOf(message);
   const idempotencyKey = message.messageId
     ? `segment:${message.messageId}`
-    : `segment:sha256:${createHash('sha256').update(JSON.stringify(message)).digest('hex')}`;
+    : `segment:sha256:${hash('sha256', JSON.stringify(message), 'hex')}`;
   const country =
-    normalizeCountry(asDict(traits.address).country) ?? normalizeCountry(asDict(context.location).country);
-  const email = normalizeEmail(traits.email) ?? normalizeEmail(properties.email);
-  const phone = normalizePhone(traits.phone, country) ?? normalizePhone(properties.phone, country);
+    normalizeCountry(asDict(traits.address).country ?? asDict(contextTraits.address).country) ??
+    normalizeCountry(asDict(context.location).country);
   const page = asDict(context.page);
-  const pageUrl = asString(page.url) ?? (message.type === 'page' ? asString(properties.url) : undefined);
+  const pageUrl = text(page.url) ?? (message.type === 'page' ? text(properties.url) : undefined);
   const landing = readLandingParams(pageUrl);
-  const commerce = commerceOf(kind, properties);
-
-  const ids: CanonicalEvent['ids'] = {};
-  setIf(ids, 'anonymousId', normalizeOpaqueId(message.anonymousId));
-  setIf(ids, 'customerId', normalizeOpaqueId(message.userId));
-  setIf(ids, 'email', email);
-  setIf(ids, 'phone', phone);
-  setIf(ids, 'cartToken', normalizeCartToken(properties.cart_id));
-  setIf(ids, 'checkoutToken', normalizeOpaqueId(properties.checkout_id));
-  setIf(ids, 'orderId', normalizeOpaqueId(properties.order_id));
-  setIf(ids, 'kx', landing.kx);
-
-  const eventContext: EventContext = {};
-  setIf(eventContext, 'ip', asString(context.ip) ?? signals.ip);
-  setIf(eventContext, 'userAgent', asString(context.userAgent) ?? signals.userAgent);
-  setIf(eventContext, 'locale', asString(context.locale));
-  setIf(eventContext, 'pageUrl', pageUrl);
-  setIf(eventContext, 'referrer', asString(page.referrer));
   const campaign = asDict(context.campaign);
-  const utm = {
-    ...landing.utm,
-    ...definedEntries({
-      source: asString(campaign.source),
-      medium: asString(campaign.medium),
-      campaign: asString(campaign.name),
-      term: asString(campaign.term),
-      content: asString(campaign.content),
-    }),
-  };
-  if (Object.keys(utm).length) eventContext.utm = utm;
-  setIf(eventContext, 'fbclid', landing.fbclid);
-  setIf(eventContext, 'gclid', landing.gclid);
-  if (signals.gpc) eventContext.gpc = true;
-  const tracking = trackingFromSegmentConsent(asDict(context.consent));
-  if (tracking) eventContext.tracking = tracking;
-  const geo = definedEntries({ country: signals.country, region: signals.region, customerCountry: country });
-  if (Object.keys(geo).length) eventContext.geo = geo;
+  const timestamp = parseTime(message.timestamp);
+  const originalTimestamp = parseTime(message.originalTimestamp);
 
-  const payload = message.type === 'identify' ? asDict(message.traits) : properties;
   return {
-    id: eventIdFor(idempotencyKey),
+    id: eventIdFor(idempotencyKey, timestamp ?? originalTimestamp),
     kind,
     source: 'segment',
     name: message.type === 'track' ? message.event! : message.type,
     idempotencyKey,
-    eventTime: eventTimeOf(message, signals.receivedAt, batchSentAt),
+    eventTime: eventTimeOf(
+      timestamp,
+      originalTimestamp,
+      parseTime(message.sentAt ?? batchSentAt),
+      signals.receivedAt,
+    ),
     receivedAt: signals.receivedAt,
-    ids,
-    ...(message.type === 'alias' ? { previousId: normalizeOpaqueId(message.previousId) } : {}),
-    context: eventContext,
-    ...(commerce ? { commerce } : {}),
-    ...(Object.keys(payload).length ? { properties: payload } : {}),
+    ids: {
+      anonymousId: normalizeOpaqueId(message.anonymousId),
+      customerId: normalizeOpaqueId(message.userId),
+      email: normalizeEmail(traits.email ?? contextTraits.email ?? properties.email),
+      phone: normalizePhone(traits.phone ?? contextTraits.phone ?? properties.phone, country),
+      cartToken: normalizeCartToken(properties.cart_id),
+      checkoutToken: normalizeOpaqueId(properties.checkout_id),
+      orderId: normalizeOpaqueId(properties.order_id),
+      kx: normalizeOpaqueId(landing.kx),
+    },
+    previousId: message.type === 'alias' ? normalizeOpaqueId(message.previousId) : undefined,
+    context: {
+      ip: text(context.ip, 64) ?? signals.ip,
+      userAgent: text(context.userAgent, 1024) ?? signals.userAgent,
+      locale: text(context.locale, 64),
+      pageUrl,
+      referrer: text(page.referrer),
+      utm: nonEmpty({
+        source: text(campaign.source) ?? landing.utm?.source,
+        medium: text(campaign.medium) ?? landing.utm?.medium,
+        campaign: text(campaign.name) ?? landing.utm?.campaign,
+        term: text(campaign.term) ?? landing.utm?.term,
+        content: text(campaign.content) ?? landing.utm?.content,
+      }),
+      fbclid: landing.fbclid,
+      gclid: landing.gclid,
+      gpc: signals.gpc || undefined,
+      tracking: trackingFromSegmentConsent(asDict(context.consent)),
+      geo: nonEmpty({ country: signals.country, region: signals.region, customerCountry: country }),
+    },
+    commerce: commerceOf(kind, properties),
+    properties:
+      message.type === 'identify'
+        ? nonEmpty(traits)
+        : kind === 'track' || kind === 'page_view'
+          ? nonEmpty(properties)
+          : undefined,
   };
 }
 
@@ -133,57 +138,64 @@ function kindOf(message: SegmentMessage): EventKind {
  * Segment's clock-skew rule: an explicit `timestamp` wins; otherwise `originalTimestamp` corrected by
  * the difference between the client's `sentAt` and our receive time; otherwise the receive time.
  */
-function eventTimeOf(message: SegmentMessage, receivedAt: number, batchSentAt?: string | null): number {
-  const timestamp = parseTime(message.timestamp);
+function eventTimeOf(
+  timestamp: number | undefined,
+  original: number | undefined,
+  sentAt: number | undefined,
+  receivedAt: number,
+): number {
   if (timestamp !== undefined) return timestamp;
-  const original = parseTime(message.originalTimestamp);
-  const sentAt = parseTime(message.sentAt ?? batchSentAt);
   if (original !== undefined && sentAt !== undefined) return receivedAt - (sentAt - original);
   return original ?? receivedAt;
 }
 
-function commerceOf(kind: EventKind, properties: Dict): CanonicalEvent['commerce'] {
-  const products = Array.isArray(properties.products) ? properties.products.map(asDict) : [];
-  const single = ['product_view', 'cart_add', 'cart_remove'].includes(kind) ? [properties] : [];
-  const lines = [...products, ...single].map(lineOf).filter((l): l is LineItem => l !== undefined);
+function commerceOf(kind: EventKind, properties: Dict): Commerce | undefined {
+  const lines: LineItem[] = [];
+  if (Array.isArray(properties.products)) {
+    for (const product of properties.products.slice(0, 500)) {
+      const line = lineOf(asDict(product));
+      if (line) lines.push(line);
+    }
+  }
+  if (SINGLE_PRODUCT_KINDS.has(kind)) {
+    const line = lineOf(properties);
+    if (line) lines.push(line);
+  }
   const value =
     toAmount(properties.value) ??
     toAmount(properties.revenue) ??
     toAmount(properties.total) ??
     sumLines(lines);
-  const currency = typeof properties.currency === 'string' ? properties.currency.toUpperCase() : undefined;
   if (lines.length === 0 && value === undefined) return undefined;
+  const currency = typeof properties.currency === 'string' ? properties.currency.toUpperCase() : undefined;
   return {
     lines,
-    ...(value !== undefined ? { value } : {}),
-    ...(currency && /^[A-Z]{3}$/.test(currency) ? { currency } : {}),
-    ...definedEntries({
-      cartUrl: asString(properties.cart_url),
-      checkoutUrl: asString(properties.checkout_url),
-    }),
+    value,
+    currency: currency && /^[A-Z]{3}$/.test(currency) ? currency : undefined,
+    cartUrl: text(properties.cart_url),
+    checkoutUrl: text(properties.checkout_url),
   };
 }
 
 function lineOf(product: Dict): LineItem | undefined {
   const productId = normalizeOpaqueId(product.product_id ?? product.id);
-  const sku = asString(product.sku);
-  if (!productId && !sku && !asString(product.name)) return undefined;
-  const quantity =
-    typeof product.quantity === 'number' && Number.isInteger(product.quantity) && product.quantity >= 0
-      ? product.quantity
-      : 1;
+  const sku = text(product.sku, LIMITS.sku);
+  const title = text(product.name, LIMITS.title);
+  if (!productId && !sku && !title) return undefined;
+  const quantity = product.quantity;
   return {
-    quantity: Math.min(quantity, 1_000_000),
-    ...definedEntries({
-      productId,
-      variantId: normalizeOpaqueId(product.variant_id),
-      sku,
-      title: asString(product.name),
-      variantTitle: asString(product.variant),
-      url: asString(product.url),
-      imageUrl: asString(product.image_url),
-      price: toAmount(product.price),
-    }),
+    productId,
+    variantId: normalizeOpaqueId(product.variant_id),
+    sku,
+    title,
+    variantTitle: text(product.variant, LIMITS.title),
+    url: text(product.url),
+    imageUrl: text(product.image_url),
+    price: toAmount(product.price),
+    quantity:
+      typeof quantity === 'number' && Number.isInteger(quantity) && quantity >= 0
+        ? Math.min(quantity, 1_000_000)
+        : 1,
   };
 }
 
@@ -193,15 +205,18 @@ function lineOf(product: Dict): LineItem | undefined {
  */
 function trackingFromSegmentConsent(consent: Dict): TrackingCategories | undefined {
   const prefs = asDict(consent.categoryPreferences);
-  const entries = Object.entries(prefs).map(
-    ([k, v]) => [k.toLowerCase().replace(/[^a-z]/g, ''), v === true] as const,
-  );
-  if (entries.length === 0) return undefined;
-  const any = (...names: string[]) => entries.some(([k, v]) => v && names.includes(k));
+  const granted = new Set<string>();
+  let any = false;
+  for (const key in prefs) {
+    any = true;
+    if (prefs[key] === true) granted.add(key.toLowerCase().replace(/[^a-z]/g, ''));
+  }
+  if (!any) return undefined;
+  const has = (...names: string[]) => names.some((n) => granted.has(n));
   return {
-    analytics: any('analytics', 'performance', 'statistics'),
-    marketing: any('advertising', 'marketing', 'targeting'),
-    preferences: any('functional', 'preferences', 'personalization'),
-    saleOfData: any('saleofdata', 'datasharing', 'sale'),
+    analytics: has('analytics', 'performance', 'statistics'),
+    marketing: has('advertising', 'marketing', 'targeting'),
+    preferences: has('functional', 'preferences', 'personalization'),
+    saleOfData: has('saleofdata', 'datasharing', 'sale'),
   };
 }

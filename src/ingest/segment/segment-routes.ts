@@ -1,11 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../../config/config-schema.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { apiError } from '../../server/api-error.ts';
 import { asDict } from '../fields.ts';
 import type { Ingestor } from '../ingestor.ts';
 import { readRequestSignals } from '../request-signals.ts';
-import { ensureCanonical, parseBody } from '../validation.ts';
+import { parseBody, parseShape } from '../validation.ts';
 import { requireWriteKey } from '../write-key-auth.ts';
 import { mapSegmentMessage } from './segment-mapper.ts';
 import {
@@ -30,7 +29,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = (app, { c
       requireWriteKey(req, config.writeKeys, body.writeKey);
       const message = parseBody(segmentMessageSchema, { ...body, type });
       const signals = readRequestSignals(req, config.geo, clock.now());
-      await ingestor.accept([ensureCanonical(mapSegmentMessage(message, signals), '')]);
+      await ingestor.accept([mapSegmentMessage(message, signals)]);
       return { success: true };
     });
   for (const type of ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const) single(type);
@@ -38,22 +37,17 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = (app, { c
   const batch = async (req: { body: unknown } & Parameters<typeof readRequestSignals>[0]) => {
     const body = asDict(req.body);
     requireWriteKey(req, config.writeKeys, body.writeKey);
-    const envelope = parseBody(segmentBatchSchema, body);
+    const envelope = parseShape(segmentBatchSchema, body);
     const signals = readRequestSignals(req, config.geo, clock.now());
+    const shared = envelope.context ? { context: envelope.context } : {};
     const events = envelope.batch.map((raw, index) => {
-      if (JSON.stringify(raw).length > SEGMENT_MAX_MESSAGE_BYTES) {
-        throw apiError(
-          'RECLAIM_ERR_BODY_TOO_LARGE',
-          `message exceeds ${SEGMENT_MAX_MESSAGE_BYTES} bytes`,
-          `batch.${index}`,
-        );
-      }
       const message = parseBody(
         segmentMessageSchema,
-        { ...asDict(envelope.context && { context: envelope.context }), ...asDict(raw) },
+        { ...shared, ...asDict(raw) },
         `batch.${index}`,
+        SEGMENT_MAX_MESSAGE_BYTES,
       );
-      return ensureCanonical(mapSegmentMessage(message, signals, envelope.sentAt), `batch.${index}`);
+      return mapSegmentMessage(message, signals, envelope.sentAt);
     });
     await ingestor.accept(events);
     return { success: true };

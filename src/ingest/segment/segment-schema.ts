@@ -1,14 +1,11 @@
 import { z } from 'zod';
+import { isoTime } from '../validation.ts';
 
 /** Segment's per-call limit and batch limit (Segment HTTP Tracking API, "Max request size"). */
 export const SEGMENT_MAX_MESSAGE_BYTES = 32 * 1024;
 export const SEGMENT_MAX_BATCH_BYTES = 500 * 1024;
 
 const idLike = z.union([z.string().min(1).max(512), z.number()]).transform(String);
-const isoTime = z.union([
-  z.iso.datetime({ offset: true, local: true, error: 'must be an ISO-8601 date-time' }),
-  z.iso.date({ error: 'must be an ISO-8601 date-time' }),
-]);
 const record = z.record(z.string(), z.unknown());
 
 export const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'alias', 'group'] as const;

@@ -8,7 +8,8 @@ import type {
   LineItem,
 } from '../canonical-event.ts';
 import { eventIdFor } from '../event-log.ts';
-import { definedEntries, setIf } from '../fields.ts';
+import { LIMITS } from '../canonical-event.ts';
+import { nonEmpty, text } from '../fields.ts';
 import {
   normalizeCartToken,
   normalizeCountry,
@@ -82,7 +83,7 @@ function base(
 ): CanonicalEvent {
   const idempotencyKey = `shopify:${meta.shop}:${meta.webhookId}`;
   return {
-    id: eventIdFor(idempotencyKey),
+    id: eventIdFor(idempotencyKey, eventTime ?? meta.triggeredAt),
     kind,
     source: 'shopify',
     name: meta.topic,
@@ -95,16 +96,14 @@ function base(
 }
 
 function lines(items: z.output<typeof checkoutWebhookSchema>['line_items']): LineItem[] {
-  return (items ?? []).map((item) => ({
-    quantity: item.quantity,
-    ...definedEntries({
-      productId: normalizeShopifyId(item.product_id),
-      variantId: normalizeShopifyId(item.variant_id),
-      sku: item.sku ?? undefined,
-      title: item.title ?? undefined,
-      variantTitle: item.variant_title ?? undefined,
-      price: toAmount(item.price),
-    }),
+  return (items ?? []).slice(0, 500).map((item) => ({
+    quantity: Math.min(item.quantity, 1_000_000),
+    productId: normalizeShopifyId(item.product_id),
+    variantId: normalizeShopifyId(item.variant_id),
+    sku: text(item.sku, LIMITS.sku),
+    title: text(item.title, LIMITS.title),
+    variantTitle: text(item.variant_title, LIMITS.title),
+    price: toAmount(item.price),
   }));
 }
 
@@ -130,7 +129,7 @@ function geoOf(shipping: Address, billing: Address, customerAddress: Address): E
   const shippingCountry = normalizeCountry(shipping?.country_code);
   const billingCountry = normalizeCountry(billing?.country_code);
   const customerCountry = normalizeCountry(customerAddress?.country_code);
-  const geo = definedEntries({
+  return nonEmpty({
     shippingCountry,
     shippingRegion: normalizeRegion(shipping?.province_code, shippingCountry),
     billingCountry,
@@ -138,15 +137,14 @@ function geoOf(shipping: Address, billing: Address, customerAddress: Address): E
     customerCountry,
     customerRegion: normalizeRegion(customerAddress?.province_code, customerCountry),
   });
-  return Object.keys(geo).length ? geo : undefined;
 }
 
 function mapCart(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
   const cart = parseBody(cartWebhookSchema, payload);
-  const event = base(meta, 'cart_update', parseTime(cart.updated_at) ?? parseTime(cart.created_at), {});
-  setIf(event.ids, 'cartToken', normalizeCartToken(cart.token ?? cart.id));
-  const items = lines(cart.line_items);
-  event.commerce = commerce(items, undefined, undefined);
+  const event = base(meta, 'cart_update', parseTime(cart.updated_at) ?? parseTime(cart.created_at), {
+    cartToken: normalizeCartToken(cart.token ?? cart.id),
+  });
+  event.commerce = commerce(lines(cart.line_items), undefined, undefined);
   return [event];
 }
 
@@ -154,43 +152,44 @@ function mapCheckout(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
   const checkout = parseBody(checkoutWebhookSchema, payload);
   const geo = geoOf(checkout.shipping_address, checkout.billing_address, checkout.customer?.default_address);
   const hint = geo?.shippingCountry ?? geo?.billingCountry ?? geo?.customerCountry;
+  const email = normalizeEmail(checkout.email);
+  const phone = normalizePhone(checkout.phone, hint) ?? normalizePhone(checkout.sms_marketing_phone, hint);
   const event = base(
     meta,
     'checkout_update',
     parseTime(checkout.updated_at) ?? parseTime(checkout.created_at),
-    {},
+    {
+      checkoutToken: normalizeOpaqueId(checkout.token),
+      cartToken: normalizeCartToken(checkout.cart_token),
+      email,
+      phone,
+      customerId: normalizeShopifyId(checkout.customer?.id),
+    },
   );
-  setIf(event.ids, 'checkoutToken', normalizeOpaqueId(checkout.token));
-  setIf(event.ids, 'cartToken', normalizeCartToken(checkout.cart_token));
-  const email = normalizeEmail(checkout.email);
-  const phone = normalizePhone(checkout.phone, hint) ?? normalizePhone(checkout.sms_marketing_phone, hint);
-  setIf(event.ids, 'email', email);
-  setIf(event.ids, 'phone', phone);
-  setIf(event.ids, 'customerId', normalizeShopifyId(checkout.customer?.id));
   const typed = [...(email ? (['email'] as const) : []), ...(phone ? (['phone'] as const) : [])];
   if (typed.length) event.typed = typed;
-  if (geo) event.context.geo = geo;
-  setIf(event.context, 'locale', checkout.customer_locale ?? undefined);
+  event.context.geo = geo;
+  event.context.locale = text(checkout.customer_locale, 64);
   event.commerce = commerce(
     lines(checkout.line_items),
     checkout.total_price,
     checkout.presentment_currency ?? checkout.currency,
-    definedEntries({
-      checkoutUrl: checkout.abandoned_checkout_url ?? undefined,
+    {
+      checkoutUrl: text(checkout.abandoned_checkout_url),
       buyerAcceptsEmail: checkout.buyer_accepts_marketing ?? undefined,
       buyerAcceptsSms: checkout.buyer_accepts_sms_marketing ?? undefined,
       completedAt: parseTime(checkout.completed_at),
-    }),
+    },
   );
   return [event];
 }
 
 function mapCheckoutDeleted(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
   const checkout = parseBody(checkoutWebhookSchema, payload);
-  const event = base(meta, 'checkout_deleted', parseTime(checkout.updated_at), {});
-  setIf(event.ids, 'checkoutToken', normalizeOpaqueId(checkout.token));
-  const id = normalizeShopifyId(checkout.id);
-  if (id) event.properties = { checkoutId: id };
+  const event = base(meta, 'checkout_deleted', parseTime(checkout.updated_at), {
+    checkoutToken: normalizeOpaqueId(checkout.token),
+  });
+  event.properties = nonEmpty({ checkoutId: normalizeShopifyId(checkout.id) });
   return [event];
 }
 
@@ -200,30 +199,21 @@ function mapOrder(kind: EventKind): Mapper {
     const geo = geoOf(order.shipping_address, order.billing_address, order.customer?.default_address);
     const hint = geo?.shippingCountry ?? geo?.billingCountry ?? geo?.customerCountry;
     const time = kind === 'order_cancelled' ? parseTime(order.cancelled_at) : undefined;
-    const event = base(meta, kind, time ?? parseTime(order.processed_at) ?? parseTime(order.created_at), {});
-    setIf(event.ids, 'orderId', normalizeShopifyId(order.id));
-    setIf(event.ids, 'checkoutToken', normalizeOpaqueId(order.checkout_token));
-    setIf(event.ids, 'cartToken', normalizeCartToken(order.cart_token));
-    setIf(
-      event.ids,
-      'email',
-      normalizeEmail(order.email) ??
+    const event = base(meta, kind, time ?? parseTime(order.processed_at) ?? parseTime(order.created_at), {
+      orderId: normalizeShopifyId(order.id),
+      checkoutToken: normalizeOpaqueId(order.checkout_token),
+      cartToken: normalizeCartToken(order.cart_token),
+      email:
+        normalizeEmail(order.email) ??
         normalizeEmail(order.contact_email) ??
         normalizeEmail(order.customer?.email),
-    );
-    setIf(
-      event.ids,
-      'phone',
-      normalizePhone(order.phone, hint) ?? normalizePhone(order.customer?.phone, hint),
-    );
-    setIf(event.ids, 'customerId', normalizeShopifyId(order.customer?.id));
-    if (geo) event.context.geo = geo;
-    event.commerce = commerce(
-      lines(order.line_items),
-      order.total_price,
-      order.currency,
-      definedEntries({ buyerAcceptsEmail: order.buyer_accepts_marketing ?? undefined }),
-    );
+      phone: normalizePhone(order.phone, hint) ?? normalizePhone(order.customer?.phone, hint),
+      customerId: normalizeShopifyId(order.customer?.id),
+    });
+    event.context.geo = geo;
+    event.commerce = commerce(lines(order.line_items), order.total_price, order.currency, {
+      buyerAcceptsEmail: order.buyer_accepts_marketing ?? undefined,
+    });
     return [event];
   };
 }
@@ -235,12 +225,13 @@ function mapCustomer(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
     meta,
     'customer_update',
     parseTime(customer.updated_at) ?? parseTime(customer.created_at),
-    {},
+    {
+      customerId: normalizeShopifyId(customer.id),
+      email: normalizeEmail(customer.email),
+      phone: normalizePhone(customer.phone, geo?.customerCountry),
+    },
   );
-  setIf(event.ids, 'customerId', normalizeShopifyId(customer.id));
-  setIf(event.ids, 'email', normalizeEmail(customer.email));
-  setIf(event.ids, 'phone', normalizePhone(customer.phone, geo?.customerCountry));
-  if (geo) event.context.geo = geo;
+  event.context.geo = geo;
   return [event];
 }
 
@@ -258,9 +249,10 @@ function consentState(state: string | null | undefined): ConsentDecision['state'
 function mapEmailConsent(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
   const body = parseBody(emailConsentWebhookSchema, payload);
   const consent = body.email_marketing_consent;
-  const event = base(meta, 'consent', parseTime(consent.consent_updated_at), {});
-  setIf(event.ids, 'customerId', normalizeShopifyId(body.customer_id));
-  setIf(event.ids, 'email', normalizeEmail(body.email_address));
+  const event = base(meta, 'consent', parseTime(consent.consent_updated_at), {
+    customerId: normalizeShopifyId(body.customer_id),
+    email: normalizeEmail(body.email_address),
+  });
   const level = consent.opt_in_level?.toLowerCase();
   event.consent = {
     permission: 'email',
@@ -275,9 +267,10 @@ function mapEmailConsent(payload: unknown, meta: WebhookMeta): CanonicalEvent[] 
 function mapSmsConsent(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
   const body = parseBody(smsConsentWebhookSchema, payload);
   const consent = body.sms_marketing_consent ?? {};
-  const event = base(meta, 'consent', parseTime(consent.consent_updated_at), {});
-  setIf(event.ids, 'customerId', normalizeShopifyId(body.id));
-  setIf(event.ids, 'phone', normalizePhone(body.phone));
+  const event = base(meta, 'consent', parseTime(consent.consent_updated_at), {
+    customerId: normalizeShopifyId(body.id),
+    phone: normalizePhone(body.phone),
+  });
   const level = consent.opt_in_level?.toLowerCase();
   const from = consent.consent_collected_from?.toLowerCase();
   event.consent = {
@@ -295,11 +288,11 @@ function complianceIds(customer: {
   email?: string | null;
   phone?: string | null;
 }) {
-  const ids: CanonicalEvent['ids'] = {};
-  setIf(ids, 'customerId', normalizeShopifyId(customer.id));
-  setIf(ids, 'email', normalizeEmail(customer.email));
-  setIf(ids, 'phone', normalizePhone(customer.phone, 'US') ?? normalizePhone(customer.phone));
-  return ids;
+  return {
+    customerId: normalizeShopifyId(customer.id),
+    email: normalizeEmail(customer.email),
+    phone: normalizePhone(customer.phone),
+  };
 }
 
 function mapCustomerRedact(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
@@ -314,10 +307,10 @@ function mapCustomerRedact(payload: unknown, meta: WebhookMeta): CanonicalEvent[
 function mapDataRequest(payload: unknown, meta: WebhookMeta): CanonicalEvent[] {
   const body = parseBody(dataRequestSchema, payload);
   const event = base(meta, 'data_request', undefined, complianceIds(body.customer));
-  event.properties = definedEntries({
+  event.properties = {
     dataRequestId: normalizeShopifyId(body.data_request?.id),
     ordersRequested: (body.orders_requested ?? []).map((id) => normalizeShopifyId(id)).filter(Boolean),
-  });
+  };
   return [event];
 }
 

@@ -5,8 +5,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('events')
     .addColumn('seq', serialType(db), (c) => c.primaryKey())
+    // The id is a digest of the idempotency key, so its unique index is the dedupe.
     .addColumn('id', 'text', (c) => c.notNull().unique())
-    .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+    .addColumn('idempotency_key', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('event_time', 'bigint', (c) => c.notNull())

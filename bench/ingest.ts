@@ -1,0 +1,212 @@
+// Ingest throughput: Reclaim's live server over loopback against a bare Fastify handler, same run.
+// `npm run bench:ingest` — writes its section of BENCHMARKS.md.
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { migrateToLatest } from '../src/store/migrator.ts';
+import { openStore } from '../src/store/store.ts';
+import { sqliteDatabase, postgresDatabase, type BenchDatabase } from './support/databases.ts';
+import { startBareServer, startReclaimServer } from './support/processes.ts';
+import { fmt, table, writeSection, type BenchSection } from './support/report.ts';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = 32;
+const WRITE_KEY = 'bench_write_key';
+const BATCH_SIZE = 100;
+
+const fixture = (name: string) =>
+  JSON.parse(
+    readFileSync(new URL(`../test/contracts/shopify/pixel-events/${name}.json`, import.meta.url), 'utf8'),
+  );
+const productViewed = fixture('product_viewed');
+const privacy = fixture('init').customerPrivacy;
+
+let counter = 0;
+/** Event times as a live store produces them: close to now, a few per millisecond at most. */
+const now = () => new Date(Date.now() - 500 + (counter % 7)).toISOString();
+const pixelBody = () =>
+  JSON.stringify({
+    events: [{ ...productViewed, id: `sh-bench-${++counter}`, timestamp: now() }],
+    customerPrivacy: privacy,
+    cookies: { _fbp: 'fb.1.1700000000000.1', __kla_id: 'eyJjaWQiOiJ4In0=' },
+  });
+const batchBody = () =>
+  JSON.stringify({
+    batch: Array.from({ length: BATCH_SIZE }, (_, i) => ({
+      type: 'track',
+      event: 'Product Viewed',
+      messageId: `m-${++counter}-${i}`,
+      anonymousId: `anon-${counter % 5000}`,
+      timestamp: now(),
+      properties: {
+        product_id: 'p-1',
+        sku: 'SKU-1',
+        name: 'Organic Cotton Tee',
+        price: 32,
+        currency: 'USD',
+        url: 'https://shop.example/products/tee',
+      },
+      context: {
+        ip: '203.0.113.9',
+        userAgent: 'Mozilla/5.0',
+        page: { url: 'https://shop.example/products/tee?utm_source=ig' },
+      },
+    })),
+  });
+
+interface Load {
+  reqPerSec: number;
+  eventsPerSec: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+}
+
+async function load(
+  url: string,
+  path: string,
+  body: () => string,
+  eventsPerRequest: number,
+  auth = false,
+): Promise<Load> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: {
+          'content-type': 'text/plain;charset=UTF-8',
+          ...(auth ? { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` } : {}),
+        },
+        setupRequest: (req) => ({ ...req, body: body() }),
+      },
+    ],
+  });
+  const seconds = result.duration;
+  return {
+    reqPerSec: result['2xx'] / seconds,
+    eventsPerSec: (result['2xx'] * eventsPerRequest) / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    failed: result.non2xx + result.errors,
+  };
+}
+
+async function storedCount(db: BenchDatabase): Promise<number> {
+  const store = await openStore({ url: db.url });
+  try {
+    await migrateToLatest(store);
+    const row = await store.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runIngestBench(): Promise<BenchSection> {
+  const bare = await startBareServer();
+  const bareSingle = await load(bare.url, '/v1/pixel', pixelBody, 1);
+  const bareBatch = await load(bare.url, '/v1/batch', batchBody, BATCH_SIZE);
+  await bare.stop();
+
+  const rows: (string | number)[][] = [
+    [
+      'bare Fastify (baseline)',
+      'pixel, 1 event/request',
+      fmt(bareSingle.reqPerSec),
+      fmt(bareSingle.eventsPerSec),
+      bareSingle.p50,
+      bareSingle.p99,
+      '1.00',
+      '–',
+    ],
+    [
+      'bare Fastify (baseline)',
+      `Segment batch, ${BATCH_SIZE} events/request`,
+      fmt(bareBatch.reqPerSec),
+      fmt(bareBatch.eventsPerSec),
+      bareBatch.p50,
+      bareBatch.p99,
+      '1.00',
+      '–',
+    ],
+  ];
+  const databases = [sqliteDatabase(), await postgresDatabase()].filter(
+    (d): d is BenchDatabase => d !== undefined,
+  );
+  for (const db of databases) {
+    const server = await startReclaimServer({
+      RECLAIM_DATABASE_URL: db.url,
+      RECLAIM_WRITE_KEYS: WRITE_KEY,
+      RECLAIM_PIXEL_RATE_LIMIT: '10000000',
+    });
+    const single = await load(server.url, '/v1/pixel', pixelBody, 1);
+    const batch = await load(server.url, '/v1/batch', batchBody, BATCH_SIZE, true);
+    await server.stop();
+    const stored = await storedCount(db);
+    const acknowledged = single.ok + batch.ok * BATCH_SIZE;
+    const durable =
+      stored >= acknowledged
+        ? `${fmt(stored)} / ${fmt(acknowledged)} ✓`
+        : `${fmt(stored)} / ${fmt(acknowledged)} ✗`;
+    rows.push(
+      [
+        `Reclaim on ${db.name}`,
+        'pixel, 1 event/request',
+        fmt(single.reqPerSec),
+        fmt(single.eventsPerSec),
+        single.p50,
+        single.p99,
+        fmt(single.reqPerSec / bareSingle.reqPerSec, 2),
+        durable,
+      ],
+      [
+        `Reclaim on ${db.name}`,
+        `Segment batch, ${BATCH_SIZE} events/request`,
+        fmt(batch.reqPerSec),
+        fmt(batch.eventsPerSec),
+        batch.p50,
+        batch.p99,
+        fmt(batch.reqPerSec / bareBatch.reqPerSec, 2),
+        '',
+      ],
+    );
+    if (single.failed + batch.failed > 0)
+      rows.push([
+        `Reclaim on ${db.name}`,
+        'failed requests',
+        single.failed + batch.failed,
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
+    await db.drop();
+  }
+  return {
+    key: 'ingest',
+    title: 'Ingest',
+    command: 'npm run bench:ingest',
+    markdown: `${CONNECTIONS} connections for ${DURATION}s per row (autocannon, same machine, loopback). Every event has a unique id, so every
+request is a real insert. "Acknowledged → stored" counts the events in the database after the server stopped against
+the events the server answered 2xx for: an acknowledgement is only sent after the transaction that holds the event
+committed (SQLite in WAL mode with \`synchronous=NORMAL\`, which survives a crash or kill of the process; PostgreSQL
+with its defaults).
+
+${table(['server', 'load', 'requests/s', 'events/s', 'p50 ms', 'p99 ms', 'ratio to baseline', 'acknowledged → stored'], rows)}`,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const section = await runIngestBench();
+  writeSection(section);
+  console.log(section.markdown);
+}

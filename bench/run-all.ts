@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark in turn; each rewrites its own section of BENCHMARKS.md.
+import { runIngestBench } from './ingest.ts';
+import { writeSection, type BenchSection } from './support/report.ts';
+
+const benches: { name: string; run: () => Promise<BenchSection> }[] = [
+  { name: 'ingest', run: runIngestBench },
+];
+
+for (const bench of benches) {
+  console.log(`== ${bench.name}`);
+  const section = await bench.run();
+  writeSection(section);
+  console.log(section.markdown);
+}
