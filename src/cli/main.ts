@@ -5,9 +5,10 @@ import { EXIT, UsageError, type Command, type CommandContext } from './command.t
 import { configCommand } from './commands/config.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
+import { profileCommand } from './commands/profile.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
-const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, configCommand];
+const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, configCommand, profileCommand];
 
 const GLOBAL_HELP = `Usage: reclaim <command> [options]
 

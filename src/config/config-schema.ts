@@ -112,6 +112,26 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** How long an identifier link keeps a shopper recognisable. */
       lookback: duration().default(100 * 86_400_000),
+      /**
+       * Most identifiers of each type one profile may hold; a merge or link beyond it is refused. The
+       * defaults stop a shared device or a placeholder value from gluing strangers together.
+       */
+      limits: z
+        .strictObject({
+          customerId: integer(1, 1).default(1),
+          email: integer(1, 100).default(5),
+          phone: integer(1, 100).default(3),
+          checkoutToken: integer(1, 10_000).default(500),
+          orderId: integer(1, 100_000).default(5_000),
+          cartToken: integer(1, 10_000).default(500),
+          kx: integer(1, 1_000).default(20),
+          browserId: integer(1, 1_000).default(20),
+          clientId: integer(1, 1_000).default(50),
+          anonymousId: integer(1, 1_000).default(50),
+        })
+        .prefault({}),
+      /** Extra placeholder values never used as identifiers (added to the built-in list). */
+      blocklist: list.default([]),
     })
     .prefault({}),
   klaviyo: z
@@ -153,6 +173,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_CART_AFTER', path: ['journeys', 'cartAfter'] },
   { name: 'RECLAIM_CHECKOUT_AFTER', path: ['journeys', 'checkoutAfter'] },
   { name: 'RECLAIM_IDENTITY_LOOKBACK', path: ['identity', 'lookback'] },
+  { name: 'RECLAIM_IDENTITY_BLOCKLIST', path: ['identity', 'blocklist'] },
   { name: 'KLAVIYO_API_KEY', path: ['klaviyo', 'apiKey'], secret: true },
   { name: 'KLAVIYO_BASE_URL', path: ['klaviyo', 'baseUrl'] },
 ];

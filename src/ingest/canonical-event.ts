@@ -39,7 +39,8 @@ export const EVENT_KINDS = [
 
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-export const EVENT_SOURCES = ['segment', 'pixel', 'shopify', 'consent'] as const;
+/** Where an event came from; `admin` marks requests made through the admin API (erasure, export). */
+export const EVENT_SOURCES = ['segment', 'pixel', 'shopify', 'consent', 'admin'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /** Longest values the canonical model holds; mappers drop anything longer (see `fields.ts`). */

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { CompiledQuery, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { lockAppends } from '../store/append-lock.ts';
 import type { CanonicalEvent } from './canonical-event.ts';
 
 /** Rows per INSERT statement: far below either dialect's bind-parameter limit. */
@@ -129,6 +130,7 @@ export class EventLog {
   /** One transaction for the whole group; returns each append's result. */
   #commit(group: readonly PendingAppend[]): Promise<AppendResult[]> {
     return this.store.db.transaction().execute(async (trx) => {
+      await lockAppends(this.store, trx);
       const accepted: boolean[] = [];
       for (const append of group) accepted.push(append.guard ? await append.guard(trx) : true);
       const owner = new Map<string, number>();

@@ -12,6 +12,9 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Store } from '../store/store.ts';
 import { ApiError, apiError } from './api-error.ts';
 import { healthRoutes } from './health-routes.ts';
+import { requireAdminToken } from './admin-auth.ts';
+import { profileRoutes } from '../identity/profile-routes.ts';
+import type { Engine } from '../engine/engine.ts';
 import { browserRoutes } from '../ingest/browser-routes.ts';
 import { EventLog } from '../ingest/event-log.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
@@ -28,6 +31,10 @@ export interface AppDeps {
   clock: Clock;
   /** What of each event may be stored; the consent engine's gate in production. */
   gate?: TrackingGate;
+  /** The processing side; the admin API reads through it. */
+  engine: Engine;
+  /** Asks the engine to process the log now (after admin commands). */
+  wakeEngine?: () => void;
 }
 
 declare module 'fastify' {
@@ -100,11 +107,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes, { store: deps.store });
-  const ingestor = new Ingestor(new EventLog(deps.store), deps.gate ?? admitAll);
+  const eventLog = new EventLog(deps.store);
+  const ingestor = new Ingestor(eventLog, deps.gate ?? admitAll);
   const ingest = { config: deps.config, clock: deps.clock, ingestor };
   await app.register(segmentRoutes, ingest);
   await app.register(browserRoutes, ingest);
   await app.register(webhookRoutes, ingest);
+  await app.register(async (admin) => {
+    requireAdminToken(admin, deps.config.adminToken);
+    await admin.register(profileRoutes, {
+      store: deps.store,
+      log: eventLog,
+      clock: deps.clock,
+      sections: deps.engine.profileSections,
+      wake: deps.wakeEngine ?? (() => undefined),
+    });
+  });
   return app;
 }
 

@@ -5,6 +5,8 @@ import type { Logger } from '../runtime/logger.ts';
 import { migrateToLatest } from '../store/migrator.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { buildApp } from './build-app.ts';
+import { createEngine } from '../engine/engine.ts';
+import { EngineRunner } from '../engine/engine-runner.ts';
 
 /** A running Reclaim: the HTTP server, its background work and its database. */
 export interface RunningReclaim {
@@ -33,11 +35,15 @@ export async function startReclaim({
 }: StartOptions): Promise<RunningReclaim> {
   const store = await openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
   let app: FastifyInstance;
+  let runner: EngineRunner | undefined;
   try {
     const applied = await migrateToLatest(store);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
-    app = await buildApp({ config, store, log, clock });
+    const engine = createEngine({ config, store, log, clock });
+    runner = new EngineRunner(engine, store, clock, log);
+    app = await buildApp({ config, store, log, clock, engine, wakeEngine: () => runner?.wake() });
     await app.listen({ port: config.port, host: config.host });
+    runner.start();
   } catch (error) {
     await store.close();
     throw error;
@@ -56,6 +62,7 @@ export async function startReclaim({
       stopping ??= (async () => {
         log.info('shutting down: finishing in-flight requests and jobs');
         await app.close();
+        await runner?.stop();
         await store.close();
         log.info('shut down cleanly');
       })();

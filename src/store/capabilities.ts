@@ -13,6 +13,11 @@ export interface DialectCapabilities {
   readonly supportsConcurrentWriters: boolean;
   /** Most bind parameters a single statement may carry; batches are split to stay under it. */
   readonly maxBindParameters: number;
+  /**
+   * Transactions commit in the order their auto-increment values were drawn, so a reader can follow
+   * the event log with a cursor. When false, appends take `lockAppends` first.
+   */
+  readonly commitsInSequenceOrder: boolean;
 }
 
 export const CAPABILITIES: Record<DialectName, DialectCapabilities> = {
@@ -21,11 +26,13 @@ export const CAPABILITIES: Record<DialectName, DialectCapabilities> = {
     supportsSkipLocked: false,
     supportsConcurrentWriters: false,
     maxBindParameters: 32_766,
+    commitsInSequenceOrder: true,
   },
   postgres: {
     dialect: 'postgres',
     supportsSkipLocked: true,
     supportsConcurrentWriters: true,
     maxBindParameters: 65_535,
+    commitsInSequenceOrder: false,
   },
 };

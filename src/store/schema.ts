@@ -9,6 +9,88 @@ export interface Database {
   events: EventTable;
   webhook_deliveries: WebhookDeliveryTable;
   anonymous_counts: AnonymousCountTable;
+  profiles: ProfileTable;
+  identifiers: IdentifierTable;
+  identity_links: IdentityLinkTable;
+  identity_decisions: IdentityDecisionTable;
+  profile_events: ProfileEventTable;
+  cursors: CursorTable;
+  erasure_receipts: ErasureReceiptTable;
+  data_exports: DataExportTable;
+}
+
+/** A shopper: what the identity links connect. A merged profile points at the one it became. */
+export interface ProfileTable {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  merged_into: string | null;
+}
+
+/** One identifier (`email:ana@example.org`) and the profile it belongs to. */
+export interface IdentifierTable {
+  /** `type:value`. */
+  key: string;
+  type: string;
+  value: string;
+  profile_id: string;
+  first_seen: number;
+  last_seen: number;
+  /** Last time (event time) it was seen together with another identifier of its profile. */
+  linked_at: number;
+  /** Last time a trusted source (typed at checkout, customer record, consent) stated it. */
+  confirmed_at: number | null;
+  /** `active`, or `shared` (a device used by several customers: it no longer links anyone). */
+  status: string;
+}
+
+/** Evidence that two identifiers were seen together, with when. `a` < `b`. */
+export interface IdentityLinkTable {
+  a: string;
+  b: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+/** A merge or link Reclaim refused, and why. */
+export interface IdentityDecisionTable {
+  seq: Serial;
+  at: number;
+  event_id: string;
+  reason: string;
+  profile_id: string;
+  other_profile_id: string | null;
+  identifier_type: string | null;
+}
+
+/** Which events belong to which profile (the profile it was resolved to when processed). */
+export interface ProfileEventTable {
+  profile_id: string;
+  event_seq: number;
+}
+
+/** How far a consumer of the event log has got. */
+export interface CursorTable {
+  name: string;
+  position: number;
+}
+
+/** Proof that a shopper was erased, without personal data. */
+export interface ErasureReceiptTable {
+  id: string;
+  profile_id: string;
+  erased_at: number;
+  source: string;
+  counts_json: string;
+}
+
+/** A data-subject export (`customers/data_request` or the admin API). */
+export interface DataExportTable {
+  id: string;
+  profile_id: string | null;
+  created_at: number;
+  source: string;
+  body_json: string;
 }
 
 /** The append-only log of canonical events; `processed` flips to 1 once identity and journeys saw it. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { MIGRATIONS } from '../../src/store/migrations/index.ts';
 
 class Capture extends Writable {
   text = '';
@@ -55,7 +56,8 @@ describe('the reclaim CLI', () => {
   it('migrates once, then reports the database up to date', async () => {
     const first = await cli(['migrate']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('applied 1 migration(s)');
+    expect(first.stdout).toContain(`applied ${Object.keys(MIGRATIONS).length} migration(s)`);
+    for (const name of Object.keys(MIGRATIONS)) expect(first.stdout).toContain(name);
     const second = await cli(['migrate']);
     expect(second.stdout).toBe('database is up to date\n');
   });

@@ -5,6 +5,7 @@ import type { Config } from '../../src/config/config-schema.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger, type Logger } from '../../src/runtime/logger.ts';
 import { buildApp } from '../../src/server/build-app.ts';
+import { createEngine, type Engine } from '../../src/engine/engine.ts';
 import type { Store } from '../../src/store/store.ts';
 
 /** Collects every log line a component writes, so tests can assert what reached (and did not reach) logs. */
@@ -25,6 +26,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 export interface TestApp {
   app: FastifyInstance;
+  engine: Engine;
   logs: LogCapture;
   log: Logger;
   clock: ManualClock;
@@ -38,8 +40,16 @@ export async function buildTestApp(
   const logs = new LogCapture();
   const log = createLogger({ level: config.logLevel, destination: logs });
   const clock = new ManualClock(Date.UTC(2026, 10, 22, 12));
-  const app = await buildApp({ config, store, log, clock });
+  const engine = createEngine({ config, store, log, clock });
+  const app = await buildApp({
+    config,
+    store,
+    log,
+    clock,
+    engine,
+    wakeEngine: () => void engine.processor.drain(),
+  });
   configure?.(app);
   await app.ready();
-  return { app, logs, log, clock };
+  return { app, engine, logs, log, clock };
 }

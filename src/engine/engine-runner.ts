@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../runtime/logger.ts';
+import { acquireLease, releaseLease } from '../store/lease.ts';
+import type { Store } from '../store/store.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Engine } from './engine.ts';
+
+/** How long the processing lease lasts without renewal; another process takes over after it. */
+const LEASE_TTL = 30_000;
+/** How long the loop sleeps when there is nothing to do and nobody wakes it. */
+const IDLE_WAIT = 250;
+
+/**
+ * Runs the engine in the background of `serve` or `worker`: processes the event log whenever there is
+ * something to process, holding a lease so only one process does it at a time (PostgreSQL with several
+ * workers). `stop()` lets the current batch finish.
+ */
+export class EngineRunner {
+  readonly #holder = `${process.pid}-${randomUUID()}`;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #wakeRequested = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Asks the loop to look for work now (after an ingest commit, an admin command). */
+  wake(): void {
+    this.#wakeRequested = true;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await releaseLease(this.store, 'engine', this.#holder).catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let worked = false;
+      try {
+        if (await acquireLease(this.store, 'engine', this.#holder, LEASE_TTL, this.clock.now())) {
+          worked = (await this.engine.processor.processBatch()) > 0;
+        }
+      } catch (error) {
+        this.log.error({ err: error }, 'event processing failed; retrying');
+      }
+      if (!worked && this.#running) await this.#sleep();
+    }
+  }
+
+  #sleep(): Promise<void> {
+    if (this.#wakeRequested) {
+      this.#wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, IDLE_WAIT);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        this.#wakeRequested = false;
+        done();
+      };
+    });
+  }
+}

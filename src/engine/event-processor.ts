@@ -1,0 +1,175 @@
+import type { Transaction } from 'kysely';
+import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import { readStoredEvent } from '../ingest/event-log.ts';
+import {
+  IdentityGraph,
+  IdentityWorkingSet,
+  type IdentityRules,
+  type Resolution,
+} from '../identity/identity-graph.ts';
+import { IdentityRepository } from '../identity/identity-repository.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+
+/** An event after identity resolution, as every later stage sees it. */
+export interface ResolvedEvent {
+  seq: number;
+  event: CanonicalEvent;
+  resolution: Resolution;
+}
+
+/** What a stage works with while a batch is processed. */
+export interface BatchContext {
+  trx: Transaction<Database>;
+  identity: IdentityWorkingSet;
+  clock: Clock;
+}
+
+/**
+ * A step of processing after identity (consent ledger, journeys). Each batch: `prepare` loads what the
+ * stage needs for all its events, `apply` runs per event in log order, `save` writes back — all inside
+ * the batch's transaction.
+ */
+export interface Stage {
+  readonly name: string;
+  prepare?(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void>;
+  apply(ctx: BatchContext, event: ResolvedEvent): void;
+  save?(ctx: BatchContext): Promise<void>;
+}
+
+/**
+ * Work that must see the database as it is, alone in its transaction: erasing a shopper, exporting one.
+ * A batch stops before such an event, commits, runs the command, and goes on.
+ */
+export interface CommandHandler {
+  handles(event: CanonicalEvent): boolean;
+  run(trx: Transaction<Database>, event: CanonicalEvent, identity: IdentityWorkingSet): Promise<void>;
+}
+
+export interface EventProcessorDeps {
+  store: Store;
+  log: Logger;
+  clock: Clock;
+  identity: IdentityRules;
+  stages?: readonly Stage[];
+  commands?: readonly CommandHandler[];
+  /** Events per transaction. */
+  batchSize?: number;
+}
+
+const CURSOR = 'event-processor';
+
+/**
+ * Follows the event log with a cursor and runs every event through identity resolution and the stages,
+ * a batch per transaction: the cursor moves in the same transaction as the state it produced, so a crash
+ * at any point replays the batch from the log and nothing is lost or applied twice.
+ */
+export class EventProcessor {
+  readonly #graph: IdentityGraph;
+  readonly #repository = new IdentityRepository();
+  readonly #stages: readonly Stage[];
+  readonly #commands: readonly CommandHandler[];
+  readonly #batchSize: number;
+  /** Batches run one at a time in this process; across processes the engine lease decides who runs. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: EventProcessorDeps) {
+    this.#graph = new IdentityGraph(deps.identity);
+    this.#stages = deps.stages ?? [];
+    this.#commands = deps.commands ?? [];
+    this.#batchSize = deps.batchSize ?? 1000;
+  }
+
+  /** Processes up to one batch of pending events; returns how many it processed. */
+  processBatch(): Promise<number> {
+    const run = this.#queue.then(() => this.#processBatch());
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #processBatch(): Promise<number> {
+    return this.deps.store.db.transaction().execute(async (trx) => {
+      const cursor = await this.#cursor(trx);
+      const rows = await trx
+        .selectFrom('events')
+        .selectAll()
+        .where('seq', '>', cursor)
+        .orderBy('seq')
+        .limit(this.#batchSize)
+        .execute();
+      if (rows.length === 0) return 0;
+      const events = rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
+      const commandAt = events.findIndex((e) => this.#commands.some((c) => c.handles(e.event)));
+      if (commandAt === 0) {
+        const { seq, event } = events[0]!;
+        await this.#commands.find((c) => c.handles(event))!.run(trx, event, new IdentityWorkingSet());
+        await this.#advance(trx, seq);
+        return 1;
+      }
+      const batch = commandAt === -1 ? events : events.slice(0, commandAt);
+      await this.#processEvents(trx, batch);
+      await this.#advance(trx, batch.at(-1)!.seq);
+      return batch.length;
+    });
+  }
+
+  /** Processes until the log is drained; returns the number of events processed. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let n = await this.processBatch(); n > 0; n = await this.processBatch()) total += n;
+    return total;
+  }
+
+  async #processEvents(
+    trx: Transaction<Database>,
+    batch: { seq: number; event: CanonicalEvent }[],
+  ): Promise<void> {
+    const ws = new IdentityWorkingSet();
+    await this.#repository.load(
+      trx,
+      ws,
+      batch.flatMap(({ event }) => this.#graph.keysOf(event)),
+    );
+    const resolved: ResolvedEvent[] = [];
+    for (const { seq, event } of batch) {
+      const resolution = this.#graph.resolve(event, ws);
+      for (const refusal of resolution.refusals)
+        ws.refusals.push({ ...refusal, eventId: event.id, at: event.eventTime });
+      resolved.push({ seq, event, resolution });
+    }
+    const ctx: BatchContext = { trx, identity: ws, clock: this.deps.clock };
+    for (const stage of this.#stages) await stage.prepare?.(ctx, resolved);
+    for (const event of resolved) for (const stage of this.#stages) stage.apply(ctx, event);
+    await this.#repository.save(trx, ws);
+    for (const stage of this.#stages) await stage.save?.(ctx);
+    const links = resolved
+      .filter((r) => r.resolution.profileId !== undefined)
+      .map((r) => ({ profile_id: r.resolution.profileId!, event_seq: r.seq }));
+    for (let i = 0; i < links.length; i += 500) {
+      await trx
+        .insertInto('profile_events')
+        .values(links.slice(i, i + 500))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+
+  async #cursor(trx: Transaction<Database>): Promise<number> {
+    const row = await trx
+      .selectFrom('cursors')
+      .select('position')
+      .where('name', '=', CURSOR)
+      .executeTakeFirst();
+    return row?.position ?? 0;
+  }
+
+  async #advance(trx: Transaction<Database>, position: number): Promise<void> {
+    await trx
+      .insertInto('cursors')
+      .values({ name: CURSOR, position })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ position }))
+      .execute();
+  }
+}

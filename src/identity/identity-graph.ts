@@ -1,0 +1,327 @@
+import { hash } from 'node:crypto';
+import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import {
+  DEVICE_TYPES,
+  identifiersOf,
+  IDENTIFIER_TYPES,
+  PERSON_TYPES,
+  type Identifier,
+  type IdentifierType,
+} from './identifiers.ts';
+
+/** One identifier as the graph holds it. Times are event times (epoch ms). */
+export interface IdentifierRecord {
+  key: string;
+  type: IdentifierType;
+  value: string;
+  profileId: string;
+  firstSeen: number;
+  lastSeen: number;
+  /** Last time it was seen with another identifier of its profile; a link idle past the lookback stops connecting. */
+  linkedAt: number;
+  /** Last time a trusted source stated it (typed at checkout, a customer record, a consent). */
+  confirmedAt: number | null;
+  /** `shared`: a device seen with two different customers. It no longer links anyone. */
+  status: 'active' | 'shared';
+}
+
+export interface ProfileRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  mergedInto: string | null;
+  /** Keys of the identifiers that belong to it. */
+  members: Set<string>;
+}
+
+export interface IdentityRules {
+  /** How long an idle link keeps connecting (ms). */
+  lookback: number;
+  /** Most identifiers of each type one profile may hold. */
+  limits: Readonly<Record<IdentifierType, number>>;
+  /** Extra placeholder values (lower-cased). */
+  blocklist: ReadonlySet<string>;
+}
+
+/** Why a merge or link was refused. A value, so it can be recorded and shown. */
+export type RefusalReason =
+  /** The two profiles hold different Shopify customer ids: two people. */
+  | 'different_customer'
+  /** The result would hold more identifiers of one type than `identity.limits` allows. */
+  | 'limit_exceeded';
+
+export interface Refusal {
+  reason: RefusalReason;
+  /** The profile the event attached to. */
+  profileId: string;
+  /** The profile it was not merged with (for a refused merge). */
+  otherProfileId?: string;
+  /** The identifier type that could not be linked (for a refused link). */
+  identifierType?: IdentifierType;
+}
+
+export interface Resolution {
+  /** The profile the event belongs to; undefined when it carries no usable identifier. */
+  profileId: string | undefined;
+  /** Profiles merged while resolving it, oldest surviving. */
+  merged: { from: string; into: string }[];
+  refusals: Refusal[];
+}
+
+/** Last-seen times move in steps of this much, so a browsing session does not rewrite its identifiers on every page. */
+export const LAST_SEEN_STEP = 3_600_000;
+
+/**
+ * The identity graph's in-memory working set for one batch of events: every identifier the batch
+ * mentions and every member of every profile those identifiers belong to, plus what changed.
+ */
+export class IdentityWorkingSet {
+  readonly identifiers = new Map<string, IdentifierRecord>();
+  readonly profiles = new Map<string, ProfileRecord>();
+  readonly dirtyIdentifiers = new Set<string>();
+  readonly dirtyProfiles = new Set<string>();
+  readonly links = new Map<string, { a: string; b: string; firstSeen: number; lastSeen: number }>();
+  readonly refusals: (Refusal & { eventId: string; at: number })[] = [];
+
+  profile(id: string): ProfileRecord {
+    const profile = this.profiles.get(id);
+    if (!profile) throw new Error(`profile ${id} was not loaded into the working set`);
+    return profile;
+  }
+
+  touchIdentifier(record: IdentifierRecord): void {
+    this.identifiers.set(record.key, record);
+    this.dirtyIdentifiers.add(record.key);
+  }
+
+  touchProfile(profile: ProfileRecord): void {
+    this.profiles.set(profile.id, profile);
+    this.dirtyProfiles.add(profile.id);
+  }
+}
+
+/**
+ * Resolves events to profiles. Links what an event carries together, refuses merges that would join two
+ * customers or exceed the per-type limits (attaching the event to the identity it asserts most
+ * strongly instead), and treats links idle for longer than the lookback as gone.
+ */
+export class IdentityGraph {
+  constructor(private readonly rules: IdentityRules) {}
+
+  /** The identifier keys an event needs loaded. */
+  keysOf(event: CanonicalEvent): string[] {
+    return identifiersOf(event, this.rules.blocklist).map((i) => i.key);
+  }
+
+  resolve(event: CanonicalEvent, ws: IdentityWorkingSet): Resolution {
+    const at = event.eventTime;
+    const resolution: Resolution = { profileId: undefined, merged: [], refusals: [] };
+    const all = identifiersOf(event, this.rules.blocklist);
+    const live: Identifier[] = [];
+    const fresh: Identifier[] = [];
+    for (const identifier of all) {
+      const record = ws.identifiers.get(identifier.key);
+      if (record?.status === 'shared') continue;
+      if (record && at - record.linkedAt <= this.rules.lookback) live.push(identifier);
+      else fresh.push(identifier);
+    }
+    if (live.length === 0 && fresh.length === 0) return resolution;
+
+    let newProfiles = 0;
+    const createProfile = (): ProfileRecord => {
+      const profile: ProfileRecord = {
+        id: `pr_${hash('sha256', `${event.id}:${newProfiles++}`, 'base64url').slice(0, 20)}`,
+        createdAt: at,
+        updatedAt: at,
+        mergedInto: null,
+        members: new Set(),
+      };
+      ws.touchProfile(profile);
+      return profile;
+    };
+
+    // The profile the event belongs to: that of the person it asserts (customer, email, phone) when it
+    // names one, else that of its strongest live identifier, else a new one.
+    const asserted = all.find(
+      (i) => PERSON_TYPES.has(i.type) && ws.identifiers.get(i.key)?.status !== 'shared',
+    );
+    let target: ProfileRecord;
+    if (asserted && live.includes(asserted)) target = ws.profile(ws.identifiers.get(asserted.key)!.profileId);
+    else if (asserted) target = this.attach(asserted, createProfile(), at, ws, resolution)!;
+    else if (live.length > 0) target = ws.profile(ws.identifiers.get(live[0]!.key)!.profileId);
+    else target = createProfile();
+
+    for (const identifier of live) {
+      const other = ws.profile(ws.identifiers.get(identifier.key)!.profileId);
+      if (other.id === target.id) continue;
+      const refusal = this.mergeRefusal(target, other, ws);
+      if (refusal) {
+        resolution.refusals.push({ reason: refusal, profileId: target.id, otherProfileId: other.id });
+        if (refusal === 'different_customer') this.markSharedDevices(all, other, ws);
+        continue;
+      }
+      target = this.merge(target, other, ws, resolution);
+    }
+    for (const identifier of fresh) {
+      if (identifier === asserted && target.members.has(identifier.key)) continue;
+      this.attach(identifier, target, at, ws, resolution);
+    }
+    this.recordSighting(all, target, event, ws);
+    resolution.profileId = target.id;
+    return resolution;
+  }
+
+  /** Adds a new (or stale) identifier to `profile`; returns the profile, or undefined when refused. */
+  private attach(
+    identifier: Identifier,
+    profile: ProfileRecord,
+    at: number,
+    ws: IdentityWorkingSet,
+    resolution: Resolution,
+  ) {
+    const refusal = this.attachRefusal(identifier, profile, ws);
+    if (refusal) {
+      resolution.refusals.push({ reason: refusal, profileId: profile.id, identifierType: identifier.type });
+      return undefined;
+    }
+    const existing = ws.identifiers.get(identifier.key);
+    if (existing && existing.profileId !== profile.id)
+      ws.profiles.get(existing.profileId)?.members.delete(identifier.key);
+    ws.touchIdentifier({
+      key: identifier.key,
+      type: identifier.type,
+      value: identifier.value,
+      profileId: profile.id,
+      firstSeen: existing ? Math.min(existing.firstSeen, at) : at,
+      lastSeen: existing ? Math.max(existing.lastSeen, at) : at,
+      linkedAt: at,
+      confirmedAt: existing?.confirmedAt ?? null,
+      status: 'active',
+    });
+    profile.members.add(identifier.key);
+    profile.updatedAt = Math.max(profile.updatedAt, at);
+    ws.touchProfile(profile);
+    return profile;
+  }
+
+  private attachRefusal(
+    identifier: Identifier,
+    profile: ProfileRecord,
+    ws: IdentityWorkingSet,
+  ): RefusalReason | undefined {
+    const counts = this.countByType(profile, ws);
+    if (identifier.type === 'customerId' && (counts.get('customerId') ?? 0) > 0) return 'different_customer';
+    if ((counts.get(identifier.type) ?? 0) + 1 > this.rules.limits[identifier.type]) return 'limit_exceeded';
+    return undefined;
+  }
+
+  private mergeRefusal(
+    a: ProfileRecord,
+    b: ProfileRecord,
+    ws: IdentityWorkingSet,
+  ): RefusalReason | undefined {
+    const customersA = this.activeValues(a, 'customerId', ws);
+    const customersB = this.activeValues(b, 'customerId', ws);
+    if (customersA.length > 0 && customersB.length > 0 && customersA[0] !== customersB[0])
+      return 'different_customer';
+    const countsA = this.countByType(a, ws);
+    const countsB = this.countByType(b, ws);
+    for (const type of IDENTIFIER_TYPES) {
+      if ((countsA.get(type) ?? 0) + (countsB.get(type) ?? 0) > this.rules.limits[type])
+        return 'limit_exceeded';
+    }
+    return undefined;
+  }
+
+  /** Merges the younger profile into the older one (stable ids for journeys and triggers). */
+  private merge(
+    a: ProfileRecord,
+    b: ProfileRecord,
+    ws: IdentityWorkingSet,
+    resolution: Resolution,
+  ): ProfileRecord {
+    const [winner, loser] =
+      a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id) ? [a, b] : [b, a];
+    for (const key of loser.members) {
+      const record = ws.identifiers.get(key)!;
+      ws.touchIdentifier({ ...record, profileId: winner.id });
+      winner.members.add(key);
+    }
+    loser.members.clear();
+    loser.mergedInto = winner.id;
+    winner.updatedAt = Math.max(winner.updatedAt, loser.updatedAt);
+    ws.touchProfile(loser);
+    ws.touchProfile(winner);
+    resolution.merged.push({ from: loser.id, into: winner.id });
+    return winner;
+  }
+
+  /** A device seen with two different customers is shared: it stays on record but links no one. */
+  private markSharedDevices(identifiers: Identifier[], other: ProfileRecord, ws: IdentityWorkingSet): void {
+    for (const identifier of identifiers) {
+      if (!DEVICE_TYPES.has(identifier.type) || !other.members.has(identifier.key)) continue;
+      const record = ws.identifiers.get(identifier.key)!;
+      ws.touchIdentifier({ ...record, status: 'shared' });
+    }
+  }
+
+  private recordSighting(
+    identifiers: Identifier[],
+    profile: ProfileRecord,
+    event: CanonicalEvent,
+    ws: IdentityWorkingSet,
+  ): void {
+    const at = event.eventTime;
+    const inProfile = identifiers.filter((i) => {
+      const record = ws.identifiers.get(i.key);
+      return record && record.profileId === profile.id && record.status === 'active';
+    });
+    const linked = inProfile.length >= 2;
+    for (const identifier of inProfile) {
+      const record = ws.identifiers.get(identifier.key)!;
+      const confirmed = identifier.confirmed && (record.confirmedAt ?? -Infinity) < at;
+      const seen = at > record.lastSeen + LAST_SEEN_STEP || at < record.firstSeen;
+      const relinked = linked && at > record.linkedAt;
+      if (!confirmed && !seen && !relinked) continue;
+      ws.touchIdentifier({
+        ...record,
+        firstSeen: Math.min(record.firstSeen, at),
+        lastSeen: Math.max(record.lastSeen, at),
+        linkedAt: relinked ? at : record.linkedAt,
+        confirmedAt: confirmed ? at : record.confirmedAt,
+      });
+    }
+    if (!linked) return;
+    const anchor = inProfile[0]!.key;
+    for (const identifier of inProfile.slice(1)) {
+      const [a, b] = anchor < identifier.key ? [anchor, identifier.key] : [identifier.key, anchor];
+      const id = `${a}\u0000${b}`;
+      const link = ws.links.get(id);
+      ws.links.set(
+        id,
+        link
+          ? { a, b, firstSeen: Math.min(link.firstSeen, at), lastSeen: Math.max(link.lastSeen, at) }
+          : { a, b, firstSeen: at, lastSeen: at },
+      );
+    }
+  }
+
+  private countByType(profile: ProfileRecord, ws: IdentityWorkingSet): Map<IdentifierType, number> {
+    const counts = new Map<IdentifierType, number>();
+    for (const key of profile.members) {
+      const record = ws.identifiers.get(key);
+      if (record?.status !== 'active') continue;
+      counts.set(record.type, (counts.get(record.type) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  private activeValues(profile: ProfileRecord, type: IdentifierType, ws: IdentityWorkingSet): string[] {
+    const values: string[] = [];
+    for (const key of profile.members) {
+      const record = ws.identifiers.get(key);
+      if (record?.status === 'active' && record.type === type) values.push(record.value);
+    }
+    return values;
+  }
+}

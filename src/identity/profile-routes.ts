@@ -1,0 +1,152 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { EventLog } from '../ingest/event-log.ts';
+import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { apiError } from '../server/api-error.ts';
+import type { Store } from '../store/store.ts';
+import { adminCommandEvent, exportIdFor, receiptIdFor } from './identity-commands.ts';
+import { readReceipt } from './erasure.ts';
+import type { IdentifierType } from './identifiers.ts';
+import { currentProfileId, findProfile } from './profile-group.ts';
+import { buildProfileView, type ProfileSection } from './profile-view.ts';
+
+export interface ProfileRoutesOptions {
+  store: Store;
+  log: EventLog;
+  clock: Clock;
+  sections: Record<string, ProfileSection>;
+  /** Asks the engine to process the log now. */
+  wake: () => void;
+  /** How long erase and export requests wait for the engine before answering 202. */
+  waitMs?: number;
+}
+
+/** Lookup parameters and the identifier type each one names. */
+export const LOOKUPS: Record<string, IdentifierType> = {
+  email: 'email',
+  phone: 'phone',
+  anonymous_id: 'anonymousId',
+  customer_id: 'customerId',
+  client_id: 'clientId',
+  browser_id: 'browserId',
+};
+
+/**
+ * `/admin/v1/profiles/…`: look a shopper up, erase them everywhere (with a receipt), export their data.
+ * Erase and export go through the event log, so they are ordered with every other event.
+ */
+export const profileRoutes: FastifyPluginAsync<ProfileRoutesOptions> = (app, opts) => {
+  const { store, sections } = opts;
+  const waitMs = opts.waitMs ?? 10_000;
+
+  app.get('/admin/v1/profiles/lookup', async (req) => {
+    const query = req.query as Record<string, string | undefined>;
+    const given = Object.entries(LOOKUPS).filter(
+      ([param]) => typeof query[param] === 'string' && query[param] !== '',
+    );
+    if (given.length !== 1) {
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', `give exactly one of ${Object.keys(LOOKUPS).join(', ')}`);
+    }
+    const [param, type] = given[0]!;
+    const found = await findProfile(store.db, type, query[param]!);
+    if (found.status === 'invalid')
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', `${param} is not a valid ${type}`, param);
+    if (found.status === 'shared') {
+      throw apiError(
+        'RECLAIM_ERR_NOT_FOUND',
+        `that ${param} is shared by several shoppers and identifies none of them`,
+      );
+    }
+    const view =
+      found.status === 'found' &&
+      (await buildProfileView(store.db, found.profileId, { timelineLimit: 200, sections }));
+    if (!view) throw apiError('RECLAIM_ERR_NOT_FOUND', `no profile with that ${param}`);
+    return view;
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/v1/profiles/:id', async (req) => {
+    const profileId = await currentProfileId(store.db, req.params.id);
+    const view = profileId && (await buildProfileView(store.db, profileId, { timelineLimit: 200, sections }));
+    if (!view) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such profile');
+    return view;
+  });
+
+  const command = async (
+    kind: 'erase_customer' | 'data_request',
+    profileId: string,
+  ): Promise<CanonicalEvent> => {
+    const event = adminCommandEvent(kind, profileId, opts.clock.now(), 'api');
+    await opts.log.append([event]);
+    opts.wake();
+    return event;
+  };
+
+  const waitFor = async <T>(find: () => Promise<T | undefined>): Promise<T | undefined> => {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const found = await find();
+      if (found !== undefined || Date.now() >= deadline) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  app.post<{ Params: { id: string } }>('/admin/v1/profiles/:id/erase', async (req, reply) => {
+    const profileId = await currentProfileId(store.db, req.params.id);
+    if (!profileId) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such profile');
+    const event = await command('erase_customer', profileId);
+    const receiptId = receiptIdFor(event);
+    const receipt = await waitFor(() =>
+      store.db.selectFrom('erasure_receipts').selectAll().where('id', '=', receiptId).executeTakeFirst(),
+    );
+    if (!receipt) return reply.status(202).send({ status: 'accepted', receiptId });
+    return {
+      status: 'erased',
+      receipt: readReceipt(receipt),
+    };
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/v1/profiles/:id/export', async (req, reply) => {
+    const profileId = await currentProfileId(store.db, req.params.id);
+    if (!profileId) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such profile');
+    const exportId = exportIdFor(await command('data_request', profileId));
+    const done = await waitFor(() =>
+      store.db.selectFrom('data_exports').select('id').where('id', '=', exportId).executeTakeFirst(),
+    );
+    return reply
+      .status(done ? 201 : 202)
+      .send({ status: done ? 'ready' : 'accepted', exportId, url: `/admin/v1/exports/${exportId}` });
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/v1/exports/:id', async (req) => {
+    const row = await store.db
+      .selectFrom('data_exports')
+      .selectAll()
+      .where('id', '=', req.params.id)
+      .executeTakeFirst();
+    if (!row) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such export');
+    return {
+      id: row.id,
+      createdAt: new Date(row.created_at).toISOString(),
+      source: row.source,
+      ...JSON.parse(row.body_json),
+    };
+  });
+
+  app.get('/admin/v1/exports', async () => {
+    const rows = await store.db
+      .selectFrom('data_exports')
+      .select(['id', 'created_at', 'source', 'profile_id'])
+      .orderBy('created_at', 'desc')
+      .limit(500)
+      .execute();
+    return {
+      exports: rows.map((r) => ({
+        id: r.id,
+        createdAt: new Date(r.created_at).toISOString(),
+        source: r.source,
+        profileId: r.profile_id,
+      })),
+    };
+  });
+  return Promise.resolve();
+};
