@@ -12,6 +12,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { BulkWriter } from '../store/bulk-writer.ts';
 
 /** An event after identity resolution, as every later stage sees it. */
 export interface ResolvedEvent {
@@ -60,6 +61,15 @@ export interface EventProcessorDeps {
 }
 
 const CURSOR = 'event-processor';
+
+const profileEventWriter = new BulkWriter<Database['profile_events']>(
+  ['profile_id', 'event_seq'],
+  (trx, rows) =>
+    trx
+      .insertInto('profile_events')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing()),
+);
 
 /**
  * Follows the event log with a cursor and runs every event through identity resolution and the stages,
@@ -147,13 +157,7 @@ export class EventProcessor {
     const links = resolved
       .filter((r) => r.resolution.profileId !== undefined)
       .map((r) => ({ profile_id: r.resolution.profileId!, event_seq: r.seq }));
-    for (let i = 0; i < links.length; i += 500) {
-      await trx
-        .insertInto('profile_events')
-        .values(links.slice(i, i + 500))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    await profileEventWriter.write(trx, links);
   }
 
   async #cursor(trx: Transaction<Database>): Promise<number> {

@@ -14,6 +14,7 @@ export interface IdentifierRecord {
   key: string;
   type: IdentifierType;
   value: string;
+  /** The profile it joined; when that profile was later merged, follow `mergedInto` to today's. */
   profileId: string;
   firstSeen: number;
   lastSeen: number;
@@ -25,13 +26,21 @@ export interface IdentifierRecord {
   status: 'active' | 'shared';
 }
 
+export type TypeCounts = Partial<Record<IdentifierType, number>>;
+
+/**
+ * A profile. A merged profile keeps its row, pointing at the one it became, so identifiers need not
+ * move on a merge; the surviving profile carries the counts the merge guards check.
+ */
 export interface ProfileRecord {
   id: string;
   createdAt: number;
   updatedAt: number;
   mergedInto: string | null;
-  /** Keys of the identifiers that belong to it. */
-  members: Set<string>;
+  /** Active identifiers per type (including those of profiles merged into it). */
+  counts: TypeCounts;
+  /** Its Shopify customer id, when it has one (never more than one). */
+  customerId: string | null;
 }
 
 export interface IdentityRules {
@@ -73,7 +82,7 @@ export const LAST_SEEN_STEP = 3_600_000;
 
 /**
  * The identity graph's in-memory working set for one batch of events: every identifier the batch
- * mentions and every member of every profile those identifiers belong to, plus what changed.
+ * mentions and the profiles they belong to (and those merged into), plus what changed.
  */
 export class IdentityWorkingSet {
   readonly identifiers = new Map<string, IdentifierRecord>();
@@ -83,8 +92,10 @@ export class IdentityWorkingSet {
   readonly links = new Map<string, { a: string; b: string; firstSeen: number; lastSeen: number }>();
   readonly refusals: (Refusal & { eventId: string; at: number })[] = [];
 
-  profile(id: string): ProfileRecord {
-    const profile = this.profiles.get(id);
+  /** Today's profile for a profile id, following merges. */
+  root(id: string): ProfileRecord {
+    let profile = this.profiles.get(id);
+    while (profile?.mergedInto) profile = this.profiles.get(profile.mergedInto);
     if (!profile) throw new Error(`profile ${id} was not loaded into the working set`);
     return profile;
   }
@@ -127,18 +138,22 @@ export class IdentityGraph {
     }
     if (live.length === 0 && fresh.length === 0) return resolution;
 
-    let newProfiles = 0;
+    let created = 0;
+    /** Identifiers this event attached, so none is attached twice. */
+    const attached = new Set<string>();
     const createProfile = (): ProfileRecord => {
       const profile: ProfileRecord = {
-        id: `pr_${hash('sha256', `${event.id}:${newProfiles++}`, 'base64url').slice(0, 20)}`,
+        id: `pr_${hash('sha256', `${event.id}:${created++}`, 'base64url').slice(0, 20)}`,
         createdAt: at,
         updatedAt: at,
         mergedInto: null,
-        members: new Set(),
+        counts: {},
+        customerId: null,
       };
       ws.touchProfile(profile);
       return profile;
     };
+    const rootOf = (identifier: Identifier) => ws.root(ws.identifiers.get(identifier.key)!.profileId);
 
     // The profile the event belongs to: that of the person it asserts (customer, email, phone) when it
     // names one, else that of its strongest live identifier, else a new one.
@@ -146,15 +161,15 @@ export class IdentityGraph {
       (i) => PERSON_TYPES.has(i.type) && ws.identifiers.get(i.key)?.status !== 'shared',
     );
     let target: ProfileRecord;
-    if (asserted && live.includes(asserted)) target = ws.profile(ws.identifiers.get(asserted.key)!.profileId);
-    else if (asserted) target = this.attach(asserted, createProfile(), at, ws, resolution)!;
-    else if (live.length > 0) target = ws.profile(ws.identifiers.get(live[0]!.key)!.profileId);
+    if (asserted && live.includes(asserted)) target = rootOf(asserted);
+    else if (asserted) target = this.attach(asserted, createProfile(), at, ws, resolution, attached)!;
+    else if (live.length > 0) target = rootOf(live[0]!);
     else target = createProfile();
 
     for (const identifier of live) {
-      const other = ws.profile(ws.identifiers.get(identifier.key)!.profileId);
+      const other = rootOf(identifier);
       if (other.id === target.id) continue;
-      const refusal = this.mergeRefusal(target, other, ws);
+      const refusal = this.mergeRefusal(target, other);
       if (refusal) {
         resolution.refusals.push({ reason: refusal, profileId: target.id, otherProfileId: other.id });
         if (refusal === 'different_customer') this.markSharedDevices(all, other, ws);
@@ -162,10 +177,8 @@ export class IdentityGraph {
       }
       target = this.merge(target, other, ws, resolution);
     }
-    for (const identifier of fresh) {
-      if (identifier === asserted && target.members.has(identifier.key)) continue;
-      this.attach(identifier, target, at, ws, resolution);
-    }
+    for (const identifier of fresh)
+      if (!attached.has(identifier.key)) this.attach(identifier, target, at, ws, resolution, attached);
     this.recordSighting(all, target, event, ws);
     resolution.profileId = target.id;
     return resolution;
@@ -178,15 +191,20 @@ export class IdentityGraph {
     at: number,
     ws: IdentityWorkingSet,
     resolution: Resolution,
+    attached: Set<string>,
   ) {
-    const refusal = this.attachRefusal(identifier, profile, ws);
+    const refusal = this.attachRefusal(identifier, profile);
     if (refusal) {
       resolution.refusals.push({ reason: refusal, profileId: profile.id, identifierType: identifier.type });
       return undefined;
     }
     const existing = ws.identifiers.get(identifier.key);
-    if (existing && existing.profileId !== profile.id)
-      ws.profiles.get(existing.profileId)?.members.delete(identifier.key);
+    if (existing?.status === 'active') {
+      const previous = ws.root(existing.profileId);
+      adjust(previous, identifier.type, -1);
+      if (identifier.type === 'customerId') previous.customerId = null;
+      ws.touchProfile(previous);
+    }
     ws.touchIdentifier({
       key: identifier.key,
       type: identifier.type,
@@ -198,37 +216,31 @@ export class IdentityGraph {
       confirmedAt: existing?.confirmedAt ?? null,
       status: 'active',
     });
-    profile.members.add(identifier.key);
+    attached.add(identifier.key);
+    adjust(profile, identifier.type, 1);
+    if (identifier.type === 'customerId') profile.customerId = identifier.value;
     profile.updatedAt = Math.max(profile.updatedAt, at);
     ws.touchProfile(profile);
     return profile;
   }
 
-  private attachRefusal(
-    identifier: Identifier,
-    profile: ProfileRecord,
-    ws: IdentityWorkingSet,
-  ): RefusalReason | undefined {
-    const counts = this.countByType(profile, ws);
-    if (identifier.type === 'customerId' && (counts.get('customerId') ?? 0) > 0) return 'different_customer';
-    if ((counts.get(identifier.type) ?? 0) + 1 > this.rules.limits[identifier.type]) return 'limit_exceeded';
+  private attachRefusal(identifier: Identifier, profile: ProfileRecord): RefusalReason | undefined {
+    if (
+      identifier.type === 'customerId' &&
+      profile.customerId !== null &&
+      profile.customerId !== identifier.value
+    )
+      return 'different_customer';
+    if ((profile.counts[identifier.type] ?? 0) + 1 > this.rules.limits[identifier.type])
+      return 'limit_exceeded';
     return undefined;
   }
 
-  private mergeRefusal(
-    a: ProfileRecord,
-    b: ProfileRecord,
-    ws: IdentityWorkingSet,
-  ): RefusalReason | undefined {
-    const customersA = this.activeValues(a, 'customerId', ws);
-    const customersB = this.activeValues(b, 'customerId', ws);
-    if (customersA.length > 0 && customersB.length > 0 && customersA[0] !== customersB[0])
+  private mergeRefusal(a: ProfileRecord, b: ProfileRecord): RefusalReason | undefined {
+    if (a.customerId !== null && b.customerId !== null && a.customerId !== b.customerId)
       return 'different_customer';
-    const countsA = this.countByType(a, ws);
-    const countsB = this.countByType(b, ws);
     for (const type of IDENTIFIER_TYPES) {
-      if ((countsA.get(type) ?? 0) + (countsB.get(type) ?? 0) > this.rules.limits[type])
-        return 'limit_exceeded';
+      if ((a.counts[type] ?? 0) + (b.counts[type] ?? 0) > this.rules.limits[type]) return 'limit_exceeded';
     }
     return undefined;
   }
@@ -242,14 +254,11 @@ export class IdentityGraph {
   ): ProfileRecord {
     const [winner, loser] =
       a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id) ? [a, b] : [b, a];
-    for (const key of loser.members) {
-      const record = ws.identifiers.get(key)!;
-      ws.touchIdentifier({ ...record, profileId: winner.id });
-      winner.members.add(key);
-    }
-    loser.members.clear();
-    loser.mergedInto = winner.id;
+    for (const type of IDENTIFIER_TYPES) adjust(winner, type, loser.counts[type] ?? 0);
+    winner.customerId ??= loser.customerId;
     winner.updatedAt = Math.max(winner.updatedAt, loser.updatedAt);
+    loser.mergedInto = winner.id;
+    loser.counts = {};
     ws.touchProfile(loser);
     ws.touchProfile(winner);
     resolution.merged.push({ from: loser.id, into: winner.id });
@@ -259,9 +268,16 @@ export class IdentityGraph {
   /** A device seen with two different customers is shared: it stays on record but links no one. */
   private markSharedDevices(identifiers: Identifier[], other: ProfileRecord, ws: IdentityWorkingSet): void {
     for (const identifier of identifiers) {
-      if (!DEVICE_TYPES.has(identifier.type) || !other.members.has(identifier.key)) continue;
-      const record = ws.identifiers.get(identifier.key)!;
+      const record = ws.identifiers.get(identifier.key);
+      if (
+        !DEVICE_TYPES.has(identifier.type) ||
+        record?.status !== 'active' ||
+        ws.root(record.profileId).id !== other.id
+      )
+        continue;
       ws.touchIdentifier({ ...record, status: 'shared' });
+      adjust(other, identifier.type, -1);
+      ws.touchProfile(other);
     }
   }
 
@@ -274,7 +290,7 @@ export class IdentityGraph {
     const at = event.eventTime;
     const inProfile = identifiers.filter((i) => {
       const record = ws.identifiers.get(i.key);
-      return record && record.profileId === profile.id && record.status === 'active';
+      return record?.status === 'active' && ws.root(record.profileId).id === profile.id;
     });
     const linked = inProfile.length >= 2;
     for (const identifier of inProfile) {
@@ -305,23 +321,10 @@ export class IdentityGraph {
       );
     }
   }
+}
 
-  private countByType(profile: ProfileRecord, ws: IdentityWorkingSet): Map<IdentifierType, number> {
-    const counts = new Map<IdentifierType, number>();
-    for (const key of profile.members) {
-      const record = ws.identifiers.get(key);
-      if (record?.status !== 'active') continue;
-      counts.set(record.type, (counts.get(record.type) ?? 0) + 1);
-    }
-    return counts;
-  }
-
-  private activeValues(profile: ProfileRecord, type: IdentifierType, ws: IdentityWorkingSet): string[] {
-    const values: string[] = [];
-    for (const key of profile.members) {
-      const record = ws.identifiers.get(key);
-      if (record?.status === 'active' && record.type === type) values.push(record.value);
-    }
-    return values;
-  }
+function adjust(profile: ProfileRecord, type: IdentifierType, delta: number): void {
+  const next = (profile.counts[type] ?? 0) + delta;
+  if (next > 0) profile.counts[type] = next;
+  else delete profile.counts[type];
 }

@@ -1,12 +1,10 @@
 import { hash } from 'node:crypto';
-import { CompiledQuery, type Insertable, type Selectable, type Transaction } from 'kysely';
+import type { Insertable, Selectable, Transaction } from 'kysely';
+import { BulkWriter } from '../store/bulk-writer.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { lockAppends } from '../store/append-lock.ts';
 import type { CanonicalEvent } from './canonical-event.ts';
-
-/** Rows per INSERT statement: far below either dialect's bind-parameter limit. */
-const CHUNK = 500;
 
 /** Largest time the id's fixed-width base-36 prefix can hold (year 5138). */
 const MAX_ID_TIME = 36 ** 9 - 1;
@@ -61,8 +59,6 @@ interface PendingAppend {
 export class EventLog {
   #pending: PendingAppend[] = [];
   #scheduled = false;
-  /** INSERT statements by row count, compiled once: building queries per request costs more than running them. */
-  readonly #insertSqlByRows = new Map<number, string>();
 
   constructor(private readonly store: Store) {}
 
@@ -102,31 +98,6 @@ export class EventLog {
     }
   }
 
-  #insertSql(trx: Transaction<Database>, rows: number): string {
-    let text = this.#insertSqlByRows.get(rows);
-    if (text === undefined) {
-      const placeholder = toRow({
-        id: '',
-        idempotencyKey: '',
-        kind: 'track',
-        source: 'segment',
-        name: '',
-        eventTime: 0,
-        receivedAt: 0,
-        ids: {},
-        context: {},
-      });
-      text = trx
-        .insertInto('events')
-        .values(new Array<EventRow>(rows).fill(placeholder))
-        .onConflict((oc) => oc.doNothing())
-        .returning('id')
-        .compile().sql;
-      this.#insertSqlByRows.set(rows, text);
-    }
-    return text;
-  }
-
   /** One transaction for the whole group; returns each append's result. */
   #commit(group: readonly PendingAppend[]): Promise<AppendResult[]> {
     return this.store.db.transaction().execute(async (trx) => {
@@ -144,13 +115,7 @@ export class EventLog {
         }
       });
       const stored = new Array<number>(group.length).fill(0);
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const chunk = rows.slice(i, i + CHUNK);
-        const result = await trx.executeQuery<{ id: string }>(
-          CompiledQuery.raw(this.#insertSql(trx, chunk.length), chunk.flatMap(rowParameters)),
-        );
-        for (const row of result.rows) stored[owner.get(row.id)!]!++;
-      }
+      for (const row of await eventWriter.write(trx, rows)) stored[owner.get(row.id as string)!]!++;
       await addCounts(
         trx,
         group.flatMap((append, index) => (accepted[index] ? append.counts : [])),
@@ -165,6 +130,17 @@ export class EventLog {
 
 type EventRow = Required<Omit<Insertable<Database['events']>, 'seq' | 'processed'>>;
 
+/** Inserts events, skipping ids already stored, and returns the ids it inserted. */
+const eventWriter = new BulkWriter<EventRow>(
+  ['id', 'idempotency_key', 'kind', 'source', 'event_time', 'received_at', 'body_json'],
+  (trx, rows) =>
+    trx
+      .insertInto('events')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .returning('id'),
+);
+
 /** Columns first; the JSON body leaves out what the columns already hold. */
 function toRow(event: CanonicalEvent): EventRow {
   const { id, idempotencyKey, kind, source, eventTime, receivedAt, ...body } = event;
@@ -177,11 +153,6 @@ function toRow(event: CanonicalEvent): EventRow {
     received_at: receivedAt,
     body_json: JSON.stringify(body),
   };
-}
-
-/** Parameters of one row, in the column order of `toRow` (and so of the compiled INSERT). */
-function rowParameters(row: EventRow): unknown[] {
-  return [row.id, row.idempotency_key, row.kind, row.source, row.event_time, row.received_at, row.body_json];
 }
 
 /** The canonical event a stored row holds. */

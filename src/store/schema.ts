@@ -25,6 +25,10 @@ export interface ProfileTable {
   created_at: number;
   updated_at: number;
   merged_into: string | null;
+  /** Active identifiers per type, for the merge guards (`{"email":2,"clientId":3}`). */
+  counts_json: string;
+  /** Its Shopify customer id, if any. */
+  customer_id: string | null;
 }
 
 /** One identifier (`email:ana@example.org`) and the profile it belongs to. */

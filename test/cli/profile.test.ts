@@ -52,7 +52,9 @@ describe('reclaim profile', () => {
     const r = await cli(['profile', 'show', '--email', 'CLI@Shop.Example']);
     expect(r.code).toBe(0);
     const view = JSON.parse(r.stdout);
-    expect(view.identifiers.map((i: any) => i.value)).toEqual(expect.arrayContaining(['cli@shop.example', 'cli-browser']));
+    expect(view.identifiers.map((i: any) => i.value)).toEqual(
+      expect.arrayContaining(['cli@shop.example', 'cli-browser']),
+    );
     expect((await cli(['profile', 'show', '--client-id', 'cli-browser'])).stdout).toBe(r.stdout);
   });
 

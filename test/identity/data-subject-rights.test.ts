@@ -15,8 +15,13 @@ describeEachDialect('data-subject rights', (dialect) => {
     t = await buildTestApp(store, testConfig(scenarioEnv));
     // Two shoppers: Jane (customer 191167, john@example.com in Shopify's redact sample) and Ola.
     const customer = { id: '191167', email: 'john@example.com', phone: null };
-    await sendPixel(t.app, [pixelEvent('product_viewed', '2026-11-01T10:00:00.000Z', 'john-phone')], { customer });
-    await sendPixel(t.app, [pixelEvent('product_added_to_cart', '2026-11-01T10:01:00.000Z', 'john-phone')], { customer, cart: 'cart-john' });
+    await sendPixel(t.app, [pixelEvent('product_viewed', '2026-11-01T10:00:00.000Z', 'john-phone')], {
+      customer,
+    });
+    await sendPixel(t.app, [pixelEvent('product_added_to_cart', '2026-11-01T10:01:00.000Z', 'john-phone')], {
+      customer,
+      cart: 'cart-john',
+    });
     await sendPixel(t.app, [
       pixelEvent('checkout_contact_info_submitted', '2026-11-02T10:00:00.000Z', 'ola-laptop', (e) => {
         e.data.checkout.email = 'ola@shop.example';
@@ -52,9 +57,16 @@ describeEachDialect('data-subject rights', (dialect) => {
 
   it('erases through the admin API and answers with the receipt', async () => {
     const profile = (await lookup(t.app, 'email=ola@shop.example')).body.id;
-    const res = await t.app.inject({ method: 'POST', url: `/admin/v1/profiles/${profile}/erase`, headers: auth });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/profiles/${profile}/erase`,
+      headers: auth,
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'erased', receipt: { source: 'admin', profileIds: [profile], counts: { events: 1 } } });
+    expect(res.json()).toMatchObject({
+      status: 'erased',
+      receipt: { source: 'admin', profileIds: [profile], counts: { events: 1 } },
+    });
     expect((await lookup(t.app, 'email=ola@shop.example')).status).toBe(404);
     expect((await lookup(t.app, 'email=john@example.com')).status).toBe(200);
   });
@@ -65,26 +77,41 @@ describeEachDialect('data-subject rights', (dialect) => {
     const list = await t.app.inject({ method: 'GET', url: '/admin/v1/exports', headers: auth });
     const [entry] = list.json().exports;
     expect(entry.source).toBe('shopify:customers/data_request');
-    const exported = (await t.app.inject({ method: 'GET', url: `/admin/v1/exports/${entry.id}`, headers: auth })).json();
+    const exported = (
+      await t.app.inject({ method: 'GET', url: `/admin/v1/exports/${entry.id}`, headers: auth })
+    ).json();
     expect(exported.requestId).toBe('9999');
     expect(exported.profiles).toHaveLength(1);
     const [profile] = exported.profiles;
-    expect(profile.identifiers.map((i: any) => i.value)).toEqual(expect.arrayContaining(['191167', 'john@example.com', 'john-phone', 'cart-john']));
+    expect(profile.identifiers.map((i: any) => i.value)).toEqual(
+      expect.arrayContaining(['191167', 'john@example.com', 'john-phone', 'cart-john']),
+    );
     expect(profile.timeline).toHaveLength(2);
     expect(profile.timeline[0].commerce.lines[0].title).toBe('Organic Cotton Tee');
   });
 
   it('exports through the admin API', async () => {
     const profile = (await lookup(t.app, 'email=ola@shop.example')).body.id;
-    const res = await t.app.inject({ method: 'POST', url: `/admin/v1/profiles/${profile}/export`, headers: auth });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/profiles/${profile}/export`,
+      headers: auth,
+    });
     expect(res.statusCode).toBe(201);
     const exported = (await t.app.inject({ method: 'GET', url: res.json().url, headers: auth })).json();
     expect(exported.profiles[0].id).toBe(profile);
   });
 
   it('keeps the admin API closed without the bearer token', async () => {
-    expect((await t.app.inject({ method: 'GET', url: '/admin/v1/profiles/lookup?email=ola@shop.example' })).statusCode).toBe(401);
-    const wrong = await t.app.inject({ method: 'GET', url: '/admin/v1/exports', headers: { authorization: 'Bearer nope' } });
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/admin/v1/profiles/lookup?email=ola@shop.example' }))
+        .statusCode,
+    ).toBe(401);
+    const wrong = await t.app.inject({
+      method: 'GET',
+      url: '/admin/v1/exports',
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error.code).toBe('RECLAIM_ERR_UNAUTHORIZED');
   });

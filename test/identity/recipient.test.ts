@@ -3,7 +3,11 @@ import type { IdentifierRecord } from '../../src/identity/identity-graph.ts';
 import { chooseRecipient } from '../../src/identity/recipient.ts';
 
 const DAY = 86_400_000;
-const record = (type: 'email' | 'phone', value: string, patch: Partial<IdentifierRecord> = {}): IdentifierRecord => ({
+const record = (
+  type: 'email' | 'phone',
+  value: string,
+  patch: Partial<IdentifierRecord> = {},
+): IdentifierRecord => ({
   key: `${type}:${value}`,
   type,
   value,

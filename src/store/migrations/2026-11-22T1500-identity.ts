@@ -8,6 +8,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('merged_into', 'text')
+    .addColumn('counts_json', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text')
     .execute();
   await db.schema.createIndex('profiles_merged_into').on('profiles').column('merged_into').execute();
 

@@ -1,0 +1,54 @@
+import { CompiledQuery, type Compilable, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** Rows per statement: well under both dialects' bind-parameter limits for tables of ≤ 20 columns. */
+const ROWS_PER_STATEMENT = 300;
+
+/**
+ * Multi-row INSERT/UPSERT statements compiled once per row count and re-run with new parameters. On hot
+ * paths (the event log, the identity graph) building a query costs more than executing it.
+ *
+ * `columns` fixes the parameter order; every row must carry every column (null, not undefined). The first
+ * compilation is checked against that order, so a mismatch fails loudly instead of writing wrong columns.
+ */
+export class BulkWriter<Row extends object> {
+  /** Compiled SQL by row count, per database (its dialect adapter): placeholders differ by dialect. */
+  readonly #sqlByAdapter = new WeakMap<object, Map<number, string>>();
+
+  constructor(
+    private readonly columns: readonly (keyof Row & string)[],
+    private readonly build: (trx: Transaction<Database>, rows: Row[]) => Compilable,
+  ) {}
+
+  async write(trx: Transaction<Database>, rows: readonly Row[]): Promise<{ [column: string]: unknown }[]> {
+    const returned: { [column: string]: unknown }[] = [];
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const part = rows.slice(i, i + ROWS_PER_STATEMENT);
+      const parameters = part.flatMap((row) =>
+        this.columns.map((column) => row[column as keyof Row] as unknown),
+      );
+      const adapter = trx.getExecutor().adapter;
+      let byRows = this.#sqlByAdapter.get(adapter);
+      if (!byRows) this.#sqlByAdapter.set(adapter, (byRows = new Map()));
+      let sql = byRows.get(part.length);
+      if (sql === undefined) {
+        const compiled = this.build(trx, part).compile();
+        if (
+          compiled.parameters.length !== parameters.length ||
+          compiled.parameters.some((p, n) => p !== parameters[n])
+        ) {
+          throw new Error(
+            `BulkWriter columns do not match the statement's parameter order (${this.columns.join(', ')})`,
+          );
+        }
+        sql = compiled.sql;
+        byRows.set(part.length, sql);
+      }
+      const result = await trx.executeQuery<{ [column: string]: unknown }>(
+        CompiledQuery.raw(sql, parameters),
+      );
+      returned.push(...result.rows);
+    }
+    return returned;
+  }
+}
