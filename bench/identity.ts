@@ -78,51 +78,56 @@ async function preload(store: Store): Promise<number> {
 }
 
 /**
- * The mix of a live store: returning browsers browsing (55 %), new browsers (20 %), cart adds (12 %),
- * checkouts with a typed email (8 %, half of them returning shoppers), orders (5 %).
+ * A live store's traffic as sessions, interleaved in time: 70 % from returning shoppers' browsers, 30 %
+ * from new ones; each session views a few pages and products, a third add to cart, one in eight types an
+ * email at checkout (half of them a returning shopper's address), one in twenty orders.
  */
 function mix(profiles: number, count: number): CanonicalEvent[] {
   const rnd = random(42);
   const events: CanonicalEvent[] = [];
-  for (let n = 0; n < count; n++) {
-    const r = rnd();
+  let session = 0;
+  while (events.length < count) {
+    session++;
     const known = Math.floor(rnd() * profiles);
-    const fresh = `new-${n}`;
-    let kind: EventKind = 'page_view';
-    let ids: CanonicalEvent['ids'];
-    if (r < 0.55) ids = { clientId: `client-${known}` };
-    else if (r < 0.75) ids = { clientId: `client-${fresh}` };
-    else if (r < 0.87)
-      [kind, ids] = ['cart_add', { clientId: `client-${known}`, cartToken: `cart-${fresh}` }];
-    else if (r < 0.95)
-      [kind, ids] = [
-        'checkout_contact',
-        {
-          clientId: `client-${rnd() < 0.5 ? known : fresh}`,
-          checkoutToken: `chk-${fresh}`,
-          email: `shopper${known}@mail.example`,
-        },
-      ];
-    else
-      [kind, ids] = [
-        'order_completed',
-        { email: `shopper${known}@mail.example`, checkoutToken: `chk-${known}`, orderId: `order-${n}` },
-      ];
-    const time = T0 + 86_400_000 + n * 10;
-    const key = `bench:${n}`;
-    events.push({
-      id: eventIdFor(key, time),
-      kind,
-      source: 'pixel',
-      name: kind,
-      idempotencyKey: key,
-      eventTime: time,
-      receivedAt: time,
-      ids,
-      context: {},
-    });
+    const returning = rnd() < 0.7;
+    const client = returning ? `client-${known}` : `client-new-${session}`;
+    const start = T0 + 86_400_000 + session * 2_000;
+    const length = 3 + Math.floor(rnd() * 10);
+    const carts = rnd() < 0.33;
+    const checkout = carts && rnd() < 0.4;
+    const orders = checkout && rnd() < 0.5;
+    const email = returning || rnd() < 0.5 ? `shopper${known}@mail.example` : `new${session}@mail.example`;
+    for (let n = 0; n < length && events.length < count; n++) {
+      let kind: EventKind = n === 0 ? 'page_view' : 'product_view';
+      let ids: CanonicalEvent['ids'] = { clientId: client };
+      if (carts && n === length - 3)
+        [kind, ids] = ['cart_add', { clientId: client, cartToken: `cart-s${session}` }];
+      if (checkout && n === length - 2)
+        [kind, ids] = [
+          'checkout_contact',
+          { clientId: client, cartToken: `cart-s${session}`, checkoutToken: `chk-s${session}`, email },
+        ];
+      if (orders && n === length - 1)
+        [kind, ids] = [
+          'order_completed',
+          { email, checkoutToken: `chk-s${session}`, orderId: `order-${session}` },
+        ];
+      const time = start + n * 60_000;
+      const key = `bench:${session}:${n}`;
+      events.push({
+        id: eventIdFor(key, time),
+        kind,
+        source: 'pixel',
+        name: kind,
+        idempotencyKey: key,
+        eventTime: time,
+        receivedAt: time,
+        ids,
+        context: {},
+      });
+    }
   }
-  return events;
+  return events.sort((a, b) => a.eventTime - b.eventTime);
 }
 
 interface Run {
@@ -210,9 +215,10 @@ export async function runIdentityBench(): Promise<BenchSection> {
     command: 'npm run bench:identity',
     markdown: `The graph is preloaded with ${fmt(IDENTIFIERS)} identifiers (${fmt(IDENTIFIERS / PER_PROFILE)} profiles of a browser, an
 email, a cart and a checkout). Then ${fmt(EVENTS)} events of a live store's mix go through the event processor:
-returning browsers browsing (55 %), new browsers (20 %), cart adds (12 %), checkouts with a typed email
-(8 %), orders (5 %) — every event resolved, linked, merged where the evidence says so, and committed with
-the cursor, 1,000 per transaction. The baseline reads the same events from the log and moves a cursor,
+shoppers' sessions of 3–12 events (70 % of sessions from returning browsers, a third adding to cart, one in
+eight typing an email at checkout, one in twenty ordering), interleaved in time as a live store's traffic
+is — every event resolved, linked, merged where the evidence says so, and committed with the cursor, 1,000
+per transaction. The baseline reads the same events from the log and moves a cursor,
 without resolving anything. Memory is the process's resident set after the run.
 
 ${table(['database', 'identifiers loaded', 'events', 'baseline (read log) events/s', 'resolve + link events/s', 'ratio to baseline', 'identifiers after', 'memory', 'preload s'], rows)}`,

@@ -18,6 +18,7 @@ const IDLE_WAIT = 250;
 export class EngineRunner {
   readonly #holder = `${process.pid}-${randomUUID()}`;
   #running = false;
+  #holdsLease = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #wakeRequested = false;
@@ -52,9 +53,10 @@ export class EngineRunner {
     while (this.#running) {
       let worked = false;
       try {
-        if (await acquireLease(this.store, 'engine', this.#holder, LEASE_TTL, this.clock.now())) {
-          worked = (await this.engine.processor.processBatch()) > 0;
-        }
+        const held = await acquireLease(this.store, 'engine', this.#holder, LEASE_TTL, this.clock.now());
+        if (held && !this.#holdsLease) this.engine.processor.forgetCachedState();
+        this.#holdsLease = held;
+        if (held) worked = (await this.engine.processor.processBatch()) > 0;
       } catch (error) {
         this.log.error({ err: error }, 'event processing failed; retrying');
       }

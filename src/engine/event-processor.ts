@@ -100,29 +100,51 @@ export class EventProcessor {
   }
 
   #processBatch(): Promise<number> {
-    return this.deps.store.db.transaction().execute(async (trx) => {
-      const cursor = await this.#cursor(trx);
-      const rows = await trx
-        .selectFrom('events')
-        .selectAll()
-        .where('seq', '>', cursor)
-        .orderBy('seq')
-        .limit(this.#batchSize)
-        .execute();
-      if (rows.length === 0) return 0;
-      const events = rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
-      const commandAt = events.findIndex((e) => this.#commands.some((c) => c.handles(e.event)));
-      if (commandAt === 0) {
-        const { seq, event } = events[0]!;
-        await this.#commands.find((c) => c.handles(event))!.run(trx, event, new IdentityWorkingSet());
-        await this.#advance(trx, seq);
-        return 1;
-      }
-      const batch = commandAt === -1 ? events : events.slice(0, commandAt);
-      await this.#processEvents(trx, batch);
-      await this.#advance(trx, batch.at(-1)!.seq);
-      return batch.length;
-    });
+    return this.deps.store.db
+      .transaction()
+      .execute(async (trx) => {
+        const cursor = await this.#cursor(trx);
+        const rows = await trx
+          .selectFrom('events')
+          .selectAll()
+          .where('seq', '>', cursor)
+          .orderBy('seq')
+          .limit(this.#batchSize)
+          .execute();
+        if (rows.length === 0) return 0;
+        const events = rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
+        const commandAt = events.findIndex((e) => this.#commands.some((c) => c.handles(e.event)));
+        if (commandAt === 0) {
+          const { seq, event } = events[0]!;
+          this.#repository.forget();
+          await this.#commands.find((c) => c.handles(event))!.run(trx, event, new IdentityWorkingSet());
+          await this.#advance(trx, seq);
+          return 1;
+        }
+        const batch = commandAt === -1 ? events : events.slice(0, commandAt);
+        const ws = await this.#processEvents(trx, batch);
+        await this.#advance(trx, batch.at(-1)!.seq);
+        return { count: batch.length, ws };
+      })
+      .then(
+        (result) => {
+          if (typeof result === 'number') return result;
+          this.#repository.remember(result.ws);
+          return result.count;
+        },
+        (error: unknown) => {
+          this.#repository.forget();
+          throw error;
+        },
+      );
+  }
+
+  /**
+   * Forgets identity state kept between batches. The runner calls it whenever it (re)gains the lease:
+   * another process may have processed the log in between.
+   */
+  forgetCachedState(): void {
+    this.#repository.forget();
   }
 
   /** Processes until the log is drained; returns the number of events processed. */
@@ -135,7 +157,7 @@ export class EventProcessor {
   async #processEvents(
     trx: Transaction<Database>,
     batch: { seq: number; event: CanonicalEvent }[],
-  ): Promise<void> {
+  ): Promise<IdentityWorkingSet> {
     const ws = new IdentityWorkingSet();
     await this.#repository.load(
       trx,
@@ -158,6 +180,7 @@ export class EventProcessor {
       .filter((r) => r.resolution.profileId !== undefined)
       .map((r) => ({ profile_id: r.resolution.profileId!, event_seq: r.seq }));
     await profileEventWriter.write(trx, links);
+    return ws;
   }
 
   async #cursor(trx: Transaction<Database>): Promise<number> {

@@ -98,12 +98,83 @@ const linkWriter = new BulkWriter<Database['identity_links']>(
       ),
 );
 
+/**
+ * Identifiers and profiles recently read or written, so consecutive batches (a shopper's session spans
+ * many) do not read them again. Only valid while this process is the one processing the log; cleared
+ * whenever a batch fails or a command (erasure) changes the graph behind it.
+ */
+class IdentityCache {
+  readonly #identifiers = new Map<string, IdentifierRecord>();
+  readonly #profiles = new Map<string, ProfileRecord>();
+
+  constructor(private readonly capacity: number) {}
+
+  identifier(key: string): IdentifierRecord | undefined {
+    return this.#identifiers.get(key);
+  }
+
+  profile(id: string): ProfileRecord | undefined {
+    const profile = this.#profiles.get(id);
+    return profile && { ...profile, counts: { ...profile.counts } };
+  }
+
+  remember(ws: IdentityWorkingSet): void {
+    for (const record of ws.identifiers.values()) {
+      this.#identifiers.delete(record.key);
+      this.#identifiers.set(record.key, record);
+    }
+    for (const profile of ws.profiles.values()) {
+      this.#profiles.delete(profile.id);
+      this.#profiles.set(profile.id, { ...profile, counts: { ...profile.counts } });
+    }
+    evict(this.#identifiers, this.capacity);
+    evict(this.#profiles, this.capacity);
+  }
+
+  clear(): void {
+    this.#identifiers.clear();
+    this.#profiles.clear();
+  }
+}
+
+function evict(map: Map<string, unknown>, capacity: number): void {
+  for (const key of map.keys()) {
+    if (map.size <= capacity) return;
+    map.delete(key);
+  }
+}
+
 /** Loads the identity graph's working set for a batch and writes back what changed. */
 export class IdentityRepository {
+  readonly #cache: IdentityCache;
+
+  /** `cacheSize`: identifiers (and as many profiles) kept between batches. */
+  constructor(cacheSize = 250_000) {
+    this.#cache = new IdentityCache(cacheSize);
+  }
+
+  /** After a committed batch: keep its records for the next ones. */
+  remember(ws: IdentityWorkingSet): void {
+    this.#cache.remember(ws);
+  }
+
+  /** After a failed batch or a command that changed the graph: forget everything cached. */
+  forget(): void {
+    this.#cache.clear();
+  }
+
   /** Loads the identifiers named by `keys` and the profiles they belong to (following merges). */
   async load(trx: Trx, ws: IdentityWorkingSet, keys: Iterable<string>): Promise<void> {
-    const wanted = [...new Set(keys)].filter((key) => !ws.identifiers.has(key));
+    const wanted: string[] = [];
     const profileIds = new Set<string>();
+    for (const key of new Set(keys)) {
+      if (ws.identifiers.has(key)) continue;
+      const cached = this.#cache.identifier(key);
+      if (cached) {
+        ws.identifiers.set(key, cached);
+        profileIds.add(cached.profileId);
+      } else wanted.push(key);
+    }
     for (const part of chunks(wanted, IN_CHUNK)) {
       const rows = await trx.selectFrom('identifiers').selectAll().where('key', 'in', part).execute();
       for (const row of rows) {
@@ -116,7 +187,7 @@ export class IdentityRepository {
 
   /** Loads profiles, and the profiles they were merged into. */
   async loadProfiles(trx: Trx, ws: IdentityWorkingSet, ids: readonly string[]): Promise<void> {
-    let missing = ids.filter((id) => !ws.profiles.has(id));
+    let missing = this.#fromCache(ws, ids);
     while (missing.length > 0) {
       const next = new Set<string>();
       for (const part of chunks(missing, IN_CHUNK)) {
@@ -126,8 +197,26 @@ export class IdentityRepository {
           if (row.merged_into && !ws.profiles.has(row.merged_into)) next.add(row.merged_into);
         }
       }
-      missing = [...next];
+      missing = this.#fromCache(ws, [...next]);
     }
+  }
+
+  /** Fills the working set with cached profiles (and their merge targets); returns the ids still missing. */
+  #fromCache(ws: IdentityWorkingSet, ids: readonly string[]): string[] {
+    const missing: string[] = [];
+    const queue = [...ids];
+    while (queue.length > 0) {
+      const id = queue.pop()!;
+      if (ws.profiles.has(id)) continue;
+      const cached = this.#cache.profile(id);
+      if (!cached) {
+        missing.push(id);
+        continue;
+      }
+      ws.profiles.set(id, cached);
+      if (cached.mergedInto) queue.push(cached.mergedInto);
+    }
+    return missing;
   }
 
   /** Writes every changed identifier, profile, link and refusal; flattens merge chains. */

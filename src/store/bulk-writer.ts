@@ -22,8 +22,9 @@ export class BulkWriter<Row extends object> {
 
   async write(trx: Transaction<Database>, rows: readonly Row[]): Promise<{ [column: string]: unknown }[]> {
     const returned: { [column: string]: unknown }[] = [];
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const part = rows.slice(i, i + ROWS_PER_STATEMENT);
+    for (let i = 0; i < rows.length; ) {
+      const part = rows.slice(i, i + statementSize(rows.length - i));
+      i += part.length;
       const parameters = part.flatMap((row) =>
         this.columns.map((column) => row[column as keyof Row] as unknown),
       );
@@ -51,4 +52,13 @@ export class BulkWriter<Row extends object> {
     }
     return returned;
   }
+}
+
+/**
+ * Rows for the next statement: full statements, then the remainder in powers of two, so only a handful
+ * of distinct statements is ever compiled.
+ */
+function statementSize(remaining: number): number {
+  if (remaining >= ROWS_PER_STATEMENT) return ROWS_PER_STATEMENT;
+  return 2 ** Math.floor(Math.log2(remaining));
 }
