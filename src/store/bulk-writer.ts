@@ -30,7 +30,7 @@ export class BulkWriter<Row extends object> {
       );
       const adapter = trx.getExecutor().adapter;
       let byRows = this.#sqlByAdapter.get(adapter);
-      if (!byRows) this.#sqlByAdapter.set(adapter, (byRows = new Map()));
+      if (!byRows) this.#sqlByAdapter.set(adapter, (byRows = new Map<number, string>()));
       let sql = byRows.get(part.length);
       if (sql === undefined) {
         const compiled = this.build(trx, part).compile();
