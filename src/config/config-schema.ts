@@ -88,6 +88,23 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Wording version recorded for tracking decisions made in the store's Shopify cookie banner. */
       bannerWordingVersion: z.string().min(1).max(256).default('shopify-cookie-banner'),
+      /**
+       * How the store's checkout asks about marketing email. `opt_in` (Shopify's default): an unticked
+       * "email me news and offers" box — ticking it is consent, leaving it is a refusal. `opt_out`: the
+       * shopper is told at the email field that they will get marketing and can untick to refuse — the
+       * precondition of the EU/UK soft opt-in and the Swiss customer exception.
+       */
+      checkoutMarketingBox: z.enum(['opt_in', 'opt_out']).default('opt_in'),
+      /** Wording version of the checkout marketing box (or opt-out notice). */
+      checkoutWordingVersion: z.string().min(1).max(256).default('shopify-checkout-email-marketing'),
+      /** Wording version of the checkout SMS consent (Shopify shows the TCPA disclosure there). */
+      smsCheckoutWordingVersion: z.string().min(1).max(256).default('shopify-checkout-sms-marketing'),
+      /** US: require an explicit opt-in instead of CAN-SPAM's opt-out regime. */
+      usEmailRequiresOptIn: bool.default(false),
+      /** US: a DPA with the email platform is on file (GPC then does not stop browse/cart triggers). */
+      espServiceProviderDpa: bool.default(false),
+      /** Recorded on every ledger record; bump it when the store's consent texts change. */
+      policyRevision: z.string().min(1).max(64).default('1'),
     })
     .prefault({}),
   geo: z
@@ -167,6 +184,9 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'SHOPIFY_WEBHOOK_SECRET', path: ['shopify', 'webhookSecrets'], secret: true },
   { name: 'RECLAIM_PIXEL_ORIGINS', path: ['pixel', 'allowedOrigins'] },
   { name: 'RECLAIM_PIXEL_RATE_LIMIT', path: ['pixel', 'rateLimitPerMinute'] },
+  { name: 'RECLAIM_CHECKOUT_MARKETING_BOX', path: ['consent', 'checkoutMarketingBox'] },
+  { name: 'RECLAIM_US_EMAIL_REQUIRES_OPT_IN', path: ['consent', 'usEmailRequiresOptIn'] },
+  { name: 'RECLAIM_ESP_SERVICE_PROVIDER_DPA', path: ['consent', 'espServiceProviderDpa'] },
   { name: 'RECLAIM_GEO_COUNTRY_HEADER', path: ['geo', 'countryHeader'] },
   { name: 'RECLAIM_GEO_REGION_HEADER', path: ['geo', 'regionHeader'] },
   { name: 'RECLAIM_BROWSE_AFTER', path: ['journeys', 'browseAfter'] },

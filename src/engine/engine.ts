@@ -7,6 +7,8 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Store } from '../store/store.ts';
 import { EventProcessor, type Stage } from './event-processor.ts';
+import { ConsentStage } from '../consent/consent-stage.ts';
+import { consentSection, eraseConsent } from '../consent/consent-erasure.ts';
 
 export interface EngineDeps {
   config: Config;
@@ -31,9 +33,9 @@ export function identityRules(config: Config): IdentityRules {
 }
 
 export function createEngine(deps: EngineDeps): Engine {
-  const stages: Stage[] = [];
-  const erasureSteps: ErasureStep[] = [];
-  const profileSections: Record<string, ProfileSection> = {};
+  const stages: Stage[] = [new ConsentStage(deps.config.consent)];
+  const erasureSteps: ErasureStep[] = [eraseConsent];
+  const profileSections: Record<string, ProfileSection> = { consents: consentSection };
   const processor = new EventProcessor({
     store: deps.store,
     log: deps.log,

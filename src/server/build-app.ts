@@ -20,7 +20,7 @@ import { EventLog } from '../ingest/event-log.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
 import { segmentRoutes } from '../ingest/segment/segment-routes.ts';
 import { webhookRoutes } from '../ingest/shopify/webhook-routes.ts';
-import { admitAll, type TrackingGate } from '../ingest/tracking-gate.ts';
+import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
@@ -29,8 +29,6 @@ export interface AppDeps {
   store: Store;
   log: Logger;
   clock: Clock;
-  /** What of each event may be stored; the consent engine's gate in production. */
-  gate?: TrackingGate;
   /** The processing side; the admin API reads through it. */
   engine: Engine;
   /** Asks the engine to process the log now (after admin commands). */
@@ -108,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { store: deps.store });
   const eventLog = new EventLog(deps.store);
-  const ingestor = new Ingestor(eventLog, deps.gate ?? admitAll);
+  const ingestor = new Ingestor(eventLog, consentTrackingGate);
   const ingest = { config: deps.config, clock: deps.clock, ingestor };
   await app.register(segmentRoutes, ingest);
   await app.register(browserRoutes, ingest);

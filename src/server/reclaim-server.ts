@@ -41,7 +41,14 @@ export async function startReclaim({
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
     const engine = createEngine({ config, store, log, clock });
     runner = new EngineRunner(engine, store, clock, log);
-    app = await buildApp({ config, store, log, clock, engine, wakeEngine: () => runner?.wake() });
+    app = await buildApp({
+      config,
+      store,
+      log,
+      clock,
+      engine,
+      wakeEngine: () => runner?.wake(),
+    });
     await app.listen({ port: config.port, host: config.host });
     runner.start();
   } catch (error) {

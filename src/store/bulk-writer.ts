@@ -22,7 +22,7 @@ export class BulkWriter<Row extends object> {
 
   async write(trx: Transaction<Database>, rows: readonly Row[]): Promise<{ [column: string]: unknown }[]> {
     const returned: { [column: string]: unknown }[] = [];
-    for (let i = 0; i < rows.length; ) {
+    for (let i = 0; i < rows.length;) {
       const part = rows.slice(i, i + statementSize(rows.length - i));
       i += part.length;
       const parameters = part.flatMap((row) =>

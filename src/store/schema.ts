@@ -17,6 +17,54 @@ export interface Database {
   cursors: CursorTable;
   erasure_receipts: ErasureReceiptTable;
   data_exports: DataExportTable;
+  consent_ledger: ConsentLedgerTable;
+  consent_chain: ConsentChainTable;
+  consent_subjects: ConsentSubjectTable;
+  consent_subject_index: ConsentSubjectIndexTable;
+  consent_states: ConsentStateTable;
+}
+
+/**
+ * The consent ledger: append-only, one row per permission change, each carrying the SHA-256 of the
+ * previous one. Never updated in place.
+ */
+export interface ConsentLedgerTable {
+  /** 1, 2, 3… without gaps: a missing position is a deleted record. */
+  position: number;
+  record_id: string;
+  prev_hash: string;
+  /** SHA-256 of `prev_hash` and `record_json`. */
+  hash: string;
+  /** The record (subjects as digests). */
+  record_json: string;
+}
+
+/** The chain's head, so deleting the newest records is detected too. */
+export interface ConsentChainTable {
+  id: number;
+  position: number;
+  hash: string;
+}
+
+/** Who a record is about, in clear (email, phone, IP…). Erasable: the record keeps a digest of it. */
+export interface ConsentSubjectTable {
+  record_id: string;
+  subject_json: string;
+}
+
+/** Records by subject key (`email:…`, `clientId:…`), to answer "what did this shopper agree to". */
+export interface ConsentSubjectIndexTable {
+  subject_key: string;
+  record_id: string;
+}
+
+/** The current consent state per subject and permission, derived from the ledger. */
+export interface ConsentStateTable {
+  subject_key: string;
+  /** `email`, `sms`, `tracking`. */
+  permission: string;
+  state_json: string;
+  updated_at: number;
 }
 
 /** A shopper: what the identity links connect. A merged profile points at the one it became. */

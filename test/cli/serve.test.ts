@@ -48,11 +48,11 @@ describe('reclaim serve (a real process)', () => {
     await new Promise<void>((resolve) => socket.once('connect', resolve));
     let response = '';
     socket.on('data', (d: Buffer) => (response += d.toString()));
-    const body = JSON.stringify({ event: 'Product Viewed', anonymousId: 'anon-1', messageId: 'in-flight-1' });
+    const body = JSON.stringify({ userId: 'customer-1', traits: { email: 'buyer@shop.example' }, messageId: 'in-flight-1' });
     const auth = Buffer.from('key-1:').toString('base64');
     // Headers and half the body: the request is in flight.
     socket.write(
-      `POST /v1/track HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ${auth}\r\nContent-Length: ${body.length}\r\n\r\n`,
+      `POST /v1/identify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ${auth}\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
     socket.write(body.slice(0, 5));
     await new Promise((r) => setTimeout(r, 200));

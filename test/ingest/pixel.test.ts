@@ -46,7 +46,7 @@ describeEachDialect('Shopify Web Pixel endpoint', (dialect) => {
     const init = contractJson('shopify/pixel-events/init.json');
     const res = await post({
       events: PIXEL_EVENT_FILES.map(fixture),
-      customerPrivacy: init.customerPrivacy,
+      customerPrivacy: { ...init.customerPrivacy, marketingAllowed: true },
       init: { data: init.data },
       cookies: {
         __kla_id: kla({ cid: 'abc', $exchange_id: 'KX-EX' }),
@@ -75,7 +75,7 @@ describeEachDialect('Shopify Web Pixel endpoint', (dialect) => {
       });
       expect(event.context).toMatchObject({
         klaviyo: { cookiePresent: true, identified: true },
-        tracking: { analytics: true, marketing: false, preferences: true, saleOfData: false },
+        tracking: { analytics: true, marketing: true, preferences: true, saleOfData: false },
         fbp: 'fb.1.1700000000000.42',
         gaClientId: '791139228.1789559238',
         shop: 'northwind-demo.myshopify.com',
@@ -119,6 +119,26 @@ describeEachDialect('Shopify Web Pixel endpoint', (dialect) => {
       customerId: '7812345678901',
       email: 'jane.doe@example.com',
     });
+  });
+
+  it('without tracking consent in the EU, counts behaviour and keeps only what was typed into checkout', async () => {
+    const refused = { analyticsProcessingAllowed: false, marketingAllowed: false, preferencesProcessingAllowed: false, saleOfDataAllowed: false };
+    const res = await post(
+      { events: ['page_viewed', 'product_added_to_cart', 'checkout_contact_info_submitted'].map(fixture), customerPrivacy: refused, cookies: { _fbp: 'fb.1.1.1' } },
+      { 'cf-ipcountry': 'FR', 'cf-region-code': '' },
+    );
+    expect(res.json()).toEqual({ accepted: 3, duplicates: 0 });
+    const [stored, ...rest] = await storedEvents(store);
+    expect(rest).toEqual([]);
+    expect(stored).toMatchObject({ kind: 'checkout_contact', ids: { email: 'jane.doe@example.com', checkoutToken: expect.any(String) } });
+    expect(stored!.ids.clientId).toBeUndefined();
+    expect(stored!.context.fbp).toBeUndefined();
+    expect(stored!.context.ip).toBeUndefined();
+    const counts = await store.db.selectFrom('anonymous_counts').select(['kind', 'reason', 'count']).orderBy('kind').execute();
+    expect(counts).toEqual([
+      { kind: 'cart_add', reason: 'no_tracking_consent', count: 1 },
+      { kind: 'page_view', reason: 'no_tracking_consent', count: 1 },
+    ]);
   });
 
   it('accepts payloads without seq or type, and reads landing ids from the URL', async () => {

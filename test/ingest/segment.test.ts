@@ -21,14 +21,14 @@ describeEachDialect('Segment-compatible API', (dialect) => {
     await store.close();
   });
 
-  const post = (path: string, body: unknown, auth: string | null = basic(KEY)) =>
+  const post = (path: string, body: unknown, auth: string | null = basic(KEY), country = 'US') =>
     t.app.inject({
       method: 'POST',
       url: path,
       headers: {
         'content-type': 'application/json',
         ...(auth ? { authorization: auth } : {}),
-        'cf-ipcountry': 'DE',
+        'cf-ipcountry': country,
       },
       payload: typeof body === 'string' ? body : JSON.stringify(body),
     });
@@ -48,8 +48,11 @@ describeEachDialect('Segment-compatible API', (dialect) => {
         currency: 'eur',
         cart_id: 'cart-9',
       },
-      context: { page: { url: 'https://shop.example/products/tee?utm_source=ig&_kx=KX.1&fbclid=FB1' } },
-    });
+      context: {
+        page: { url: 'https://shop.example/products/tee?utm_source=ig&_kx=KX.1&fbclid=FB1' },
+        consent: { categoryPreferences: { Analytics: true, Advertising: true, Functional: false } },
+      },
+    }, basic(KEY), 'DE');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ success: true });
     const [event] = await storedEvents(store);
@@ -61,13 +64,26 @@ describeEachDialect('Segment-compatible API', (dialect) => {
       idempotencyKey: 'segment:m-1',
       eventTime: Date.parse('2026-11-20T10:00:00.000Z'),
       ids: { anonymousId: 'anon-1', cartToken: 'cart-9', kx: 'KX.1' },
-      context: { utm: { source: 'ig' }, fbclid: 'FB1', geo: { country: 'DE' } },
+      context: {
+        utm: { source: 'ig' },
+        fbclid: 'FB1',
+        geo: { country: 'DE' },
+        tracking: { analytics: true, marketing: true, preferences: false, saleOfData: false },
+      },
       commerce: {
         lines: [{ productId: 'p1', sku: 'SKU-1', title: 'Tee', price: '19.99', quantity: 3 }],
         value: '59.97',
         currency: 'EUR',
       },
     });
+  });
+
+  it('counts behaviour without tracking consent in the EU instead of storing it', async () => {
+    const res = await post('/v1/track', { messageId: 'no-consent', anonymousId: 'anon-2', event: 'Product Viewed' }, basic(KEY), 'DE');
+    expect(res.statusCode).toBe(200);
+    expect(await storedEvents(store)).toEqual([]);
+    const counts = await store.db.selectFrom('anonymous_counts').selectAll().execute();
+    expect(counts).toEqual([{ day: expect.any(String), kind: 'product_view', reason: 'no_tracking_consent', count: 1 }]);
   });
 
   it('normalises identify traits: email lower-cased, phone to E.164 with the address country', async () => {
@@ -184,14 +200,17 @@ describe('the real @segment/analytics-node client', () => {
     const failures: unknown[] = [];
     analytics.on('error', (e) => failures.push(e));
     analytics.identify({ userId: 'cust-42', traits: { email: 'Buyer@Example.com' } });
+    const context = { consent: { categoryPreferences: { Analytics: true, Advertising: true } } };
     analytics.track({
       userId: 'cust-42',
       event: 'Checkout Started',
+      context,
       properties: { checkout_id: 'chk-1', products: [{ product_id: 'p', price: 10, quantity: 2 }] },
     });
     analytics.page({
       anonymousId: 'anon-9',
       name: 'Home',
+      context,
       properties: { url: 'https://shop.example/?gclid=G1' },
     });
     await analytics.closeAndFlush({ timeout: 10_000 });

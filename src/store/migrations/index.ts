@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026-11-22T0900-foundation.ts';
 import * as events from './2026-11-22T1200-events.ts';
 import * as identity from './2026-11-22T1500-identity.ts';
+import * as consent from './2026-11-22T1800-consent.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T0900-foundation': foundation,
   '2026-11-22T1200-events': events,
   '2026-11-22T1500-identity': identity,
+  '2026-11-22T1800-consent': consent,
 };

@@ -1,0 +1,379 @@
+import { hash } from 'node:crypto';
+import type { BatchContext, ResolvedEvent, Stage } from '../engine/event-processor.ts';
+import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { Database } from '../store/schema.ts';
+import {
+  ConsentLedger,
+  jurisdictionOfRecord,
+  type ConsentRecord,
+  type ConsentSubject,
+} from './consent-ledger.ts';
+import {
+  applyEmail,
+  applySms,
+  applyTracking,
+  type ConsentRecordEffect,
+  type EmailState,
+  type LedgerAction,
+  type LedgerPermission,
+  type LegalBasis,
+  type SmsState,
+  type TrackingState,
+} from './consent-state.ts';
+import { resolveJurisdiction, type Regime } from './jurisdiction.ts';
+
+/** The merchant settings the ledger needs (from `config.consent`). */
+export interface ConsentStageSettings {
+  bannerWordingVersion: string;
+  checkoutMarketingBox: 'opt_in' | 'opt_out';
+  checkoutWordingVersion: string;
+  smsCheckoutWordingVersion: string;
+  policyRevision: string;
+}
+
+type StatePermission = 'email' | 'sms' | 'tracking';
+type AnyState = EmailState | SmsState | TrackingState;
+
+const DEVICE_KEYS = ['clientId', 'browserId', 'anonymousId'] as const;
+const PURCHASE_KINDS = new Set(['order_completed', 'order_paid']);
+const CHECKOUT_KINDS = new Set(['checkout_contact', 'checkout_update']);
+const TWO_YEARS = Math.round(2 * 365.25 * 86_400_000);
+
+/** A record the stage wants to write, before it is chained. */
+interface Draft {
+  permission: LedgerPermission;
+  action: LedgerAction;
+  basis: LegalBasis;
+  subject: ConsentSubject;
+  capture: ConsentRecord['capture'];
+  wording: ConsentRecord['wording'];
+  evidence?: ConsentRecord['evidence'];
+  extras?: ConsentRecord['extras'];
+  effect: Omit<ConsentRecordEffect, 'permission' | 'action' | 'at' | 'recordId'>;
+}
+
+export const deviceKeysOf = (event: CanonicalEvent): string[] =>
+  DEVICE_KEYS.flatMap((type) => (event.ids[type] ? [`${type}:${event.ids[type]}`] : []));
+
+/**
+ * Turns consent-bearing events into ledger records and keeps each subject's current state: explicit
+ * decisions (consent endpoint, banner, Shopify consent webhooks), the checkout marketing box, soft
+ * opt-ins and CASL implied consent established by purchases, Global Privacy Control. A record is written
+ * only when it changes what the ledger says; decisions are always written.
+ */
+export class ConsentStage implements Stage {
+  readonly name = 'consent';
+  #ledger = new ConsentLedger();
+  #states = new Map<string, AnyState>();
+  #dirty = new Set<string>();
+
+  constructor(private readonly settings: ConsentStageSettings) {}
+
+  async prepare(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void> {
+    this.#ledger = new ConsentLedger();
+    this.#states = new Map();
+    this.#dirty = new Set();
+    await this.#ledger.loadHead(ctx.trx);
+    const keys = new Set<string>();
+    for (const { event } of events) {
+      if (event.ids.email) keys.add(`email:${event.ids.email}`);
+      if (event.ids.phone) keys.add(`phone:${event.ids.phone}`);
+      for (const key of deviceKeysOf(event)) keys.add(key);
+    }
+    for (const part of chunk([...keys], 900)) {
+      const rows = await ctx.trx
+        .selectFrom('consent_states')
+        .selectAll()
+        .where('subject_key', 'in', part)
+        .execute();
+      for (const row of rows)
+        this.#states.set(`${row.permission}|${row.subject_key}`, JSON.parse(row.state_json) as AnyState);
+    }
+  }
+
+  apply(_ctx: BatchContext, { event }: ResolvedEvent): void {
+    const drafts = this.#draftsFor(event);
+    drafts.forEach((draft, index) => this.#record(event, draft, index));
+  }
+
+  async save(ctx: BatchContext): Promise<void> {
+    await this.#ledger.save(ctx.trx);
+    const rows: Database['consent_states'][] = [...this.#dirty].map((id) => {
+      const [permission, ...rest] = id.split('|');
+      return {
+        subject_key: rest.join('|'),
+        permission: permission!,
+        state_json: JSON.stringify(this.#states.get(id)),
+        updated_at: ctx.clock.now(),
+      };
+    });
+    for (const part of chunk(rows, 300)) {
+      await ctx.trx
+        .insertInto('consent_states')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['subject_key', 'permission']).doUpdateSet((eb) => ({
+            state_json: eb.ref('excluded.state_json'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  #state<T extends AnyState>(permission: StatePermission, key: string): T {
+    return (this.#states.get(`${permission}|${key}`) ?? {}) as T;
+  }
+
+  /** Chains the record and folds it into every subject's state; skips what changes nothing. */
+  #record(event: CanonicalEvent, draft: Draft, index: number): void {
+    const recordId = `cr_${hash('sha256', `${event.id}:${index}`, 'base64url').slice(0, 20)}`;
+    const effect: ConsentRecordEffect = {
+      ...draft.effect,
+      permission: draft.permission,
+      action: draft.action,
+      at: event.eventTime,
+      recordId,
+    };
+    const targets = this.#targets(draft);
+    const updates = targets.map(({ permission, key }) => {
+      const before = this.#state<AnyState>(permission, key);
+      const after =
+        permission === 'email'
+          ? applyEmail(before as EmailState, effect)
+          : permission === 'sms'
+            ? applySms(before as SmsState, effect)
+            : applyTracking(before as TrackingState, effect);
+      return { id: `${permission}|${key}`, before, after };
+    });
+    const decision = event.kind === 'consent';
+    if (!decision && updates.every((u) => u.after === u.before)) return;
+    for (const { id, after } of updates) {
+      this.#states.set(id, after);
+      this.#dirty.add(id);
+    }
+    this.#ledger.append(
+      {
+        recordId,
+        permission: draft.permission,
+        action: draft.action,
+        basis: draft.basis,
+        occurredAt: event.eventTime,
+        receivedAt: event.receivedAt,
+        jurisdiction: jurisdictionOfRecord(resolveJurisdiction([event.context.geo])),
+        capture: draft.capture,
+        wording: draft.wording,
+        ...(draft.evidence ? { evidence: draft.evidence } : {}),
+        ...(event.context.gpc ? { gpc: true } : {}),
+        ...(draft.extras ? { extras: draft.extras } : {}),
+        policyRevision: this.settings.policyRevision,
+        sourceEventId: event.id,
+      },
+      draft.subject,
+    );
+  }
+
+  #targets(draft: Draft): { permission: StatePermission; key: string }[] {
+    if (draft.permission === 'email_marketing')
+      return draft.subject.email ? [{ permission: 'email', key: `email:${draft.subject.email}` }] : [];
+    if (draft.permission === 'sms_marketing')
+      return draft.subject.phone ? [{ permission: 'sms', key: `phone:${draft.subject.phone}` }] : [];
+    return (draft.subject.devices ?? []).map((key) => ({ permission: 'tracking' as const, key }));
+  }
+
+  #draftsFor(event: CanonicalEvent): Draft[] {
+    const drafts: Draft[] = [];
+    const network = { ip: event.context.ip, userAgent: event.context.userAgent };
+    const devices = deviceKeysOf(event);
+    const decision = event.consent;
+    if (event.kind === 'consent' && decision) {
+      const action: LedgerAction =
+        decision.state === 'granted' ? 'grant' : decision.state === 'denied' ? 'deny' : 'withdraw';
+      const wording = { id: decision.wordingVersion, text: decision.wording };
+      const capture = { source: decision.source, pageUrl: decision.captureUrl, formId: decision.formId };
+      const evidence = {
+        optInLevel: decision.optInLevel,
+        confirmed: decision.confirmed,
+        message: decision.message,
+        categories: decision.categories,
+      };
+      if (decision.permission === 'tracking') {
+        const granted =
+          decision.state === 'granted' &&
+          (decision.categories ? decision.categories.analytics && decision.categories.marketing : true);
+        drafts.push({
+          permission: 'tracking',
+          action,
+          basis: granted ? 'consent' : 'none',
+          subject: { devices, ...(event.ids.email ? { email: event.ids.email } : {}) },
+          capture,
+          wording,
+          evidence,
+          effect: { granted, saleOfData: decision.categories?.saleOfData ?? decision.state === 'granted' },
+        });
+      } else {
+        const email = decision.permission === 'email';
+        drafts.push({
+          permission: email ? 'email_marketing' : 'sms_marketing',
+          action,
+          basis: action === 'grant' ? 'consent' : 'none',
+          subject: {
+            ...(email ? { email: event.ids.email } : { phone: event.ids.phone }),
+            ...(event.ids.customerId ? { customerId: event.ids.customerId } : {}),
+            ...(action === 'grant' ? { network } : {}),
+          },
+          capture,
+          wording,
+          evidence,
+          extras:
+            decision.optOutWording || decision.optOutOffered
+              ? { optOutWordingId: decision.optOutWording, optOutUsed: false }
+              : undefined,
+          effect: {},
+        });
+      }
+    }
+    drafts.push(...this.#fromCommerce(event, network));
+    if (event.context.gpc && devices.length > 0) {
+      drafts.push({
+        permission: 'tracking',
+        action: 'gpc_signal',
+        basis: 'none',
+        subject: { devices },
+        capture: { source: 'gpc_header' },
+        wording: {},
+        effect: {},
+      });
+    }
+    return drafts;
+  }
+
+  /** The checkout marketing box, and what a purchase establishes (soft opt-in, CASL implied consent). */
+  #fromCommerce(event: CanonicalEvent, network: ConsentSubject['network']): Draft[] {
+    const commerce = event.commerce;
+    const email = event.ids.email;
+    const drafts: Draft[] = [];
+    if (!commerce) return drafts;
+    const purchase = PURCHASE_KINDS.has(event.kind);
+    const checkout = CHECKOUT_KINDS.has(event.kind) || event.kind === 'checkout_started';
+    if (!purchase && !checkout) return drafts;
+    const regime = resolveJurisdiction([event.context.geo]).regime;
+    const capture = {
+      source: purchase ? 'shopify_order' : 'shopify_checkout',
+      pageUrl: event.context.pageUrl,
+    };
+    const extras = { orderId: event.ids.orderId, checkoutToken: event.ids.checkoutToken };
+    if (email && commerce.buyerAcceptsEmail !== undefined) {
+      if (this.settings.checkoutMarketingBox === 'opt_in') {
+        if (commerce.buyerAcceptsEmail) {
+          drafts.push({
+            permission: 'email_marketing',
+            action: 'grant',
+            basis: 'consent',
+            subject: { email, network },
+            capture,
+            wording: { id: this.settings.checkoutWordingVersion, initialState: 'unchecked' },
+            extras,
+            effect: {},
+          });
+        }
+      } else if (!commerce.buyerAcceptsEmail) {
+        drafts.push({
+          permission: 'email_marketing',
+          action: 'object',
+          basis: 'none',
+          subject: { email },
+          capture,
+          wording: { id: this.settings.checkoutWordingVersion },
+          extras: { ...extras, optOutUsed: true },
+          effect: {},
+        });
+      } else if (softOptInApplies(regime, purchase)) {
+        const kind = regime === 'CH' ? 'ch_customer_exception' : 'soft_opt_in';
+        drafts.push({
+          permission: 'email_marketing',
+          action: 'soft_optin_established',
+          basis: kind,
+          subject: { email },
+          capture,
+          wording: { id: this.settings.checkoutWordingVersion },
+          extras: { ...extras, optOutWordingId: this.settings.checkoutWordingVersion, optOutUsed: false },
+          effect: { softKind: kind },
+        });
+      }
+    }
+    if (event.ids.phone && commerce.buyerAcceptsSms) {
+      drafts.push({
+        permission: 'sms_marketing',
+        action: 'grant',
+        basis: 'consent',
+        subject: { phone: event.ids.phone, network },
+        capture,
+        wording: { id: this.settings.smsCheckoutWordingVersion, initialState: 'unchecked' },
+        extras,
+        effect: {},
+      });
+    }
+    if (email && purchase && (regime === 'CA' || regime === 'CA-QC')) {
+      const expiresAt = event.eventTime + TWO_YEARS;
+      drafts.push({
+        permission: 'email_marketing',
+        action: 'implied_ebr_established',
+        basis: 'casl_implied_ebr',
+        subject: { email },
+        capture,
+        wording: {},
+        extras: { ...extras, expiresAt },
+        effect: { expiresAt },
+      });
+    }
+    return drafts;
+  }
+}
+
+/**
+ * Soft opt-in (EU, UK) and the Swiss customer exception need a completed sale; the UK also accepts
+ * negotiations for a sale — an email typed into checkout with the opt-out offered there (RULES.md E-UK).
+ */
+function softOptInApplies(regime: Regime, purchase: boolean): boolean {
+  if (regime === 'EU' || regime === 'CH') return purchase;
+  return regime === 'UK';
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A subject's current consent, merged over its devices, for decisions and the profile API. */
+export async function readConsent(
+  db: BatchContext['trx'] | import('kysely').Kysely<Database>,
+  subject: { email?: string; phone?: string; devices?: string[] },
+): Promise<{ email: EmailState; sms: SmsState; tracking: TrackingState }> {
+  const keys = [
+    ...(subject.email ? [`email:${subject.email}`] : []),
+    ...(subject.phone ? [`phone:${subject.phone}`] : []),
+    ...(subject.devices ?? []),
+  ];
+  const rows = keys.length
+    ? await db.selectFrom('consent_states').selectAll().where('subject_key', 'in', keys).execute()
+    : [];
+  const find = (permission: string, key?: string) =>
+    rows.find((r) => r.permission === permission && r.subject_key === key);
+  const parse = <T>(row: { state_json: string } | undefined) =>
+    row ? (JSON.parse(row.state_json) as T) : ({} as T);
+  let tracking: TrackingState = {};
+  for (const row of rows.filter((r) => r.permission === 'tracking')) {
+    const state = JSON.parse(row.state_json) as TrackingState;
+    if (state.decision && (!tracking.decision || state.decision.at > tracking.decision.at))
+      tracking = { ...tracking, decision: state.decision };
+    if (state.gpc && (!tracking.gpc || state.gpc.at < tracking.gpc.at))
+      tracking = { ...tracking, gpc: state.gpc };
+  }
+  return {
+    email: parse<EmailState>(find('email', subject.email && `email:${subject.email}`)),
+    sms: parse<SmsState>(find('sms', subject.phone && `phone:${subject.phone}`)),
+    tracking,
+  };
+}
