@@ -6,9 +6,16 @@ import { configCommand } from './commands/config.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { profileCommand } from './commands/profile.ts';
+import { consentCommand } from './commands/consent.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
-const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, configCommand, profileCommand];
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  migrateCommand,
+  configCommand,
+  profileCommand,
+  consentCommand,
+];
 
 const GLOBAL_HELP = `Usage: reclaim <command> [options]
 

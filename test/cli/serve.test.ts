@@ -48,7 +48,11 @@ describe('reclaim serve (a real process)', () => {
     await new Promise<void>((resolve) => socket.once('connect', resolve));
     let response = '';
     socket.on('data', (d: Buffer) => (response += d.toString()));
-    const body = JSON.stringify({ userId: 'customer-1', traits: { email: 'buyer@shop.example' }, messageId: 'in-flight-1' });
+    const body = JSON.stringify({
+      userId: 'customer-1',
+      traits: { email: 'buyer@shop.example' },
+      messageId: 'in-flight-1',
+    });
     const auth = Buffer.from('key-1:').toString('base64');
     // Headers and half the body: the request is in flight.
     socket.write(

@@ -122,19 +122,35 @@ describeEachDialect('Shopify Web Pixel endpoint', (dialect) => {
   });
 
   it('without tracking consent in the EU, counts behaviour and keeps only what was typed into checkout', async () => {
-    const refused = { analyticsProcessingAllowed: false, marketingAllowed: false, preferencesProcessingAllowed: false, saleOfDataAllowed: false };
+    const refused = {
+      analyticsProcessingAllowed: false,
+      marketingAllowed: false,
+      preferencesProcessingAllowed: false,
+      saleOfDataAllowed: false,
+    };
     const res = await post(
-      { events: ['page_viewed', 'product_added_to_cart', 'checkout_contact_info_submitted'].map(fixture), customerPrivacy: refused, cookies: { _fbp: 'fb.1.1.1' } },
+      {
+        events: ['page_viewed', 'product_added_to_cart', 'checkout_contact_info_submitted'].map(fixture),
+        customerPrivacy: refused,
+        cookies: { _fbp: 'fb.1.1.1' },
+      },
       { 'cf-ipcountry': 'FR', 'cf-region-code': '' },
     );
     expect(res.json()).toEqual({ accepted: 3, duplicates: 0 });
     const [stored, ...rest] = await storedEvents(store);
     expect(rest).toEqual([]);
-    expect(stored).toMatchObject({ kind: 'checkout_contact', ids: { email: 'jane.doe@example.com', checkoutToken: expect.any(String) } });
+    expect(stored).toMatchObject({
+      kind: 'checkout_contact',
+      ids: { email: 'jane.doe@example.com', checkoutToken: expect.any(String) },
+    });
     expect(stored!.ids.clientId).toBeUndefined();
     expect(stored!.context.fbp).toBeUndefined();
     expect(stored!.context.ip).toBeUndefined();
-    const counts = await store.db.selectFrom('anonymous_counts').select(['kind', 'reason', 'count']).orderBy('kind').execute();
+    const counts = await store.db
+      .selectFrom('anonymous_counts')
+      .select(['kind', 'reason', 'count'])
+      .orderBy('kind')
+      .execute();
     expect(counts).toEqual([
       { kind: 'cart_add', reason: 'no_tracking_consent', count: 1 },
       { kind: 'page_view', reason: 'no_tracking_consent', count: 1 },

@@ -34,25 +34,30 @@ describeEachDialect('Segment-compatible API', (dialect) => {
     });
 
   it('maps an e-commerce track call to a canonical cart add', async () => {
-    const res = await post('/v1/track', {
-      messageId: 'm-1',
-      anonymousId: 'anon-1',
-      event: 'Product Added',
-      timestamp: '2026-11-20T10:00:00.000Z',
-      properties: {
-        product_id: 'p1',
-        sku: 'SKU-1',
-        name: 'Tee',
-        price: 19.99,
-        quantity: 3,
-        currency: 'eur',
-        cart_id: 'cart-9',
+    const res = await post(
+      '/v1/track',
+      {
+        messageId: 'm-1',
+        anonymousId: 'anon-1',
+        event: 'Product Added',
+        timestamp: '2026-11-20T10:00:00.000Z',
+        properties: {
+          product_id: 'p1',
+          sku: 'SKU-1',
+          name: 'Tee',
+          price: 19.99,
+          quantity: 3,
+          currency: 'eur',
+          cart_id: 'cart-9',
+        },
+        context: {
+          page: { url: 'https://shop.example/products/tee?utm_source=ig&_kx=KX.1&fbclid=FB1' },
+          consent: { categoryPreferences: { Analytics: true, Advertising: true, Functional: false } },
+        },
       },
-      context: {
-        page: { url: 'https://shop.example/products/tee?utm_source=ig&_kx=KX.1&fbclid=FB1' },
-        consent: { categoryPreferences: { Analytics: true, Advertising: true, Functional: false } },
-      },
-    }, basic(KEY), 'DE');
+      basic(KEY),
+      'DE',
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ success: true });
     const [event] = await storedEvents(store);
@@ -79,11 +84,18 @@ describeEachDialect('Segment-compatible API', (dialect) => {
   });
 
   it('counts behaviour without tracking consent in the EU instead of storing it', async () => {
-    const res = await post('/v1/track', { messageId: 'no-consent', anonymousId: 'anon-2', event: 'Product Viewed' }, basic(KEY), 'DE');
+    const res = await post(
+      '/v1/track',
+      { messageId: 'no-consent', anonymousId: 'anon-2', event: 'Product Viewed' },
+      basic(KEY),
+      'DE',
+    );
     expect(res.statusCode).toBe(200);
     expect(await storedEvents(store)).toEqual([]);
     const counts = await store.db.selectFrom('anonymous_counts').selectAll().execute();
-    expect(counts).toEqual([{ day: expect.any(String), kind: 'product_view', reason: 'no_tracking_consent', count: 1 }]);
+    expect(counts).toEqual([
+      { day: expect.any(String), kind: 'product_view', reason: 'no_tracking_consent', count: 1 },
+    ]);
   });
 
   it('normalises identify traits: email lower-cased, phone to E.164 with the address country', async () => {

@@ -1,0 +1,30 @@
+import { verifyLedger } from '../../consent/consent-ledger.ts';
+import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
+import { withRuntime } from '../runtime.ts';
+
+export const consentCommand: Command = {
+  name: 'consent',
+  summary: 'Verify the consent ledger has not been tampered with',
+  help: `Usage: reclaim consent verify [--json]
+
+Recomputes the consent ledger's hash chain from the first record to the last and checks it against
+the stored chain head. Exits 0 and prints the record count and head hash when every record is intact;
+exits 1 and names the first record that was edited, deleted or moved otherwise. Keep the printed head
+hash outside Reclaim (a ticket, an email) to prove later that nothing before it changed.`,
+  async run(ctx) {
+    const { values, positionals } = parseOptions(ctx.argv, { json: { type: 'boolean' } }, true);
+    if (positionals.length !== 1 || positionals[0] !== 'verify')
+      throw new UsageError('expected: reclaim consent verify');
+    return withRuntime(ctx, async ({ store }) => {
+      const result = await verifyLedger(store.db);
+      if (values.json) ctx.stdout.write(`${JSON.stringify(result)}\n`);
+      else if (result.ok)
+        ctx.stdout.write(`consent ledger intact: ${result.records} record(s), head ${result.head}\n`);
+      else
+        ctx.stdout.write(
+          `consent ledger TAMPERED: ${result.problem} at record ${result.position} — ${result.detail}\n`,
+        );
+      return result.ok ? EXIT.OK : EXIT.FAILURE;
+    });
+  },
+};
