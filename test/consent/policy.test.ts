@@ -239,7 +239,7 @@ describe('decide', () => {
       'Pacific/Honolulu',
     ]);
     expect(recipientZones('+14155550123', 'US-CA')).toEqual(['America/Los_Angeles']);
-    expect(recipientZones('+447911123456', 'US-CA')).toEqual(['Europe/London']);
+    expect(recipientZones('+442079460000', 'US-CA')).toEqual(['Europe/London']);
     expect(nextAllowedTime(Date.UTC(2026, 10, 20, 12), ['Europe/London'])).toBeUndefined();
   });
 });
