@@ -123,6 +123,10 @@ export const configSchema = z.strictObject({
       cartAfter: duration().default(3_600_000),
       /** Inactivity after which a checkout journey is abandoned. */
       checkoutAfter: duration().default(3_600_000),
+      /** At most one browse trigger per shopper in this period. */
+      browseCap: duration().default(86_400_000),
+      /** No trigger for a shopper who bought within this period. */
+      quietAfterPurchase: duration().default(86_400_000),
     })
     .prefault({}),
   identity: z

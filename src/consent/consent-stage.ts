@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { BatchContext, ResolvedEvent, Stage } from '../engine/event-processor.ts';
 import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import {
   ConsentLedger,
@@ -31,8 +32,69 @@ export interface ConsentStageSettings {
   policyRevision: string;
 }
 
+type Db = Kysely<Database> | Transaction<Database>;
 type StatePermission = 'email' | 'sms' | 'tracking';
 type AnyState = EmailState | SmsState | TrackingState;
+
+/**
+ * The consent states a batch works with, shared by the consent stage (which changes them as records
+ * arrive) and the journey stage (which decides sends with them), so a withdrawal earlier in a batch
+ * stops a trigger fired later in it.
+ */
+export class ConsentStateView {
+  readonly #states = new Map<string, AnyState>();
+  readonly #loaded = new Set<string>();
+  readonly dirty = new Set<string>();
+
+  /** Loads the states of these subject keys that are not loaded yet. */
+  async load(db: Db, keys: Iterable<string>): Promise<void> {
+    const wanted = [...new Set(keys)].filter((key) => !this.#loaded.has(key));
+    for (const part of chunk(wanted, 900)) {
+      const rows = await db
+        .selectFrom('consent_states')
+        .selectAll()
+        .where('subject_key', 'in', part)
+        .execute();
+      for (const row of rows)
+        this.#states.set(`${row.permission}|${row.subject_key}`, JSON.parse(row.state_json) as AnyState);
+    }
+    for (const key of wanted) this.#loaded.add(key);
+  }
+
+  get<T extends AnyState>(permission: StatePermission, key: string): T {
+    return (this.#states.get(`${permission}|${key}`) ?? {}) as T;
+  }
+
+  set(permission: StatePermission, key: string, state: AnyState): void {
+    this.#states.set(`${permission}|${key}`, state);
+    this.#loaded.add(key);
+    this.dirty.add(`${permission}|${key}`);
+  }
+
+  /** Tracking state merged over several devices: the latest banner decision, the first GPC signal. */
+  tracking(devices: readonly string[]): TrackingState {
+    let merged: TrackingState = {};
+    for (const device of devices) {
+      const state = this.get<TrackingState>('tracking', device);
+      if (state.decision && (!merged.decision || state.decision.at > merged.decision.at))
+        merged = { ...merged, decision: state.decision };
+      if (state.gpc && (!merged.gpc || state.gpc.at < merged.gpc.at)) merged = { ...merged, gpc: state.gpc };
+    }
+    return merged;
+  }
+
+  rows(now: number): Database['consent_states'][] {
+    return [...this.dirty].map((id) => {
+      const [permission, ...rest] = id.split('|');
+      return {
+        subject_key: rest.join('|'),
+        permission: permission!,
+        state_json: JSON.stringify(this.#states.get(id)),
+        updated_at: now,
+      };
+    });
+  }
+}
 
 const DEVICE_KEYS = ['clientId', 'browserId', 'anonymousId'] as const;
 const PURCHASE_KINDS = new Set(['order_completed', 'order_paid']);
@@ -64,15 +126,14 @@ export const deviceKeysOf = (event: CanonicalEvent): string[] =>
 export class ConsentStage implements Stage {
   readonly name = 'consent';
   #ledger = new ConsentLedger();
-  #states = new Map<string, AnyState>();
-  #dirty = new Set<string>();
+  /** The batch's consent states; the journey stage reads them. */
+  view = new ConsentStateView();
 
   constructor(private readonly settings: ConsentStageSettings) {}
 
   async prepare(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void> {
     this.#ledger = new ConsentLedger();
-    this.#states = new Map();
-    this.#dirty = new Set();
+    this.view = new ConsentStateView();
     await this.#ledger.loadHead(ctx.trx);
     const keys = new Set<string>();
     for (const { event } of events) {
@@ -80,15 +141,7 @@ export class ConsentStage implements Stage {
       if (event.ids.phone) keys.add(`phone:${event.ids.phone}`);
       for (const key of deviceKeysOf(event)) keys.add(key);
     }
-    for (const part of chunk([...keys], 900)) {
-      const rows = await ctx.trx
-        .selectFrom('consent_states')
-        .selectAll()
-        .where('subject_key', 'in', part)
-        .execute();
-      for (const row of rows)
-        this.#states.set(`${row.permission}|${row.subject_key}`, JSON.parse(row.state_json) as AnyState);
-    }
+    await this.view.load(ctx.trx, keys);
   }
 
   apply(_ctx: BatchContext, { event }: ResolvedEvent): void {
@@ -98,16 +151,7 @@ export class ConsentStage implements Stage {
 
   async save(ctx: BatchContext): Promise<void> {
     await this.#ledger.save(ctx.trx);
-    const rows: Database['consent_states'][] = [...this.#dirty].map((id) => {
-      const [permission, ...rest] = id.split('|');
-      return {
-        subject_key: rest.join('|'),
-        permission: permission!,
-        state_json: JSON.stringify(this.#states.get(id)),
-        updated_at: ctx.clock.now(),
-      };
-    });
-    for (const part of chunk(rows, 300)) {
+    for (const part of chunk(this.view.rows(ctx.clock.now()), 300)) {
       await ctx.trx
         .insertInto('consent_states')
         .values(part)
@@ -119,10 +163,6 @@ export class ConsentStage implements Stage {
         )
         .execute();
     }
-  }
-
-  #state<T extends AnyState>(permission: StatePermission, key: string): T {
-    return (this.#states.get(`${permission}|${key}`) ?? {}) as T;
   }
 
   /** Chains the record and folds it into every subject's state; skips what changes nothing. */
@@ -137,21 +177,18 @@ export class ConsentStage implements Stage {
     };
     const targets = this.#targets(draft);
     const updates = targets.map(({ permission, key }) => {
-      const before = this.#state<AnyState>(permission, key);
+      const before = this.view.get<AnyState>(permission, key);
       const after =
         permission === 'email'
           ? applyEmail(before as EmailState, effect)
           : permission === 'sms'
             ? applySms(before as SmsState, effect)
             : applyTracking(before as TrackingState, effect);
-      return { id: `${permission}|${key}`, before, after };
+      return { permission, key, before, after };
     });
     const decision = event.kind === 'consent';
     if (!decision && updates.every((u) => u.after === u.before)) return;
-    for (const { id, after } of updates) {
-      this.#states.set(id, after);
-      this.#dirty.add(id);
-    }
+    for (const { permission, key, after } of updates) this.view.set(permission, key, after);
     this.#ledger.append(
       {
         recordId,
@@ -346,34 +383,15 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** A subject's current consent, merged over its devices, for decisions and the profile API. */
-export async function readConsent(
-  db: BatchContext['trx'] | import('kysely').Kysely<Database>,
-  subject: { email?: string; phone?: string; devices?: string[] },
-): Promise<{ email: EmailState; sms: SmsState; tracking: TrackingState }> {
-  const keys = [
-    ...(subject.email ? [`email:${subject.email}`] : []),
-    ...(subject.phone ? [`phone:${subject.phone}`] : []),
-    ...(subject.devices ?? []),
-  ];
-  const rows = keys.length
-    ? await db.selectFrom('consent_states').selectAll().where('subject_key', 'in', keys).execute()
-    : [];
-  const find = (permission: string, key?: string) =>
-    rows.find((r) => r.permission === permission && r.subject_key === key);
-  const parse = <T>(row: { state_json: string } | undefined) =>
-    row ? (JSON.parse(row.state_json) as T) : ({} as T);
-  let tracking: TrackingState = {};
-  for (const row of rows.filter((r) => r.permission === 'tracking')) {
-    const state = JSON.parse(row.state_json) as TrackingState;
-    if (state.decision && (!tracking.decision || state.decision.at > tracking.decision.at))
-      tracking = { ...tracking, decision: state.decision };
-    if (state.gpc && (!tracking.gpc || state.gpc.at < tracking.gpc.at))
-      tracking = { ...tracking, gpc: state.gpc };
-  }
+/** A subject's current consent, merged over its devices, outside a batch (admin API, delivery). */
+export async function readConsent(db: Db, subject: { email?: string; phone?: string; devices?: string[] }) {
+  const view = new ConsentStateView();
+  const email = subject.email ? `email:${subject.email}` : undefined;
+  const phone = subject.phone ? `phone:${subject.phone}` : undefined;
+  await view.load(db, [...(email ? [email] : []), ...(phone ? [phone] : []), ...(subject.devices ?? [])]);
   return {
-    email: parse<EmailState>(find('email', subject.email && `email:${subject.email}`)),
-    sms: parse<SmsState>(find('sms', subject.phone && `phone:${subject.phone}`)),
-    tracking,
+    email: email ? view.get<EmailState>('email', email) : {},
+    sms: phone ? view.get<SmsState>('sms', phone) : {},
+    tracking: view.tracking(subject.devices ?? []),
   };
 }

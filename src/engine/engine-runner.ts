@@ -4,6 +4,7 @@ import { acquireLease, releaseLease } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Engine } from './engine.ts';
+import { fireDueJourneys } from '../journeys/scheduler.ts';
 
 /** How long the processing lease lasts without renewal; another process takes over after it. */
 const LEASE_TTL = 30_000;
@@ -57,11 +58,22 @@ export class EngineRunner {
         if (held && !this.#holdsLease) this.engine.processor.forgetCachedState();
         this.#holdsLease = held;
         if (held) worked = (await this.engine.processor.processBatch()) > 0;
+        if (!worked) worked = (await this.#fireDue()) > 0;
       } catch (error) {
         this.log.error({ err: error }, 'event processing failed; retrying');
       }
       if (!worked && this.#running) await this.#sleep();
     }
+  }
+
+  /**
+   * Fires journeys the wall clock has passed — only up to the oldest event not processed yet, since that
+   * event could cancel them. Every worker does this; on PostgreSQL they share the rows.
+   */
+  async #fireDue(): Promise<number> {
+    const pending = await this.engine.processor.pendingSince();
+    const now = this.clock.now();
+    return fireDueJourneys(this.engine.scheduler, pending === undefined ? now : Math.min(now, pending - 1));
   }
 
   #sleep(): Promise<void> {

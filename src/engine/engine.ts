@@ -7,6 +7,11 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Store } from '../store/store.ts';
 import { EventProcessor, type Stage } from './event-processor.ts';
+import { JourneyStage, type TriggerSink } from '../journeys/journey-stage.ts';
+import { eraseJourneys, journeySection } from '../journeys/journey-erasure.ts';
+import type { FiringSettings } from '../journeys/firing.ts';
+import type { SchedulerDeps } from '../journeys/scheduler.ts';
+import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import { ConsentStage } from '../consent/consent-stage.ts';
 import { consentSection, eraseConsent } from '../consent/consent-erasure.ts';
 
@@ -22,6 +27,10 @@ export interface Engine {
   readonly processor: EventProcessor;
   /** Extra sections of a profile (consents, triggers) for the profile API and data exports. */
   readonly profileSections: Record<string, ProfileSection>;
+  /** Fires due journeys the event processor did not have in hand. */
+  readonly scheduler: SchedulerDeps;
+  /** What other modules add to a trigger in the admin API (delivery state per destination). */
+  readonly triggerDetails: TriggerDetail[];
 }
 
 export function identityRules(config: Config): IdentityRules {
@@ -32,10 +41,34 @@ export function identityRules(config: Config): IdentityRules {
   };
 }
 
+/** Firing settings from config. */
+export function firingSettings(config: Config): FiringSettings {
+  return {
+    windows: {
+      browse: config.journeys.browseAfter,
+      cart: config.journeys.cartAfter,
+      checkout: config.journeys.checkoutAfter,
+    },
+    lookback: config.identity.lookback,
+    browseCap: config.journeys.browseCap,
+    quietAfterPurchase: config.journeys.quietAfterPurchase,
+    consent: {
+      usEmailRequiresOptIn: config.consent.usEmailRequiresOptIn,
+      espServiceProviderDpa: config.consent.espServiceProviderDpa,
+    },
+  };
+}
+
 export function createEngine(deps: EngineDeps): Engine {
-  const stages: Stage[] = [new ConsentStage(deps.config.consent)];
-  const erasureSteps: ErasureStep[] = [eraseConsent];
-  const profileSections: Record<string, ProfileSection> = { consents: consentSection };
+  const consent = new ConsentStage(deps.config.consent);
+  const sinks: TriggerSink[] = [];
+  const settings = firingSettings(deps.config);
+  const stages: Stage[] = [consent, new JourneyStage(settings, consent, sinks)];
+  const erasureSteps: ErasureStep[] = [eraseJourneys, eraseConsent];
+  const profileSections: Record<string, ProfileSection> = {
+    consents: consentSection,
+    journeys: journeySection,
+  };
   const processor = new EventProcessor({
     store: deps.store,
     log: deps.log,
@@ -44,5 +77,11 @@ export function createEngine(deps: EngineDeps): Engine {
     stages,
     commands: [eraseCommand(new Eraser(erasureSteps)), dataRequestCommand(profileSections)],
   });
-  return { processor, profileSections };
+  const triggerDetails: TriggerDetail[] = [];
+  return {
+    processor,
+    profileSections,
+    scheduler: { store: deps.store, clock: deps.clock, settings, sinks },
+    triggerDetails,
+  };
 }

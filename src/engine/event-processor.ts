@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { CanonicalEvent } from '../ingest/canonical-event.ts';
 import { readStoredEvent } from '../ingest/event-log.ts';
 import {
@@ -147,6 +147,22 @@ export class EventProcessor {
     this.#repository.forget();
   }
 
+  /**
+   * The receive time of the oldest event not processed yet, or undefined when the log is drained. Timers
+   * may only fire up to just before it: that event could be the purchase that cancels them.
+   */
+  async pendingSince(): Promise<number | undefined> {
+    const cursor = await this.#cursor(this.deps.store.db);
+    const row = await this.deps.store.db
+      .selectFrom('events')
+      .select('received_at')
+      .where('seq', '>', cursor)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.received_at;
+  }
+
   /** Processes until the log is drained; returns the number of events processed. */
   async drain(): Promise<number> {
     let total = 0;
@@ -183,7 +199,7 @@ export class EventProcessor {
     return ws;
   }
 
-  async #cursor(trx: Transaction<Database>): Promise<number> {
+  async #cursor(trx: Transaction<Database> | Kysely<Database>): Promise<number> {
     const row = await trx
       .selectFrom('cursors')
       .select('position')

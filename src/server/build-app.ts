@@ -14,6 +14,7 @@ import { ApiError, apiError } from './api-error.ts';
 import { healthRoutes } from './health-routes.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import { profileRoutes } from '../identity/profile-routes.ts';
+import { triggerRoutes } from '../journeys/trigger-routes.ts';
 import type { Engine } from '../engine/engine.ts';
 import { browserRoutes } from '../ingest/browser-routes.ts';
 import { EventLog } from '../ingest/event-log.ts';
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes, ingest);
   await app.register(async (admin) => {
     requireAdminToken(admin, deps.config.adminToken);
+    await admin.register(triggerRoutes, { store: deps.store, details: deps.engine.triggerDetails });
     await admin.register(profileRoutes, {
       store: deps.store,
       log: eventLog,

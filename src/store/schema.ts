@@ -22,6 +22,63 @@ export interface Database {
   consent_subjects: ConsentSubjectTable;
   consent_subject_index: ConsentSubjectIndexTable;
   consent_states: ConsentStateTable;
+  journeys: JourneyTable;
+  purchases: PurchaseTable;
+  triggers: TriggerTable;
+  trigger_caps: TriggerCapTable;
+}
+
+/** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
+export interface JourneyTable {
+  id: string;
+  profile_id: string;
+  /** `open`, `fired`, `purchased`, `suppressed`, `merged`. */
+  status: string;
+  /** `browse`, `cart`, `checkout`: the deepest stage reached. */
+  stage: string;
+  started_at: number;
+  last_activity_at: number;
+  /** Receive time of the event that last moved it (a late event makes it due when it arrives). */
+  updated_received_at: number;
+  /** When it is abandoned unless something happens (event time); null once closed. */
+  due_at: number | null;
+  /** Why it closed: `triggered`, `purchased`, `cap_cart`, `cap_checkout`, `cap_browse`, `merged`. */
+  outcome: string | null;
+  trigger_id: string | null;
+  /** Items, tokens, contacts typed, jurisdiction and consent signals, Klaviyo cookie state. */
+  state_json: string;
+}
+
+/** Orders, per profile: a purchase closes the journeys before it. */
+export interface PurchaseTable {
+  /** `order:<id>` or `checkout:<token>`. */
+  order_key: string;
+  profile_id: string;
+  at: number;
+  checkout_token: string | null;
+  cart_token: string | null;
+  value: string | null;
+  currency: string | null;
+}
+
+/** A fired abandonment trigger: what was abandoned, who gets it, and the decision per channel. */
+export interface TriggerTable {
+  id: string;
+  journey_id: string;
+  profile_id: string;
+  stage: string;
+  due_at: number;
+  /** Event time at which the clock passed the due time (or a late event made it due). */
+  fired_at: number;
+  /** Clock time when the row was written. */
+  created_at: number;
+  body_json: string;
+}
+
+/** Caps: one cart trigger per cart, one checkout trigger per checkout (`cart:<token>`, `checkout:<token>`). */
+export interface TriggerCapTable {
+  cap_key: string;
+  trigger_id: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import * as foundation from './2026-11-22T0900-foundation.ts';
 import * as events from './2026-11-22T1200-events.ts';
 import * as identity from './2026-11-22T1500-identity.ts';
 import * as consent from './2026-11-22T1800-consent.ts';
+import * as journeys from './2026-11-23T0900-journeys.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T1200-events': events,
   '2026-11-22T1500-identity': identity,
   '2026-11-22T1800-consent': consent,
+  '2026-11-23T0900-journeys': journeys,
 };

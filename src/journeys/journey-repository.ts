@@ -1,0 +1,196 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { IdentifierRecord } from '../identity/identity-graph.ts';
+import type { IdentifierType } from '../identity/identifiers.ts';
+import { BulkWriter } from '../store/bulk-writer.ts';
+import type { Database } from '../store/schema.ts';
+import type { Journey, JourneyStage, JourneyState, JourneyStatus } from './journey.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+const IN_CHUNK = 900;
+
+export function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function toJourney(row: Database['journeys']): Journey {
+  return {
+    id: row.id,
+    profileId: row.profile_id,
+    status: row.status as JourneyStatus,
+    stage: row.stage as JourneyStage,
+    startedAt: row.started_at,
+    lastActivityAt: row.last_activity_at,
+    updatedReceivedAt: row.updated_received_at,
+    dueAt: row.due_at,
+    outcome: row.outcome,
+    triggerId: row.trigger_id,
+    state: JSON.parse(row.state_json) as JourneyState,
+  };
+}
+
+const journeyWriter = new BulkWriter<Database['journeys']>(
+  [
+    'id',
+    'profile_id',
+    'status',
+    'stage',
+    'started_at',
+    'last_activity_at',
+    'updated_received_at',
+    'due_at',
+    'outcome',
+    'trigger_id',
+    'state_json',
+  ],
+  (trx, rows) =>
+    trx
+      .insertInto('journeys')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          profile_id: eb.ref('excluded.profile_id'),
+          status: eb.ref('excluded.status'),
+          stage: eb.ref('excluded.stage'),
+          started_at: eb.ref('excluded.started_at'),
+          last_activity_at: eb.ref('excluded.last_activity_at'),
+          updated_received_at: eb.ref('excluded.updated_received_at'),
+          due_at: eb.ref('excluded.due_at'),
+          outcome: eb.ref('excluded.outcome'),
+          trigger_id: eb.ref('excluded.trigger_id'),
+          state_json: eb.ref('excluded.state_json'),
+        })),
+      ),
+);
+
+export async function saveJourneys(trx: Transaction<Database>, journeys: readonly Journey[]): Promise<void> {
+  await journeyWriter.write(
+    trx,
+    journeys.map((j) => ({
+      id: j.id,
+      profile_id: j.profileId,
+      status: j.status,
+      stage: j.stage,
+      started_at: j.startedAt,
+      last_activity_at: j.lastActivityAt,
+      updated_received_at: j.updatedReceivedAt,
+      due_at: j.dueAt,
+      outcome: j.outcome,
+      trigger_id: j.triggerId,
+      state_json: JSON.stringify(j.state),
+    })),
+  );
+}
+
+/** Open journeys of these profiles. */
+export async function loadOpenJourneys(db: Db, profileIds: readonly string[]): Promise<Journey[]> {
+  const out: Journey[] = [];
+  for (const part of chunks(profileIds)) {
+    const rows = await db
+      .selectFrom('journeys')
+      .selectAll()
+      .where('profile_id', 'in', part)
+      .where('status', '=', 'open')
+      .execute();
+    out.push(...rows.map(toJourney));
+  }
+  return out;
+}
+
+export interface Purchase {
+  orderKey: string;
+  profileId: string;
+  at: number;
+  checkoutToken: string | null;
+  cartToken: string | null;
+  value: string | null;
+  currency: string | null;
+}
+
+export async function loadPurchases(db: Db, profileIds: readonly string[]): Promise<Purchase[]> {
+  const out: Purchase[] = [];
+  for (const part of chunks(profileIds)) {
+    const rows = await db.selectFrom('purchases').selectAll().where('profile_id', 'in', part).execute();
+    out.push(
+      ...rows.map((r) => ({
+        orderKey: r.order_key,
+        profileId: r.profile_id,
+        at: r.at,
+        checkoutToken: r.checkout_token,
+        cartToken: r.cart_token,
+        value: r.value,
+        currency: r.currency,
+      })),
+    );
+  }
+  return out;
+}
+
+export async function savePurchases(
+  trx: Transaction<Database>,
+  purchases: readonly Purchase[],
+): Promise<void> {
+  for (const part of chunks(purchases, 300)) {
+    await trx
+      .insertInto('purchases')
+      .values(
+        part.map((p) => ({
+          order_key: p.orderKey,
+          profile_id: p.profileId,
+          at: p.at,
+          checkout_token: p.checkoutToken,
+          cart_token: p.cartToken,
+          value: p.value,
+          currency: p.currency,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('order_key').doUpdateSet((eb) => ({
+          profile_id: eb.ref('excluded.profile_id'),
+          at: eb
+            .case()
+            .when('excluded.at', '<', eb.ref('purchases.at'))
+            .then(eb.ref('excluded.at'))
+            .else(eb.ref('purchases.at'))
+            .end(),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Email and phone identifiers belonging to these (current) profiles, including profiles merged into them. */
+export async function loadContacts(
+  db: Db,
+  roots: readonly string[],
+): Promise<{ root: string; record: IdentifierRecord }[]> {
+  const out: { root: string; record: IdentifierRecord }[] = [];
+  for (const part of chunks(roots)) {
+    const rows = await db
+      .selectFrom('identifiers')
+      .innerJoin('profiles', 'profiles.id', 'identifiers.profile_id')
+      .selectAll('identifiers')
+      .select('profiles.merged_into')
+      .where((eb) => eb.or([eb('profiles.id', 'in', part), eb('profiles.merged_into', 'in', part)]))
+      .where('identifiers.type', 'in', ['email', 'phone'])
+      .execute();
+    for (const row of rows) {
+      out.push({
+        root: row.merged_into ?? row.profile_id,
+        record: {
+          key: row.key,
+          type: row.type as IdentifierType,
+          value: row.value,
+          profileId: row.profile_id,
+          firstSeen: row.first_seen,
+          lastSeen: row.last_seen,
+          linkedAt: row.linked_at,
+          confirmedAt: row.confirmed_at,
+          status: row.status === 'shared' ? 'shared' : 'active',
+        },
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+import type { ConsentStage } from '../consent/consent-stage.ts';
+import type { BatchContext, ResolvedEvent, Stage } from '../engine/event-processor.ts';
+import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import { DueQueue } from './due-queue.ts';
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import { FiringSession, type FiringSettings, type TriggerBody } from './firing.ts';
+import { absorb, applyActivity, isPurchase, newJourney, stageOf, type Journey } from './journey.ts';
+import { loadOpenJourneys, saveJourneys, savePurchases, type Purchase } from './journey-repository.ts';
+
+/** Called with the triggers fired, inside the transaction that stores them (the delivery outbox). */
+export type TriggerSink = (
+  trx: Transaction<Database>,
+  triggers: readonly TriggerBody[],
+  now: number,
+) => Promise<void>;
+
+/**
+ * Journeys per profile, in event time: activity deepens and extends a journey, a purchase closes it,
+ * profile merges join journeys, and journeys whose due time the clock passes fire — between the events
+ * of a batch, in order, so a purchase after the due time never cancels a trigger the clock already
+ * passed, and one before it always does.
+ */
+export class JourneyStage implements Stage {
+  readonly name = 'journeys';
+  #journeys = new Map<string, Journey>();
+  #open = new Map<string, Journey>();
+  #dirty = new Set<string>();
+  #purchases: Purchase[] = [];
+  #queue = new DueQueue();
+  #session!: FiringSession;
+
+  constructor(
+    private readonly settings: FiringSettings,
+    private readonly consent: ConsentStage,
+    private readonly sinks: readonly TriggerSink[] = [],
+  ) {}
+
+  async prepare(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void> {
+    this.#journeys = new Map();
+    this.#open = new Map();
+    this.#dirty = new Set();
+    this.#purchases = [];
+    this.#queue = new DueQueue();
+    const profiles = new Set<string>(ctx.identity.profiles.keys());
+    for (const { resolution } of events) if (resolution.profileId) profiles.add(resolution.profileId);
+    const open = await loadOpenJourneys(ctx.trx, [...profiles]);
+    for (const journey of open.sort((a, b) => a.startedAt - b.startedAt)) {
+      const existing = this.#open.get(journey.profileId);
+      if (existing) {
+        absorb(existing, journey, this.settings.windows);
+        this.#track(journey);
+      } else this.#open.set(journey.profileId, journey);
+      this.#track(existing ?? journey);
+    }
+    this.#session = new FiringSession(this.settings, this.consent.view);
+    const probes = events
+      .map(({ event, resolution }) => probeJourney(event, resolution.profileId))
+      .filter((j): j is Journey => j !== undefined);
+    const roots = [...profiles].map((id) => (ctx.identity.profiles.has(id) ? ctx.identity.root(id).id : id));
+    await this.#session.load(ctx.trx, [...open, ...probes], roots);
+    for (const record of ctx.identity.identifiers.values()) {
+      if (ctx.identity.profiles.has(record.profileId))
+        this.#session.noteContact(ctx.identity.root(record.profileId).id, record);
+    }
+  }
+
+  apply(_ctx: BatchContext, { event, resolution }: ResolvedEvent): void {
+    this.#fireDue(event.receivedAt);
+    for (const { from, into } of resolution.merged) this.#merge(from, into);
+    const profileId = resolution.profileId;
+    if (!profileId) return;
+    if (isPurchase(event)) this.#purchase(event, profileId);
+    const stage = stageOf(event);
+    if (!stage || this.#precedesPurchase(event, profileId)) return;
+    let journey = this.#open.get(profileId);
+    if (!journey) {
+      journey = newJourney(profileId, event, stage);
+      this.#open.set(profileId, journey);
+    }
+    applyActivity(journey, event, stage, this.settings.windows);
+    this.#track(journey);
+  }
+
+  async save(ctx: BatchContext): Promise<void> {
+    this.#fireDue(ctx.clock.now());
+    await saveJourneys(
+      ctx.trx,
+      [...this.#dirty].map((id) => this.#journeys.get(id)!),
+    );
+    await savePurchases(ctx.trx, this.#purchases);
+    await this.#session.save(ctx.trx, ctx.clock.now());
+    for (const sink of this.sinks) await sink(ctx.trx, this.#session.triggers, ctx.clock.now());
+  }
+
+  #track(journey: Journey): void {
+    this.#journeys.set(journey.id, journey);
+    this.#dirty.add(journey.id);
+    if (journey.status === 'open' && journey.dueAt !== null) this.#queue.push(journey.dueAt, journey.id);
+  }
+
+  /** Fires, in due order, every journey of the batch whose due time the clock has passed. */
+  #fireDue(now: number): void {
+    for (let entry = this.#queue.popDue(now); entry; entry = this.#queue.popDue(now)) {
+      const journey = this.#journeys.get(entry.id);
+      if (!journey || journey.status !== 'open' || journey.dueAt !== entry.due) continue;
+      this.#session.fire(journey, now);
+      if (journey.status !== 'open') this.#open.delete(journey.profileId);
+      this.#dirty.add(journey.id);
+    }
+  }
+
+  #merge(from: string, into: string): void {
+    this.#session.noteMerge(from, into);
+    const loser = this.#open.get(from);
+    if (!loser) return;
+    this.#open.delete(from);
+    const winner = this.#open.get(into);
+    if (!winner) {
+      loser.profileId = into;
+      this.#open.set(into, loser);
+      this.#track(loser);
+      return;
+    }
+    const [target, other] = loser.startedAt < winner.startedAt ? [loser, winner] : [winner, loser];
+    target.profileId = into;
+    absorb(target, other, this.settings.windows);
+    this.#open.set(into, target);
+    this.#track(target);
+    this.#track(other);
+  }
+
+  #purchase(event: CanonicalEvent, profileId: string): void {
+    const purchase: Purchase = {
+      orderKey: event.ids.orderId
+        ? `order:${event.ids.orderId}`
+        : event.ids.checkoutToken
+          ? `checkout:${event.ids.checkoutToken}`
+          : `event:${event.id}`,
+      profileId,
+      at: event.eventTime,
+      checkoutToken: event.ids.checkoutToken ?? null,
+      cartToken: event.ids.cartToken ?? null,
+      value: event.commerce?.value ?? null,
+      currency: event.commerce?.currency ?? null,
+    };
+    this.#purchases.push(purchase);
+    this.#session.notePurchase(purchase);
+    const journey = this.#open.get(profileId);
+    if (!journey) return;
+    const s = journey.state;
+    const sameBasket =
+      (purchase.checkoutToken && s.checkoutTokens.includes(purchase.checkoutToken)) ||
+      (purchase.cartToken && s.cartTokens.includes(purchase.cartToken));
+    if (journey.startedAt <= event.eventTime || sameBasket) {
+      journey.status = 'purchased';
+      journey.outcome = 'purchased';
+      journey.dueAt = null;
+      this.#open.delete(profileId);
+      this.#track(journey);
+    }
+  }
+
+  /** Activity from before a purchase the profile already made (it arrived late): part of a bought journey. */
+  #precedesPurchase(event: CanonicalEvent, profileId: string): boolean {
+    return this.#session
+      .purchasesOf(profileId)
+      .some(
+        (p) =>
+          event.eventTime <= p.at ||
+          (p.checkoutToken !== null && p.checkoutToken === event.ids.checkoutToken) ||
+          (p.cartToken !== null && p.cartToken === event.ids.cartToken),
+      );
+  }
+}
+
+/** A stand-in journey carrying an event's tokens, contacts and devices, so their caps and consent load up front. */
+function probeJourney(event: CanonicalEvent, profileId: string | undefined): Journey | undefined {
+  const stage = stageOf(event);
+  if (!profileId || !stage) return undefined;
+  const journey = newJourney(profileId, event, stage);
+  applyActivity(journey, event, stage, { browse: 0, cart: 0, checkout: 0 });
+  return journey;
+}
