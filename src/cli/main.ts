@@ -7,11 +7,13 @@ import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { profileCommand } from './commands/profile.ts';
 import { consentCommand } from './commands/consent.ts';
+import { replayCommand } from './commands/replay.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
 const COMMANDS: readonly Command[] = [
   serveCommand,
   migrateCommand,
+  replayCommand,
   configCommand,
   profileCommand,
   consentCommand,

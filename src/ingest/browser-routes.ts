@@ -3,14 +3,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ApiError } from '../server/api-error.ts';
-import { mapConsentBody } from './consent-endpoint/consent-mapper.ts';
-import { consentBodySchema } from './consent-endpoint/consent-schema.ts';
+import { consentEvent } from './consent-endpoint/consent-mapper.ts';
 import { asDict } from './fields.ts';
 import type { Ingestor } from './ingestor.ts';
 import { pixelRoutes } from './pixel/pixel-routes.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { readRequestSignals } from './request-signals.ts';
-import { parseBody } from './validation.ts';
 import { requireWriteKey } from './write-key-auth.ts';
 
 export interface BrowserRoutesOptions {
@@ -51,8 +49,7 @@ export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
   app.post('/v1/consent', { bodyLimit: 64 * 1024 }, async (req) => {
     const raw = asDict(req.body);
     requireWriteKey(req, config.writeKeys, raw.writeKey);
-    const body = parseBody(consentBodySchema, raw);
-    const event = mapConsentBody(body, readRequestSignals(req, config.geo, clock.now()));
+    const event = consentEvent(raw, readRequestSignals(req, config.geo, clock.now()));
     const result = await ingestor.accept([event]);
     return { status: result.stored ? 'recorded' : 'duplicate', id: event.id };
   });

@@ -20,14 +20,24 @@ export function readRequestSignals(
   geo: Config['geo'],
   receivedAt: number,
 ): RequestSignals {
+  return signalsFrom(req.headers, req.ip || undefined, geo, receivedAt);
+}
+
+/** Signals from request headers (live requests, and replayed ones). */
+export function signalsFrom(
+  headers: Record<string, string | string[] | undefined>,
+  ip: string | undefined,
+  geo: Config['geo'],
+  receivedAt: number,
+): RequestSignals {
   const header = (name: string) => {
-    const value = req.headers[name];
+    const value = headers[name];
     return typeof value === 'string' && value.length > 0 && value.length <= 1024 ? value : undefined;
   };
   const country = normalizeCountry(header(geo.countryHeader));
   const region = normalizeRegion(header(geo.regionHeader), country);
   return {
-    ip: req.ip || undefined,
+    ip,
     userAgent: header('user-agent'),
     ...(country ? { country } : {}),
     ...(region ? { region } : {}),

@@ -11,7 +11,8 @@ import {
   normalizeRegion,
 } from '../identifier-normalizers.ts';
 import type { RequestSignals } from '../request-signals.ts';
-import type { ConsentBody } from './consent-schema.ts';
+import { consentBodySchema, type ConsentBody } from './consent-schema.ts';
+import { parseBody } from '../validation.ts';
 
 /**
  * Checks the proof a consent record needs (RULES.md §2) and turns the decision into a canonical event.
@@ -87,4 +88,9 @@ export function mapConsentBody(body: ConsentBody, signals: RequestSignals): Cano
       message: body.message,
     },
   };
+}
+
+/** The canonical event of one consent decision body. Throws a 4xx `ApiError` for anything malformed or unproven. */
+export function consentEvent(body: unknown, signals: RequestSignals): CanonicalEvent {
+  return mapConsentBody(parseBody(consentBodySchema, body), signals);
 }

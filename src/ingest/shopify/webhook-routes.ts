@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config-schema.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { apiError } from '../../server/api-error.ts';
 import { parseJsonExact } from '../../server/json-body.ts';
 import type { Ingestor } from '../ingestor.ts';
-import { parseTime } from '../validation.ts';
-import { text } from '../fields.ts';
 import { verifyShopifyHmac, type HmacCheck } from './webhook-hmac.ts';
-import { mapWebhook } from './webhook-mapper.ts';
+import { acceptWebhook } from './webhook-ingest.ts';
 
 /** Shopify order payloads can be large; this is far above any real one. */
 export const WEBHOOK_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -39,39 +36,17 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = (app, { c
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const check = verifyShopifyHmac(raw, header(req, 'x-shopify-hmac-sha256'), config.shopify.webhookSecrets);
     if (!check.ok) throw apiError('RECLAIM_ERR_SIGNATURE_INVALID', REFUSALS[check.reason]);
-    const topic = header(req, 'x-shopify-topic');
-    if (!topic)
-      throw apiError('RECLAIM_ERR_BAD_REQUEST', 'X-Shopify-Topic header is missing', 'X-Shopify-Topic');
     if (raw.length === 0)
       throw apiError('RECLAIM_ERR_MALFORMED_JSON', 'body is empty; a JSON document was expected');
-    const shop = text(header(req, 'x-shopify-shop-domain'), 255) ?? 'unknown-shop';
-    const webhookId =
-      text(header(req, 'x-shopify-webhook-id'), 256) ??
-      `sha256:${createHash('sha256').update(topic).update(raw).digest('hex')}`;
-    const receivedAt = clock.now();
-    const triggeredAt = parseTime(header(req, 'x-shopify-triggered-at'));
-    const events = mapWebhook(parseJsonExact(raw), {
-      topic,
-      shop,
-      webhookId,
-      receivedAt,
-      ...(triggeredAt ? { triggeredAt } : {}),
-    });
-    if (!events) {
-      req.log.info({ topic }, 'webhook topic not used; ignored');
-      return { status: 'ignored', topic };
-    }
-    const result = await ingestor.accept(events, async (trx) => {
-      const inserted = await trx
-        .insertInto('webhook_deliveries')
-        .values({ shop, webhook_id: webhookId, topic, received_at: receivedAt })
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
-    });
-    return result.stored === 0 && result.duplicates > 0
-      ? { status: 'duplicate' }
-      : { status: 'accepted', events: result.stored };
+    const result = await acceptWebhook(
+      ingestor,
+      req.headers,
+      raw.toString('utf8'),
+      parseJsonExact(raw),
+      clock.now(),
+    );
+    if (result.status === 'ignored') req.log.info({ topic: result.topic }, 'webhook topic not used; ignored');
+    return result;
   });
   return Promise.resolve();
 };

@@ -1,0 +1,200 @@
+import { closeSync, openSync, readSync, createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import type { Config } from '../config/config-schema.ts';
+import { consentTrackingGate } from '../consent/tracking-gate.ts';
+import { consentEvent } from '../ingest/consent-endpoint/consent-mapper.ts';
+import { EventLog } from '../ingest/event-log.ts';
+import { Ingestor } from '../ingest/ingestor.ts';
+import { pixelEvents } from '../ingest/pixel/pixel-ingest.ts';
+import { signalsFrom } from '../ingest/request-signals.ts';
+import { segmentEvents } from '../ingest/segment/segment-ingest.ts';
+import { acceptWebhook } from '../ingest/shopify/webhook-ingest.ts';
+import { fireAllDue } from '../journeys/scheduler.ts';
+import { ManualClock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { ApiError } from '../server/api-error.ts';
+import { parseJsonExact } from '../server/json-body.ts';
+import type { Store } from '../store/store.ts';
+import { createEngine, type Engine } from './engine.ts';
+
+/** One recorded request (CONTRACT.md "Event time and replay"). */
+const lineSchema = z.looseObject({
+  at: z.string().refine((v) => Number.isFinite(Date.parse(v)), 'at must be an ISO-8601 time'),
+  kind: z.enum(['segment', 'pixel', 'shopify', 'consent']),
+  path: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.unknown(),
+});
+type ReplayLine = z.output<typeof lineSchema>;
+
+/** Lines ingested per step; timers inside a step fire in event-time order between its events. */
+const CHUNK = 2000;
+
+export interface ReplaySummary {
+  lines: number;
+  /** Lines refused as the live endpoint would have refused them, by error code. */
+  rejected: Record<string, number>;
+  events: { stored: number; duplicates: number };
+  triggers: { browse: number; cart: number; checkout: number; total: number };
+  deliveries: Record<string, Record<string, number>>;
+  clock: { from: string; until: string };
+}
+
+export interface ReplayOptions {
+  file: string;
+  /** Run the clock on to this time after the last line (ms); default: last line + longest window + 1 min. */
+  until?: number;
+  config: Config;
+  store: Store;
+  log: Logger;
+  /** Called after every step with lines done and total (progress display). */
+  onProgress?: (done: number, total: number) => void;
+  /** Extra work after the clock ran out, before the summary (delivery draining). */
+  finish?: (engine: Engine) => Promise<Record<string, Record<string, number>>>;
+  /** Started with the engine, before the first line (delivery workers). */
+  start?: (engine: Engine, clock: ManualClock) => void;
+}
+
+interface Indexed {
+  at: number;
+  offset: number;
+  length: number;
+}
+
+/** Pass one: where each line is and when it happened, without keeping the lines in memory. */
+async function indexFile(file: string): Promise<Indexed[]> {
+  const lines: Indexed[] = [];
+  let offset = 0;
+  const reader = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of reader) {
+    const length = Buffer.byteLength(line);
+    if (line.trim()) {
+      const quick = /"at"\s*:\s*"([^"]+)"/.exec(line.slice(0, 300));
+      const at = Date.parse(quick?.[1] ?? String((JSON.parse(line) as { at?: unknown }).at));
+      lines.push({ at: Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY, offset, length });
+    }
+    offset += length + 1;
+  }
+  // A stable sort: lines with the same time keep the file's order.
+  return lines
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => a.l.at - b.l.at || a.i - b.i)
+    .map(({ l }) => l);
+}
+
+/**
+ * Replays recorded requests through the live ingest path and the same engine, the clock following the
+ * input: each line is ingested with the clock at its `at`, timers fire as the clock passes them, and after
+ * the last line the clock runs on to `until`. Deliveries go to the configured destinations.
+ */
+export async function replayFile(options: ReplayOptions): Promise<ReplaySummary> {
+  const { config, store } = options;
+  const index = await indexFile(options.file);
+  const first = index.find((l) => Number.isFinite(l.at))?.at ?? Date.now();
+  const clock = new ManualClock(first);
+  const engine = createEngine({ config, store, log: options.log, clock });
+  const ingestor = new Ingestor(new EventLog(store), consentTrackingGate);
+  const summary: ReplaySummary = {
+    lines: index.length,
+    rejected: {},
+    events: { stored: 0, duplicates: 0 },
+    triggers: { browse: 0, cart: 0, checkout: 0, total: 0 },
+    deliveries: {},
+    clock: { from: new Date(first).toISOString(), until: '' },
+  };
+  const reject = (code: string) => (summary.rejected[code] = (summary.rejected[code] ?? 0) + 1);
+  options.start?.(engine, clock);
+  const fd = openSync(options.file, 'r');
+  try {
+    for (let i = 0; i < index.length; i += CHUNK) {
+      const pending: Promise<void>[] = [];
+      for (const entry of index.slice(i, i + CHUNK)) {
+        const buffer = Buffer.alloc(entry.length);
+        readSync(fd, buffer, 0, entry.length, entry.offset);
+        let line: ReplayLine;
+        try {
+          const parsed = lineSchema.safeParse(parseJsonExact(buffer));
+          if (!parsed.success)
+            throw new ApiError('RECLAIM_ERR_INVALID_SHAPE', parsed.error.issues[0]!.message);
+          line = parsed.data;
+        } catch (error) {
+          reject(error instanceof ApiError ? error.code : 'RECLAIM_ERR_MALFORMED_JSON');
+          continue;
+        }
+        clock.advanceTo(Date.parse(line.at));
+        pending.push(
+          dispatch(line, ingestor, config, clock.now()).then(
+            (result) => {
+              summary.events.stored += result.stored;
+              summary.events.duplicates += result.duplicates;
+            },
+            (error: unknown) => {
+              if (!(error instanceof ApiError)) throw error;
+              reject(error.code);
+            },
+          ),
+        );
+      }
+      await Promise.all(pending);
+      await engine.processor.drain();
+      await fireAllDue(engine.scheduler, clock.now());
+      options.onProgress?.(Math.min(i + CHUNK, index.length), index.length);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const longest = Math.max(
+    config.journeys.browseAfter,
+    config.journeys.cartAfter,
+    config.journeys.checkoutAfter,
+  );
+  const until = options.until ?? clock.now() + longest + 60_000;
+  clock.advanceTo(until);
+  await engine.processor.drain();
+  await fireAllDue(engine.scheduler, until);
+  summary.clock.until = new Date(clock.now()).toISOString();
+  const stages = await store.db
+    .selectFrom('triggers')
+    .select(['stage', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('stage')
+    .execute();
+  for (const row of stages) {
+    summary.triggers[row.stage as 'browse'] = Number(row.n);
+    summary.triggers.total += Number(row.n);
+  }
+  summary.deliveries = (await options.finish?.(engine)) ?? {};
+  return summary;
+}
+
+/** One line through the same code the live endpoint runs after authentication (webhooks: after the HMAC). */
+async function dispatch(
+  line: ReplayLine,
+  ingestor: Ingestor,
+  config: Config,
+  receivedAt: number,
+): Promise<{ stored: number; duplicates: number }> {
+  const headers = Object.fromEntries(
+    Object.entries(line.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const signals = signalsFrom(
+    headers,
+    headers['x-forwarded-for']?.split(',')[0]?.trim(),
+    config.geo,
+    receivedAt,
+  );
+  switch (line.kind) {
+    case 'segment':
+      return ingestor.accept(segmentEvents(line.path ?? '/v1/batch', line.body, signals));
+    case 'pixel':
+      return ingestor.accept(pixelEvents(line.body, signals, config.consent.bannerWordingVersion));
+    case 'consent':
+      return ingestor.accept([consentEvent(line.body, signals)]);
+    case 'shopify': {
+      const result = await acceptWebhook(ingestor, headers, JSON.stringify(line.body), line.body, receivedAt);
+      return result.status === 'accepted'
+        ? { stored: result.events, duplicates: 0 }
+        : { stored: 0, duplicates: result.status === 'duplicate' ? 1 : 0 };
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { apiError } from '../../server/api-error.ts';
+import { text } from '../fields.ts';
+import type { Ingestor } from '../ingestor.ts';
+import { parseTime } from '../validation.ts';
+import { mapWebhook } from './webhook-mapper.ts';
+
+export type WebhookResult =
+  { status: 'accepted'; events: number } | { status: 'duplicate' } | { status: 'ignored'; topic: string };
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name] ?? headers[name.toLowerCase()];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first && first.length <= 1024 ? first : undefined;
+}
+
+/**
+ * Everything after a webhook's signature was verified — the live route and replay share it: the canonical
+ * events and the delivery id are stored in one transaction, and a redelivery (same shop and
+ * `X-Shopify-Webhook-Id`) is recognised and stores nothing.
+ */
+export async function acceptWebhook(
+  ingestor: Ingestor,
+  headers: Headers,
+  raw: string,
+  payload: unknown,
+  receivedAt: number,
+): Promise<WebhookResult> {
+  const topic = header(headers, 'x-shopify-topic');
+  if (!topic)
+    throw apiError('RECLAIM_ERR_BAD_REQUEST', 'X-Shopify-Topic header is missing', 'X-Shopify-Topic');
+  const shop = text(header(headers, 'x-shopify-shop-domain'), 255) ?? 'unknown-shop';
+  const webhookId =
+    text(header(headers, 'x-shopify-webhook-id'), 256) ??
+    `sha256:${createHash('sha256').update(topic).update(raw).digest('hex')}`;
+  const triggeredAt = parseTime(header(headers, 'x-shopify-triggered-at'));
+  const events = mapWebhook(payload, {
+    topic,
+    shop,
+    webhookId,
+    receivedAt,
+    ...(triggeredAt ? { triggeredAt } : {}),
+  });
+  if (!events) return { status: 'ignored', topic };
+  const result = await ingestor.accept(events, async (trx) => {
+    const inserted = await trx
+      .insertInto('webhook_deliveries')
+      .values({ shop, webhook_id: webhookId, topic, received_at: receivedAt })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
+  });
+  return result.stored === 0 && result.duplicates > 0
+    ? { status: 'duplicate' }
+    : { status: 'accepted', events: result.stored };
+}
