@@ -8,10 +8,12 @@ import { serveCommand } from './commands/serve.ts';
 import { profileCommand } from './commands/profile.ts';
 import { consentCommand } from './commands/consent.ts';
 import { replayCommand } from './commands/replay.ts';
+import { workerCommand } from './commands/worker.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
 const COMMANDS: readonly Command[] = [
   serveCommand,
+  workerCommand,
   migrateCommand,
   replayCommand,
   configCommand,

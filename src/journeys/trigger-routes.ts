@@ -82,7 +82,11 @@ export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { s
       ),
     );
     return {
-      triggers: triggers.map((t) => Object.assign(summarize(t), ...extra.map((m) => m.get(t.id) ?? {}))),
+      triggers: triggers.map((t) => {
+        const listed: Record<string, unknown> = summarize(t);
+        for (const detail of extra) Object.assign(listed, detail.get(t.id) ?? {});
+        return listed;
+      }),
     };
   });
 
@@ -94,16 +98,10 @@ export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { s
       .executeTakeFirst();
     if (!row) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such trigger');
     const trigger = JSON.parse(row.body_json) as TriggerBody;
-    return {
-      trigger,
-      why: await explainDecisions(store.db, trigger),
-      ...Object.assign(
-        {},
-        ...(await Promise.all(
-          details.map(async (d) => (await d(store.db, [trigger.id])).get(trigger.id) ?? {}),
-        )),
-      ),
-    };
+    const answer: Record<string, unknown> = { trigger, why: await explainDecisions(store.db, trigger) };
+    for (const detail of details)
+      Object.assign(answer, (await detail(store.db, [trigger.id])).get(trigger.id) ?? {});
+    return answer;
   });
   return Promise.resolve();
 };

@@ -2,9 +2,11 @@ import { Migrator, type MigrationResultSet } from 'kysely';
 import type { Store } from './store.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
-function migrator(store: Pick<Store, 'db'>): Migrator {
+function migrator(store: Pick<Store, 'db' | 'schema'>): Migrator {
   return new Migrator({
     db: store.db,
+    // Kysely looks migration tables up by name across schemas; name ours, so two schemas never mix.
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
     provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
     migrationTableName: 'reclaim_migrations',
     migrationLockTableName: 'reclaim_migrations_lock',
@@ -16,7 +18,7 @@ export class MigrationError extends Error {
 }
 
 /** Applies every migration not yet applied; returns the names it applied. */
-export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<string[]> {
+export async function migrateToLatest(store: Pick<Store, 'db' | 'schema'>): Promise<string[]> {
   const result: MigrationResultSet = await migrator(store).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -27,7 +29,7 @@ export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<string[
 }
 
 /** Names of migrations this build knows but the database has not applied. */
-export async function pendingMigrations(store: Pick<Store, 'db'>): Promise<string[]> {
+export async function pendingMigrations(store: Pick<Store, 'db' | 'schema'>): Promise<string[]> {
   const all = await migrator(store).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -25,6 +25,8 @@ export interface Store {
   readonly capabilities: DialectCapabilities;
   /** Where the data lives, without credentials (for logs and `readyz`). */
   readonly location: string;
+  /** The PostgreSQL schema it works in, when one was given. */
+  readonly schema?: string;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ async function openPostgres(options: OpenStoreOptions): Promise<Store> {
     dialect: 'postgres',
     capabilities: CAPABILITIES.postgres,
     location: redactUrl(options.url) + (schema ? ` (schema ${schema})` : ''),
+    ...(schema ? { schema } : {}),
     close: () => db.destroy(),
   };
 }

@@ -1,0 +1,38 @@
+import { loadConfig } from '../../config/load-config.ts';
+import { createEngine } from '../../engine/engine.ts';
+import { EngineRunner } from '../../engine/engine-runner.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { migrateToLatest } from '../../store/migrator.ts';
+import { openStore } from '../../store/store.ts';
+import { EXIT, parseOptions, type Command } from '../command.ts';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'Run the background work only: event processing, timers, deliveries',
+  help: `Usage: reclaim worker [--config FILE]
+
+Runs what "serve" runs in the background, without the HTTP server: processes the event log, fires
+due journeys and delivers triggers. On PostgreSQL run as many workers as you like next to one or more
+"serve" processes: one at a time processes the event log (a lease decides which), all of them fire
+due journeys and deliver, sharing the rows. SIGTERM or SIGINT lets the current batch finish, then exits 0.`,
+  async run(ctx) {
+    parseOptions(ctx.argv, {});
+    const config = loadConfig({ file: ctx.configFile });
+    const log = createLogger({ level: config.logLevel });
+    const store = await openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+    try {
+      await migrateToLatest(store);
+      const engine = createEngine({ config, store, log, clock: systemClock });
+      const runner = new EngineRunner(engine, store, systemClock, log);
+      runner.start();
+      log.info({ database: store.dialect }, 'reclaim worker is running');
+      const signal = await ctx.stopSignal;
+      log.info({ signal }, 'stop requested; finishing the current batch');
+      await runner.stop();
+      return EXIT.OK;
+    } finally {
+      await store.close();
+    }
+  },
+};

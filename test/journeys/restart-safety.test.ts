@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CanonicalEvent } from '../../src/ingest/canonical-event.ts';
+import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
+import { migrateToLatest } from '../../src/store/migrator.ts';
+import { openStore } from '../../src/store/store.ts';
+import { RECLAIM_BIN } from '../support/process.ts';
+
+const SHOPPERS = 3000;
+
+/** Cart adds from many shoppers, an hour old: every journey is due as soon as it is processed. */
+function cartEvents(now: number): CanonicalEvent[] {
+  return Array.from({ length: SHOPPERS }, (_, n) => {
+    const key = `restart:${n}`;
+    const time = now - 3_600_000 + n;
+    return {
+      id: eventIdFor(key, time),
+      kind: 'cart_add',
+      source: 'segment',
+      name: 'Product Added',
+      idempotencyKey: key,
+      eventTime: time,
+      receivedAt: time,
+      ids: { anonymousId: `anon-${n}`, cartToken: `cart-${n}`, email: `shopper${n}@shop.example` },
+      context: { geo: { country: 'US' } },
+      commerce: {
+        lines: [{ productId: 'p1', title: 'Tee', price: '10.00', quantity: 1 }],
+        value: '10.00',
+        currency: 'USD',
+      },
+    };
+  });
+}
+
+describe('a worker killed at any point', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'reclaim-restart-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('neither loses nor repeats a trigger', async () => {
+    const url = `sqlite:${join(dir, 'r.sqlite')}`;
+    const store = await openStore({ url });
+    await migrateToLatest(store);
+    await new EventLog(store).append(cartEvents(Date.now()));
+    const count = async (table: 'triggers' | 'journeys') =>
+      Number(
+        (
+          await store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    const env = {
+      PATH: process.env.PATH ?? '',
+      RECLAIM_DATABASE_URL: url,
+      RECLAIM_CART_AFTER: '1s',
+      RECLAIM_LOG_LEVEL: 'silent',
+    };
+    let kills = 0;
+    for (let round = 0; round < 12 && (await count('triggers')) < SHOPPERS; round++) {
+      const child = spawn(process.execPath, [RECLAIM_BIN, 'worker'], { env, stdio: 'ignore' });
+      const exited = once(child, 'exit');
+      // Kill at a different moment each round: while starting, processing, or firing.
+      await new Promise((r) => setTimeout(r, 700 + ((round * 397) % 1500)));
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+      await exited;
+    }
+    // One last run to completion, stopped gracefully.
+    const child = spawn(process.execPath, [RECLAIM_BIN, 'worker'], { env, stdio: 'ignore' });
+    for (let waited = 0; waited < 60_000 && (await count('triggers')) < SHOPPERS; waited += 200)
+      await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    expect((await once(child, 'exit'))[0]).toBe(0);
+
+    expect(kills).toBeGreaterThan(3);
+    expect(await count('triggers')).toBe(SHOPPERS);
+    const perJourney = await store.db
+      .selectFrom('triggers')
+      .select(['journey_id'])
+      .groupBy('journey_id')
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .execute();
+    expect(perJourney).toEqual([]);
+    const open = await store.db.selectFrom('journeys').select('id').where('status', '=', 'open').execute();
+    expect(open).toEqual([]);
+    await store.close();
+  }, 180_000);
+});
