@@ -84,3 +84,28 @@ export function webhookLine(
 }
 
 export const ndjson = (lines: object[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+
+/** A consent decision as a banner, form or support tool posts it. */
+export function consentLine(
+  time: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  return { at: time, kind: 'consent', headers, body: { timestamp: time, source: 'popup', ...body } };
+}
+
+/** A Segment call. */
+export function segmentLine(
+  time: string,
+  path: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  return {
+    at: time,
+    kind: 'segment',
+    path,
+    headers,
+    body: { messageId: `seg-line-${++counter}`, timestamp: time, ...body },
+  };
+}
