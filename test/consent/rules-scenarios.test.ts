@@ -603,7 +603,8 @@ describeEachDialect('RULES.md §5 scenarios over real payloads', (dialect) => {
       usEmailRequiresOptIn: config.consent.usEmailRequiresOptIn,
       espServiceProviderDpa: config.consent.espServiceProviderDpa,
     };
-    let winbackState: Awaited<ReturnType<typeof readConsent>> | undefined;
+    const email = JSON.stringify(scenario.lines).match(/"(c\d\d[a-z]?@shop\.example)"/)?.[1];
+    const winbackState = await readConsent(store.db, { email });
     const outcome: Outcome = {
       store,
       summary,
@@ -620,7 +621,7 @@ describeEachDialect('RULES.md §5 scenarios over real payloads', (dialect) => {
             stage: 'winback',
             jurisdiction: resolveJurisdiction([g]),
             tracking: { recorded: {}, gpc: false },
-            email: { address: _email, state: winbackState!.email },
+            email: { address: _email, state: winbackState.email },
             lastPurchaseAt,
           },
           'email',
@@ -638,8 +639,6 @@ describeEachDialect('RULES.md §5 scenarios over real payloads', (dialect) => {
           ).n,
         ),
     };
-    const email = JSON.stringify(scenario.lines).match(/"(c\d\d[a-z]?@shop\.example)"/)?.[1];
-    winbackState = await readConsent(store.db, { email });
     await scenario.expect(outcome);
   });
 });
