@@ -1,20 +1,46 @@
 import { verifyLedger } from '../../consent/consent-ledger.ts';
+import type { TriggerBody } from '../../journeys/firing.ts';
+import { explainDecisions } from '../../journeys/trigger-routes.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { withRuntime } from '../runtime.ts';
 
 export const consentCommand: Command = {
   name: 'consent',
-  summary: 'Verify the consent ledger has not been tampered with',
+  summary: 'Verify the consent ledger; explain why a trigger was (not) sent',
   help: `Usage: reclaim consent verify [--json]
+       reclaim consent why TRIGGER_ID
 
+why: prints the trigger's decision per channel (allowed, basis, or the reason it was not sent) with
+the ledger records it rests on — the answer to a regulator's "why was this sent?". Exits 1 when there
+is no such trigger.
+
+verify:
 Recomputes the consent ledger's hash chain from the first record to the last and checks it against
 the stored chain head. Exits 0 and prints the record count and head hash when every record is intact;
 exits 1 and names the first record that was edited, deleted or moved otherwise. Keep the printed head
 hash outside Reclaim (a ticket, an email) to prove later that nothing before it changed.`,
   async run(ctx) {
     const { values, positionals } = parseOptions(ctx.argv, { json: { type: 'boolean' } }, true);
-    if (positionals.length !== 1 || positionals[0] !== 'verify')
-      throw new UsageError('expected: reclaim consent verify');
+    if (positionals[0] === 'why' && positionals.length === 2) {
+      return withRuntime(ctx, async ({ store }) => {
+        const row = await store.db
+          .selectFrom('triggers')
+          .select('body_json')
+          .where('id', '=', positionals[1]!)
+          .executeTakeFirst();
+        if (!row) {
+          ctx.stderr.write(`reclaim consent: no trigger ${positionals[1]}\n`);
+          return EXIT.FAILURE;
+        }
+        ctx.stdout.write(
+          `${JSON.stringify(await explainDecisions(store.db, JSON.parse(row.body_json) as TriggerBody), null, 2)}\n`,
+        );
+        return EXIT.OK;
+      });
+    }
+    if (positionals.length !== 1 || positionals[0] !== 'verify') {
+      throw new UsageError('expected: reclaim consent verify | reclaim consent why TRIGGER_ID');
+    }
     return withRuntime(ctx, async ({ store }) => {
       const result = await verifyLedger(store.db);
       if (values.json) ctx.stdout.write(`${JSON.stringify(result)}\n`);
