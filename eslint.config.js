@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'data/**', 'coverage/**', 'test/contracts/**', 'extensions/custom-pixel/**'],
+    ignores: ['node_modules/**', 'data/**', 'coverage/**', 'contracts/**', 'extensions/custom-pixel/**'],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {

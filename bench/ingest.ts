@@ -15,7 +15,7 @@ const BATCH_SIZE = 100;
 
 const fixture = (name: string) =>
   JSON.parse(
-    readFileSync(new URL(`../test/contracts/shopify/pixel-events/${name}.json`, import.meta.url), 'utf8'),
+    readFileSync(new URL(`../contracts/shopify/pixel-events/${name}.json`, import.meta.url), 'utf8'),
   );
 const productViewed = fixture('product_viewed');
 const privacy = fixture('init').customerPrivacy;

@@ -43,6 +43,17 @@ const url = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** A number from 0 (exclusive) to 1, from the file or the environment. */
+const fraction = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  z
+    .number({ error: 'must be a number above 0 and at most 1' })
+    .gt(0, 'must be a number above 0 and at most 1')
+    .max(1, 'must be a number above 0 and at most 1'),
+);
+
+const metricName = z.string().min(1).max(127, 'must be under 128 characters');
+
 const databaseUrl = z
   .string()
   .refine((value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value), {
@@ -157,9 +168,67 @@ export const configSchema = z.strictObject({
     .prefault({}),
   klaviyo: z
     .strictObject({
-      /** Klaviyo private API key; unset turns the Klaviyo destination off. */
+      /** Klaviyo private API key (scopes `events:write`, `data-privacy:write`); unset turns Klaviyo off. */
       apiKey: z.string().min(1).optional(),
       baseUrl: url.default('https://a.klaviyo.com'),
+      /** Metric names of the triggers (CONTRACT.md "Klaviyo output"); Klaviyo allows under 128 characters. */
+      metrics: z
+        .strictObject({
+          browse: metricName.default('Reclaim Browse Abandonment'),
+          cart: metricName.default('Reclaim Cart Abandonment'),
+          checkout: metricName.default('Reclaim Checkout Abandonment'),
+        })
+        .prefault({}),
+      /**
+       * Share of the account's API quota Reclaim may use. Every private-key integration of a Klaviyo
+       * account draws on one quota, so leave room for the others.
+       */
+      rateLimitShare: fraction.default(0.9),
+      /** Triggers waiting before Reclaim switches to the bulk endpoint (up to 1,000 events a request). */
+      bulkBacklog: integer(2, 1_000_000).default(100),
+    })
+    .prefault({}),
+  meta: z
+    .strictObject({
+      /** Meta dataset (pixel) id; with `accessToken` it turns the Conversions API destination on. */
+      pixelId: z
+        .string()
+        .regex(/^\d{5,20}$/, 'must be the numeric dataset (pixel) id')
+        .optional(),
+      /** Conversions API access token from Events Manager. */
+      accessToken: z.string().min(1).optional(),
+      baseUrl: url.default('https://graph.facebook.com'),
+      /** Events Manager test code: events show under Test Events (and still count). */
+      testEventCode: z.string().min(1).max(64).optional(),
+    })
+    .refine((meta) => (meta.pixelId === undefined) === (meta.accessToken === undefined), {
+      message: 'needs both pixelId and accessToken, or neither',
+    })
+    .prefault({}),
+  ga4: z
+    .strictObject({
+      /** GA4 web stream measurement id (`G-XXXXXXX`); with `apiSecret` it turns GA4 on. */
+      measurementId: z
+        .string()
+        .regex(/^G-[A-Z0-9]{4,20}$/, 'must be a measurement id such as G-ABC123XYZ')
+        .optional(),
+      /** Measurement Protocol API secret of that stream. */
+      apiSecret: z.string().min(1).optional(),
+      /** `https://region1.google-analytics.com` keeps collection in the EU. */
+      baseUrl: url.default('https://www.google-analytics.com'),
+    })
+    .refine((ga4) => (ga4.measurementId === undefined) === (ga4.apiSecret === undefined), {
+      message: 'needs both measurementId and apiSecret, or neither',
+    })
+    .prefault({}),
+  delivery: z
+    .strictObject({
+      /** How long a failing delivery is retried before it is dead-lettered. */
+      retryHorizon: duration().default(24 * 3_600_000),
+      /** Longest wait for a partner's answer. */
+      timeout: duration(100).default(10_000),
+      /** How long a worker holds the rows it took; after that another worker may send them again. */
+      claimTimeout: duration().default(120_000),
     })
     .prefault({}),
   features: z.strictObject({ debugRoutes: bool.default(false) }).prefault({}),
@@ -200,6 +269,16 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_IDENTITY_BLOCKLIST', path: ['identity', 'blocklist'] },
   { name: 'KLAVIYO_API_KEY', path: ['klaviyo', 'apiKey'], secret: true },
   { name: 'KLAVIYO_BASE_URL', path: ['klaviyo', 'baseUrl'] },
+  { name: 'KLAVIYO_RATE_LIMIT_SHARE', path: ['klaviyo', 'rateLimitShare'] },
+  { name: 'META_PIXEL_ID', path: ['meta', 'pixelId'] },
+  { name: 'META_ACCESS_TOKEN', path: ['meta', 'accessToken'], secret: true },
+  { name: 'META_BASE_URL', path: ['meta', 'baseUrl'] },
+  { name: 'META_TEST_EVENT_CODE', path: ['meta', 'testEventCode'] },
+  { name: 'GA4_MEASUREMENT_ID', path: ['ga4', 'measurementId'] },
+  { name: 'GA4_API_SECRET', path: ['ga4', 'apiSecret'], secret: true },
+  { name: 'GA4_BASE_URL', path: ['ga4', 'baseUrl'] },
+  { name: 'RECLAIM_DELIVERY_RETRY_HORIZON', path: ['delivery', 'retryHorizon'] },
+  { name: 'RECLAIM_DELIVERY_TIMEOUT', path: ['delivery', 'timeout'] },
 ];
 
 /** Config keys whose values are masked wherever the config is shown. */

@@ -185,3 +185,33 @@ function decideSms(input: DecisionInput, now: number, trackingIds: string[]): De
     ? ALLOW('consent', recordIds)
     : { defer, reason: 'sms_quiet_hours', basis: 'consent', recordIds };
 }
+
+/**
+ * A decision made when a trigger fired, checked again when it is sent (rule W: a withdrawal takes effect
+ * immediately, across every flow). A withdrawal or refusal recorded since — or recorded late with an
+ * earlier event time — stops the send; an SMS waits for the recipient's daytime. Nothing can widen the
+ * original decision.
+ */
+export function recheckAtSend(
+  decision: Decision,
+  channel: Channel,
+  state: EmailState | SmsState,
+  now: number,
+  quietHours: { phone: string; region?: string } | undefined,
+): Decision {
+  if ('allowed' in decision && !decision.allowed) return decision;
+  if (state.withdrawn && !(state.explicit && state.explicit.at > state.withdrawn.at))
+    return DENY('withdrawn', [state.withdrawn.recordId]);
+  if (decision.basis === 'consent' && !standing(state.explicit, state.withdrawn, state.denied)) {
+    const ended = state.denied ?? state.withdrawn;
+    return DENY(channel === 'sms' ? 'no_sms_consent' : 'no_marketing_permission', [
+      ...(ended ? [ended.recordId] : []),
+    ]);
+  }
+  if (channel === 'sms' && quietHours) {
+    const defer = nextAllowedTime(now, recipientZones(quietHours.phone, quietHours.region));
+    if (defer !== undefined)
+      return { defer, reason: 'sms_quiet_hours', basis: decision.basis, recordIds: decision.recordIds };
+  }
+  return ALLOW(decision.basis, decision.recordIds);
+}

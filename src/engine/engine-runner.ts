@@ -29,6 +29,8 @@ export class EngineRunner {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Called after work that may have queued deliveries. */
+    private readonly afterWork: () => void = () => undefined,
   ) {}
 
   start(): void {
@@ -59,6 +61,7 @@ export class EngineRunner {
         this.#holdsLease = held;
         if (held) worked = (await this.engine.processor.processBatch()) > 0;
         if (!worked) worked = (await this.#fireDue()) > 0;
+        if (worked) this.afterWork();
       } catch (error) {
         this.log.error({ err: error }, 'event processing failed; retrying');
       }

@@ -14,6 +14,11 @@ import type { SchedulerDeps } from '../journeys/scheduler.ts';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import { ConsentStage } from '../consent/consent-stage.ts';
 import { consentSection, eraseConsent } from '../consent/consent-erasure.ts';
+import { ConversionStage } from '../delivery/conversion-stage.ts';
+import { deliveryDetail } from '../delivery/delivery-admin.ts';
+import { deliverySection, eraseDeliveries } from '../delivery/delivery-erasure.ts';
+import { outboxTriggerSink } from '../delivery/outbox-trigger-sink.ts';
+import { enabledDestinations, type EnabledDestination } from '../destinations/registry.ts';
 
 export interface EngineDeps {
   config: Config;
@@ -31,6 +36,8 @@ export interface Engine {
   readonly scheduler: SchedulerDeps;
   /** What other modules add to a trigger in the admin API (delivery state per destination). */
   readonly triggerDetails: TriggerDetail[];
+  /** The destinations the config turns on; the engine queues their deliveries. */
+  readonly destinations: EnabledDestination[];
 }
 
 export function identityRules(config: Config): IdentityRules {
@@ -60,14 +67,20 @@ export function firingSettings(config: Config): FiringSettings {
 }
 
 export function createEngine(deps: EngineDeps): Engine {
+  const destinations = enabledDestinations(deps.config);
   const consent = new ConsentStage(deps.config.consent);
-  const sinks: TriggerSink[] = [];
+  const sinks: TriggerSink[] = [outboxTriggerSink(destinations)];
   const settings = firingSettings(deps.config);
-  const stages: Stage[] = [consent, new JourneyStage(settings, consent, sinks)];
-  const erasureSteps: ErasureStep[] = [eraseJourneys, eraseConsent];
+  const stages: Stage[] = [
+    consent,
+    new JourneyStage(settings, consent, sinks),
+    new ConversionStage(destinations, consent),
+  ];
+  const erasureSteps: ErasureStep[] = [eraseJourneys, eraseConsent, eraseDeliveries(destinations)];
   const profileSections: Record<string, ProfileSection> = {
     consents: consentSection,
     journeys: journeySection,
+    deliveries: deliverySection,
   };
   const processor = new EventProcessor({
     store: deps.store,
@@ -77,11 +90,11 @@ export function createEngine(deps: EngineDeps): Engine {
     stages,
     commands: [eraseCommand(new Eraser(erasureSteps)), dataRequestCommand(profileSections)],
   });
-  const triggerDetails: TriggerDetail[] = [];
   return {
     processor,
     profileSections,
     scheduler: { store: deps.store, clock: deps.clock, settings, sinks },
-    triggerDetails,
+    triggerDetails: [deliveryDetail],
+    destinations,
   };
 }

@@ -16,7 +16,8 @@ import type { Logger } from '../runtime/logger.ts';
 import { ApiError } from '../server/api-error.ts';
 import { parseJsonExact } from '../server/json-body.ts';
 import type { Store } from '../store/store.ts';
-import { createEngine, type Engine } from './engine.ts';
+import { DeliveryRunner } from '../delivery/delivery-runner.ts';
+import { createEngine } from './engine.ts';
 
 /** One recorded request (CONTRACT.md "Event time and replay"). */
 const lineSchema = z.looseObject({
@@ -50,10 +51,10 @@ export interface ReplayOptions {
   log: Logger;
   /** Called after every step with lines done and total (progress display). */
   onProgress?: (done: number, total: number) => void;
-  /** Extra work after the clock ran out, before the summary (delivery draining). */
-  finish?: (engine: Engine) => Promise<Record<string, Record<string, number>>>;
-  /** Started with the engine, before the first line (delivery workers). */
-  start?: (engine: Engine, clock: ManualClock) => void;
+  /** The replay clock, when the caller wants to see it move (tests scheduling a partner outage). */
+  clock?: ManualClock;
+  /** Benchmarks and tests only: the HTTP client deliveries use. */
+  fetch?: typeof fetch;
 }
 
 interface Indexed {
@@ -92,8 +93,17 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   const { config, store } = options;
   const index = await indexFile(options.file);
   const first = index.find((l) => Number.isFinite(l.at))?.at ?? Date.now();
-  const clock = new ManualClock(first);
+  const clock = options.clock ?? new ManualClock(first);
+  clock.advanceTo(first);
   const engine = createEngine({ config, store, log: options.log, clock });
+  const delivery = new DeliveryRunner({
+    destinations: engine.destinations,
+    store,
+    clock,
+    log: options.log,
+    settings: config.delivery,
+    fetch: options.fetch,
+  });
   const ingestor = new Ingestor(new EventLog(store), consentTrackingGate);
   const summary: ReplaySummary = {
     lines: index.length,
@@ -104,7 +114,6 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     clock: { from: new Date(first).toISOString(), until: '' },
   };
   const reject = (code: string) => (summary.rejected[code] = (summary.rejected[code] ?? 0) + 1);
-  options.start?.(engine, clock);
   const fd = openSync(options.file, 'r');
   try {
     for (let i = 0; i < index.length; i += CHUNK) {
@@ -139,6 +148,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
       await Promise.all(pending);
       await engine.processor.drain();
       await fireAllDue(engine.scheduler, clock.now());
+      await delivery.drain();
       options.onProgress?.(Math.min(i + CHUNK, index.length), index.length);
     }
   } finally {
@@ -154,6 +164,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   await engine.processor.drain();
   await fireAllDue(engine.scheduler, until);
   summary.clock.until = new Date(clock.now()).toISOString();
+  await delivery.settleAll(clock);
   const stages = await store.db
     .selectFrom('triggers')
     .select(['stage', (eb) => eb.fn.countAll<number>().as('n')])
@@ -163,7 +174,12 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     summary.triggers[row.stage as 'browse'] = Number(row.n);
     summary.triggers.total += Number(row.n);
   }
-  summary.deliveries = (await options.finish?.(engine)) ?? {};
+  const deliveries = await store.db
+    .selectFrom('deliveries')
+    .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['destination', 'status'])
+    .execute();
+  for (const row of deliveries) (summary.deliveries[row.destination] ??= {})[row.status] = Number(row.n);
   return summary;
 }
 

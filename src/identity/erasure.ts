@@ -10,6 +10,8 @@ export interface ErasureScope {
   identifierKeys: string[];
   /** `shop/redact`: every shopper's data. */
   all: boolean;
+  /** When the erasure happens (the engine's clock). */
+  at: number;
 }
 
 /**
@@ -77,11 +79,23 @@ export class Eraser {
         .execute();
       keys.push(...rows.map((r) => r.key));
     }
-    return this.#run(trx, { profileIds: ids, identifierKeys: keys, all: false }, source, erasedAt, requestId);
+    return this.#run(
+      trx,
+      { profileIds: ids, identifierKeys: keys, all: false, at: erasedAt },
+      source,
+      erasedAt,
+      requestId,
+    );
   }
 
   async eraseAll(trx: Trx, source: string, erasedAt: number, requestId: string): Promise<ErasureReceipt> {
-    return this.#run(trx, { profileIds: [], identifierKeys: [], all: true }, source, erasedAt, requestId);
+    return this.#run(
+      trx,
+      { profileIds: [], identifierKeys: [], all: true, at: erasedAt },
+      source,
+      erasedAt,
+      requestId,
+    );
   }
 
   async #run(

@@ -10,9 +10,17 @@ import { chooseRecipient, type RecipientChoice } from '../identity/recipient.ts'
 import type { LineItem } from '../ingest/canonical-event.ts';
 import type { Database } from '../store/schema.ts';
 import { itemsOf, recoveryUrlOf, type Journey, type JourneyStage, type Windows } from './journey.ts';
-import { chunks, loadContacts, loadPurchases, type Purchase } from './journey-repository.ts';
+import {
+  chunks,
+  CONTACT_IDENTIFIERS,
+  loadContacts,
+  loadPurchases,
+  type Purchase,
+} from './journey-repository.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+const CONTACT_TYPES: ReadonlySet<string> = new Set(CONTACT_IDENTIFIERS);
 
 export interface FiringSettings {
   windows: Windows;
@@ -44,6 +52,8 @@ export interface TriggerBody {
   locale?: string;
   /** Who receives it per channel, and why (or why no one). */
   recipient: RecipientChoice;
+  /** The shopper's Shopify customer id and Klaviyo exchange id (`_kx`), when known and linked. */
+  ids?: { customerId?: string; kx?: string };
   /** The consent decision per channel, with the ledger records behind it. */
   decisions: { email: Decision; sms: Decision };
   jurisdiction: { regime: string; country?: string; region?: string; signals: string[] };
@@ -155,9 +165,9 @@ export class FiringSession {
     ]);
   }
 
-  /** An email or phone the identity graph holds for `root` now (newer than what was loaded). */
+  /** A contact the identity graph holds for `root` now (newer than what was loaded). */
   noteContact(root: string, record: IdentifierRecord): void {
-    if (record.type !== 'email' && record.type !== 'phone') return;
+    if (!CONTACT_TYPES.has(record.type)) return;
     for (const contacts of this.#contacts.values()) contacts.delete(record.key);
     this.#contacts.get(root)?.set(record.key, record);
     if (this.#asserted.has(record.key)) this.#asserted.set(record.key, { root, record });
@@ -288,6 +298,14 @@ export class FiringSession {
       lastPurchaseAt: purchases.length ? Math.max(...purchases.map((p) => p.at)) : undefined,
     };
     const { items, value, currency } = itemsOf(journey);
+    const latest = (type: 'customerId' | 'kx') =>
+      members
+        .filter(
+          (m) => m.type === type && m.status === 'active' && firedAt - m.linkedAt <= this.settings.lookback,
+        )
+        .sort((a, b) => b.lastSeen - a.lastSeen || a.value.localeCompare(b.value))[0]?.value;
+    const customerId = latest('customerId');
+    const kx = latest('kx');
     return {
       id: triggerIdFor(journey.id),
       journeyId: journey.id,
@@ -302,6 +320,7 @@ export class FiringSession {
       shop: s.shop,
       locale: s.locale,
       recipient,
+      ...((customerId || kx) && { ids: { ...(customerId && { customerId }), ...(kx && { kx }) } }),
       decisions: {
         email: decide(input, 'email', firedAt, this.settings.consent),
         sms: decide(input, 'sms', firedAt, this.settings.consent),

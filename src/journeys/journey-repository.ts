@@ -160,7 +160,10 @@ export async function savePurchases(
   }
 }
 
-/** Email and phone identifiers belonging to these (current) profiles, including profiles merged into them. */
+/** Identifiers a trigger addresses or names the shopper by. */
+export const CONTACT_IDENTIFIERS = ['email', 'phone', 'customerId', 'kx'] as const;
+
+/** Contact identifiers of these (current) profiles, including profiles merged into them. */
 export async function loadContacts(
   db: Db,
   roots: readonly string[],
@@ -173,7 +176,7 @@ export async function loadContacts(
       .selectAll('identifiers')
       .select('profiles.merged_into')
       .where((eb) => eb.or([eb('profiles.id', 'in', part), eb('profiles.merged_into', 'in', part)]))
-      .where('identifiers.type', 'in', ['email', 'phone'])
+      .where('identifiers.type', 'in', [...CONTACT_IDENTIFIERS])
       .execute();
     for (const row of rows) {
       out.push({

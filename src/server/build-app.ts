@@ -16,6 +16,7 @@ import { requireAdminToken } from './admin-auth.ts';
 import { profileRoutes } from '../identity/profile-routes.ts';
 import { triggerRoutes } from '../journeys/trigger-routes.ts';
 import type { Engine } from '../engine/engine.ts';
+import { deliveryRoutes } from '../delivery/delivery-routes.ts';
 import { browserRoutes } from '../ingest/browser-routes.ts';
 import { EventLog } from '../ingest/event-log.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
@@ -34,6 +35,8 @@ export interface AppDeps {
   engine: Engine;
   /** Asks the engine to process the log now (after admin commands). */
   wakeEngine?: () => void;
+  /** Asks the delivery workers to look for due rows now (after an operator's retry or resume). */
+  wakeDelivery?: () => void;
 }
 
 declare module 'fastify' {
@@ -121,6 +124,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clock: deps.clock,
       sections: deps.engine.profileSections,
       wake: deps.wakeEngine ?? (() => undefined),
+    });
+    await admin.register(deliveryRoutes, {
+      store: deps.store,
+      clock: deps.clock,
+      destinations: deps.engine.destinations.map((d) => d.definition.name),
+      wake: deps.wakeDelivery ?? (() => undefined),
     });
   });
   return app;

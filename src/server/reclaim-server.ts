@@ -7,6 +7,7 @@ import { openStore, type Store } from '../store/store.ts';
 import { buildApp } from './build-app.ts';
 import { createEngine } from '../engine/engine.ts';
 import { EngineRunner } from '../engine/engine-runner.ts';
+import { DeliveryRunner } from '../delivery/delivery-runner.ts';
 
 /** A running Reclaim: the HTTP server, its background work and its database. */
 export interface RunningReclaim {
@@ -36,11 +37,19 @@ export async function startReclaim({
   const store = await openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
   let app: FastifyInstance;
   let runner: EngineRunner | undefined;
+  let delivery: DeliveryRunner | undefined;
   try {
     const applied = await migrateToLatest(store);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
     const engine = createEngine({ config, store, log, clock });
-    runner = new EngineRunner(engine, store, clock, log);
+    delivery = new DeliveryRunner({
+      destinations: engine.destinations,
+      store,
+      clock,
+      log,
+      settings: config.delivery,
+    });
+    runner = new EngineRunner(engine, store, clock, log, () => delivery?.wake());
     app = await buildApp({
       config,
       store,
@@ -48,9 +57,11 @@ export async function startReclaim({
       clock,
       engine,
       wakeEngine: () => runner?.wake(),
+      wakeDelivery: () => delivery?.wake(),
     });
     await app.listen({ port: config.port, host: config.host });
     runner.start();
+    await delivery.start();
   } catch (error) {
     await store.close();
     throw error;
@@ -70,6 +81,7 @@ export async function startReclaim({
         log.info('shutting down: finishing in-flight requests and jobs');
         await app.close();
         await runner?.stop();
+        await delivery?.stop();
         await store.close();
         log.info('shut down cleanly');
       })();

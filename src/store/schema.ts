@@ -26,6 +26,8 @@ export interface Database {
   purchases: PurchaseTable;
   triggers: TriggerTable;
   trigger_caps: TriggerCapTable;
+  deliveries: DeliveryTable;
+  destination_states: DestinationStateTable;
 }
 
 /** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
@@ -241,3 +243,45 @@ export interface LeaseTable {
 }
 
 export type Serial = Generated<number>;
+
+/**
+ * The delivery outbox: one row per destination and thing to send (an abandonment trigger, a conversion,
+ * a deletion request), written in the transaction that produced it and settled by the delivery workers.
+ */
+export interface DeliveryTable {
+  /** `<destination>:<kind>:<subject id>`: enqueueing the same thing twice is a no-op. */
+  id: string;
+  destination: string;
+  /** `abandonment`, `conversion`, `erasure`. */
+  kind: string;
+  /** The trigger id, event id or erasure request it carries. */
+  subject_id: string;
+  profile_id: string | null;
+  /** `pending`, `delivered`, `skipped` (no channel allowed), `dead` (dead-lettered), `dropped` (by an operator). */
+  status: string;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+  /** When a worker may take it next: its due time, its retry time, or the end of a worker's claim. */
+  next_attempt_at: number;
+  /** Start of the retry horizon: when it was queued, or when an operator last retried it. */
+  retry_from: number;
+  /** The worker holding it until `next_attempt_at`, if claimed. */
+  claimed_by: string | null;
+  delivered_at: number | null;
+  /** The last failure: error class, HTTP status, partner code, message (never personal data). */
+  last_error_json: string | null;
+  /** What the destination's action needs (cleared for erasure requests once delivered). */
+  payload_json: string;
+  /** What was sent: idempotency keys, channels, withheld channels and why. */
+  outcome_json: string | null;
+}
+
+/** A destination paused by a configuration or credential error, until an operator resumes it. */
+export interface DestinationStateTable {
+  destination: string;
+  /** `active` or `paused`. */
+  status: string;
+  reason_json: string | null;
+  updated_at: number;
+}

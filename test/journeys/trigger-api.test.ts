@@ -38,12 +38,29 @@ describe('the trigger admin API and `reclaim consent why`', () => {
     writeFileSync(
       file,
       ndjson([
-        consentLine(at(T0, 0), { subject: { email: 'eu@shop.example' }, permission: 'email', state: 'granted', wording: 'Email me offers.' }),
-        pixelLine(at(T0, 1), 'eu', 'product_added_to_cart', undefined, { country: 'FR', cart: 'cart-eu', customer: { id: '1', email: 'eu@shop.example' } }),
-        pixelLine(at(T0, 2), 'nope', 'product_viewed', undefined, { country: 'FR', customer: { id: '2', email: 'nope@shop.example' } }),
+        consentLine(at(T0, 0), {
+          subject: { email: 'eu@shop.example' },
+          permission: 'email',
+          state: 'granted',
+          wording: 'Email me offers.',
+        }),
+        pixelLine(at(T0, 1), 'eu', 'product_added_to_cart', undefined, {
+          country: 'FR',
+          cart: 'cart-eu',
+          customer: { id: '1', email: 'eu@shop.example' },
+        }),
+        pixelLine(at(T0, 2), 'nope', 'product_viewed', undefined, {
+          country: 'FR',
+          customer: { id: '2', email: 'nope@shop.example' },
+        }),
       ]),
     );
-    await replayFile({ file, config: testConfig(scenarioEnv), store, log: createLogger({ level: 'silent' }) });
+    await replayFile({
+      file,
+      config: testConfig(scenarioEnv),
+      store,
+      log: createLogger({ level: 'silent' }),
+    });
     t = await buildTestApp(store, testConfig(scenarioEnv));
   });
   afterEach(async () => {
@@ -66,25 +83,56 @@ describe('the trigger admin API and `reclaim consent why`', () => {
       jurisdiction: { regime: 'EU' },
     });
     const browse = triggers.find((x: any) => x.stage === 'browse');
-    expect(browse.email).toMatchObject({ recipient: 'nope@shop.example', allowed: false, reason: 'no_marketing_permission' });
+    expect(browse.email).toMatchObject({
+      recipient: 'nope@shop.example',
+      allowed: false,
+      reason: 'no_marketing_permission',
+    });
   });
 
   it('filters by stage and time, and refuses a bad filter', async () => {
-    const cartOnly = await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?stage=cart', headers: auth });
+    const cartOnly = await t.app.inject({
+      method: 'GET',
+      url: '/admin/v1/triggers?stage=cart',
+      headers: auth,
+    });
     expect(cartOnly.json().triggers).toHaveLength(1);
-    const later = await t.app.inject({ method: 'GET', url: `/admin/v1/triggers?from=${encodeURIComponent(at(T0, 24 * 60))}`, headers: auth });
+    const later = await t.app.inject({
+      method: 'GET',
+      url: `/admin/v1/triggers?from=${encodeURIComponent(at(T0, 24 * 60))}`,
+      headers: auth,
+    });
     expect(later.json().triggers).toEqual([]);
-    expect((await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?stage=winback', headers: auth })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?from=yesterday', headers: auth })).statusCode).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?stage=winback', headers: auth }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?from=yesterday', headers: auth }))
+        .statusCode,
+    ).toBe(400);
   });
 
   it('answers why a trigger was sent, with the ledger records behind the decision', async () => {
-    const { triggers } = (await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?stage=cart', headers: auth })).json();
-    const res = await t.app.inject({ method: 'GET', url: `/admin/v1/triggers/${triggers[0].id}`, headers: auth });
+    const { triggers } = (
+      await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?stage=cart', headers: auth })
+    ).json();
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/admin/v1/triggers/${triggers[0].id}`,
+      headers: auth,
+    });
     const { why } = res.json();
     expect(why.email.decision).toMatchObject({ allowed: true, basis: 'consent' });
     expect(why.email.records).toEqual(
-      expect.arrayContaining([expect.objectContaining({ permission: 'email_marketing', action: 'grant', wording: { text: 'Email me offers.' }, hash: expect.any(String) })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          permission: 'email_marketing',
+          action: 'grant',
+          wording: { text: 'Email me offers.' },
+          hash: expect.any(String),
+        }),
+      ]),
     );
     const stdout = new Capture();
     expect(await main(['consent', 'why', triggers[0].id], { stdout, stderr: new Capture() })).toBe(0);

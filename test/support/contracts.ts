@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-const root = new URL('../contracts/', import.meta.url);
+const root = new URL('../../contracts/', import.meta.url);
 
 /** A contract file's exact text (webhook samples carry 18-digit ids that `JSON.parse` would round). */
 export function contractText(path: string): string {

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load-config.ts';
 import { createEngine } from '../../engine/engine.ts';
 import { EngineRunner } from '../../engine/engine-runner.ts';
+import { DeliveryRunner } from '../../delivery/delivery-runner.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { migrateToLatest } from '../../store/migrator.ts';
@@ -24,12 +25,21 @@ due journeys and deliver, sharing the rows. SIGTERM or SIGINT lets the current b
     try {
       await migrateToLatest(store);
       const engine = createEngine({ config, store, log, clock: systemClock });
-      const runner = new EngineRunner(engine, store, systemClock, log);
+      const delivery = new DeliveryRunner({
+        destinations: engine.destinations,
+        store,
+        clock: systemClock,
+        log,
+        settings: config.delivery,
+      });
+      const runner = new EngineRunner(engine, store, systemClock, log, () => delivery.wake());
       runner.start();
+      await delivery.start();
       log.info({ database: store.dialect }, 'reclaim worker is running');
       const signal = await ctx.stopSignal;
       log.info({ signal }, 'stop requested; finishing the current batch');
       await runner.stop();
+      await delivery.stop();
       return EXIT.OK;
     } finally {
       await store.close();

@@ -1,0 +1,98 @@
+import type { ConsentStage } from '../consent/consent-stage.ts';
+import { deviceKeysOf } from '../consent/consent-stage.ts';
+import { consentSignals } from '../consent/consent-signals.ts';
+import { resolveJurisdiction } from '../consent/jurisdiction.ts';
+import type { Conversion, ConversionAction, ConversionName } from '../destinations/destination.ts';
+import type { EnabledDestination } from '../destinations/registry.ts';
+import type { BatchContext, ResolvedEvent, Stage } from '../engine/event-processor.ts';
+import type { CanonicalEvent, EventKind } from '../ingest/canonical-event.ts';
+import { Outbox, type DeliveryDraft } from './outbox.ts';
+
+const CONVERSIONS: Partial<Record<EventKind, ConversionName>> = {
+  product_view: 'view_content',
+  cart_add: 'add_to_cart',
+  checkout_started: 'initiate_checkout',
+  order_completed: 'purchase',
+};
+
+/** The event as a conversion, or undefined when it is not one (or did not come from a browser). */
+function conversionOf(event: CanonicalEvent, signals: Conversion['signals']): Conversion | undefined {
+  const name = CONVERSIONS[event.kind];
+  if (!name || (event.source !== 'pixel' && event.source !== 'segment')) return undefined;
+  const sourceId = event.idempotencyKey.slice(event.idempotencyKey.indexOf(':') + 1);
+  const c = event.context;
+  const geo = c.geo;
+  return {
+    id: event.id,
+    name,
+    eventId: name === 'purchase' && event.ids.orderId ? event.ids.orderId : sourceId,
+    at: event.eventTime,
+    pageUrl: c.pageUrl,
+    userAgent: c.userAgent,
+    ip: c.ip,
+    fbc: c.fbc,
+    fbp: c.fbp,
+    gaClientId: c.gaClientId,
+    email: event.ids.email,
+    phone: event.ids.phone,
+    customerId: event.ids.customerId,
+    country: geo?.shippingCountry ?? geo?.billingCountry ?? geo?.country,
+    items: event.commerce?.lines ?? [],
+    value: event.commerce?.value,
+    currency: event.commerce?.currency,
+    orderId: event.ids.orderId,
+    signals,
+  };
+}
+
+/**
+ * Queues the store's commerce events (product views, adds to cart, checkouts started, purchases) for
+ * the conversion destinations — Meta's Conversions API, GA4 — in the batch that processed them, with the
+ * consent signals of that moment. A partner the shopper's consent does not allow gets nothing.
+ */
+export class ConversionStage implements Stage {
+  readonly name = 'conversions';
+  readonly #targets: { name: string; action: ConversionAction<unknown> }[];
+  #drafts: DeliveryDraft[] = [];
+
+  constructor(
+    destinations: readonly EnabledDestination[],
+    private readonly consent: ConsentStage,
+  ) {
+    this.#targets = destinations.flatMap(({ definition }) =>
+      definition.actions.conversion ? [{ name: definition.name, action: definition.actions.conversion }] : [],
+    );
+  }
+
+  prepare(): Promise<void> {
+    this.#drafts = [];
+    return Promise.resolve();
+  }
+
+  apply(_ctx: BatchContext, { event, resolution }: ResolvedEvent): void {
+    if (this.#targets.length === 0 || !CONVERSIONS[event.kind]) return;
+    const signals = consentSignals({
+      jurisdiction: resolveJurisdiction([event.context.geo]),
+      categories: event.context.tracking,
+      recorded: this.consent.view.tracking(deviceKeysOf(event)),
+      gpc: event.context.gpc ?? false,
+    });
+    const conversion = conversionOf(event, signals);
+    if (!conversion) return;
+    for (const { name, action } of this.#targets) {
+      if (!action.permits(conversion)) continue;
+      this.#drafts.push({
+        destination: name,
+        kind: 'conversion',
+        subjectId: conversion.name === 'purchase' ? `purchase:${conversion.eventId}` : event.id,
+        profileId: resolution.profileId,
+        payload: conversion,
+      });
+    }
+  }
+
+  async save(ctx: BatchContext): Promise<void> {
+    await Outbox.enqueue(ctx.trx, this.#drafts, ctx.clock.now());
+    this.#drafts = [];
+  }
+}

@@ -1,0 +1,267 @@
+import type { Config } from '../config/config-schema.ts';
+import type {
+  Action,
+  ActionContext,
+  DeliveryKind,
+  RateLimit,
+  SendReceipt,
+} from '../destinations/destination.ts';
+import type { EnabledDestination } from '../destinations/registry.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Store } from '../store/store.ts';
+import { checkAbandonments, loadTriggers, type AbandonmentPayload } from './abandonment-check.ts';
+import { DeliveryError, payloadInvalid } from './delivery-errors.ts';
+import { DestinationStates } from './destination-states.ts';
+import { Outbox, type ClaimedDelivery, type Settlement } from './outbox.ts';
+import { createPartnerRequest, type PartnerRequest } from './partner-request.ts';
+import { PartnerRateLimit } from './partner-rate-limit.ts';
+import { retryDelay } from './retry-delay.ts';
+
+/** Identifies Reclaim to partners. */
+export const USER_AGENT = 'reclaim/0.1';
+
+/** Rows one worker takes at a time. */
+const CLAIM_LIMIT = 1_000;
+
+export interface DelivererDeps {
+  destination: EnabledDestination;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  settings: Config['delivery'];
+  /** Who holds the claimed rows (one per process). */
+  holder: string;
+  /** Benchmarks and tests only: the HTTP client. */
+  fetch?: typeof fetch;
+}
+
+/** Rows that go to the partner in one request. */
+interface Unit {
+  kind: DeliveryKind;
+  action: Action<unknown, unknown>;
+  batch: boolean;
+  items: { row: ClaimedDelivery; payload: unknown }[];
+}
+
+/**
+ * Delivers one destination's outbox rows: claims what is due, checks abandonment triggers against
+ * consent once more, sends through the destination's actions within its partner's rate limits and its
+ * concurrency, and settles each row by the class of what happened — delivered, dead-lettered, retried
+ * later, or the destination paused. A slow or failing destination only ever holds up itself.
+ */
+export class Deliverer {
+  readonly name: string;
+  readonly #outbox: Outbox;
+  readonly #request: PartnerRequest;
+  readonly #limits = new Map<RateLimit, PartnerRateLimit>();
+  #paused = false;
+
+  constructor(private readonly deps: DelivererDeps) {
+    const { definition } = deps.destination;
+    this.name = definition.name;
+    this.#outbox = new Outbox(deps.store);
+    this.#request = createPartnerRequest({
+      timeout: deps.settings.timeout,
+      userAgent: USER_AGENT,
+      classify: definition.classify,
+      fetch: deps.fetch,
+    });
+  }
+
+  /** Sends what is due now, once; returns how many rows it took (0 when paused or nothing is due). */
+  async deliverDue(): Promise<number> {
+    const { store, clock, settings, holder } = this.deps;
+    if (await DestinationStates.isPaused(store.db, this.name)) return 0;
+    this.#paused = false;
+    const now = clock.now();
+    const rows = await this.#outbox.claim(this.name, now, CLAIM_LIMIT, holder, settings.claimTimeout);
+    if (rows.length === 0) return 0;
+    const ready: Unit['items'] = [];
+    const settled: Settlement[] = [];
+    const abandonments = rows.filter((r) => r.kind === 'abandonment');
+    if (abandonments.length > 0) {
+      const triggers = await loadTriggers(
+        store.db,
+        abandonments.map((r) => (r.payload as AbandonmentPayload).triggerId),
+      );
+      const present = abandonments.filter((r) => triggers.has((r.payload as AbandonmentPayload).triggerId));
+      for (const row of abandonments.filter((r) => !present.includes(r)))
+        settled.push({ id: row.id, status: 'skipped', outcome: { reason: 'trigger_erased' } });
+      const checks = await checkAbandonments(
+        store.db,
+        present.map((r) => triggers.get((r.payload as AbandonmentPayload).triggerId)!),
+        now,
+      );
+      present.forEach((row, i) => {
+        const check = checks[i]!;
+        if (check.action === 'send') ready.push({ row, payload: check.send });
+        else if (check.action === 'skip')
+          settled.push({ id: row.id, status: 'skipped', outcome: { withheld: check.withheld } });
+        else
+          settled.push({ id: row.id, status: 'later', at: check.at, outcome: { withheld: check.withheld } });
+      });
+    }
+    for (const row of rows) if (row.kind !== 'abandonment') ready.push({ row, payload: row.payload });
+    await this.#outbox.settle(holder, settled, now);
+    const units = this.#plan(ready);
+    const queue = [...units];
+    const lanes = Math.min(this.deps.destination.definition.concurrency, queue.length);
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        for (let unit = queue.shift(); unit; unit = queue.shift()) await this.#send(unit);
+      }),
+    );
+    return rows.length;
+  }
+
+  /** Groups rows into requests: batches where the action has a batch endpoint and enough rows wait. */
+  #plan(items: Unit['items']): Unit[] {
+    const { definition, settings } = this.deps.destination;
+    const units: Unit[] = [];
+    for (const kind of ['abandonment', 'conversion', 'erasure'] as const) {
+      const action: Action<unknown, unknown> | undefined = definition.actions[kind];
+      const mine = items.filter((i) => i.row.kind === kind);
+      if (mine.length === 0) continue;
+      if (!action) {
+        for (const item of mine)
+          units.push({ kind, action: missingAction(kind), batch: false, items: [item] });
+        continue;
+      }
+      const batch = action.batch;
+      const batchable = batch ? mine.filter((i) => batch.accepts?.(i.payload) ?? true) : [];
+      const batched = batch && batchable.length >= batch.minBacklog(settings) ? batchable : [];
+      for (const item of mine)
+        if (!batched.includes(item)) units.push({ kind, action, batch: false, items: [item] });
+      for (let i = 0; i < batched.length; i += batch!.max)
+        units.push({ kind, action, batch: true, items: batched.slice(i, i + batch!.max) });
+    }
+    return units;
+  }
+
+  #limit(limit: RateLimit): PartnerRateLimit {
+    let found = this.#limits.get(limit);
+    if (!found) {
+      const { definition, settings } = this.deps.destination;
+      found = new PartnerRateLimit(limit, definition.rateShare?.(settings) ?? 1);
+      this.#limits.set(limit, found);
+    }
+    return found;
+  }
+
+  async #send(unit: Unit): Promise<void> {
+    const { clock, holder } = this.deps;
+    const ids = unit.items.map((i) => i.row.id);
+    if (this.#paused) {
+      await this.#outbox.settle(
+        holder,
+        ids.map((id) => ({ id, status: 'later', at: clock.now() })),
+        clock.now(),
+      );
+      return;
+    }
+    const limiter = this.#limit((unit.batch && unit.action.batch?.rateLimit) || unit.action.rateLimit);
+    await limiter.take();
+    const ctx: ActionContext<unknown> = {
+      settings: this.deps.destination.settings,
+      request: this.#request,
+      now: clock.now(),
+    };
+    let receipts: SendReceipt[];
+    try {
+      receipts = unit.batch
+        ? await unit.action.batch!.perform(
+            ctx,
+            unit.items.map((i) => i.payload),
+          )
+        : [await unit.action.perform(ctx, unit.items[0]!.payload)];
+    } catch (thrown) {
+      await this.#failed(unit, thrown, limiter);
+      return;
+    }
+    await this.#outbox.settle(
+      holder,
+      unit.items.map((item, i) => ({
+        id: item.row.id,
+        status: 'delivered',
+        outcome: receipts[i] ?? {},
+        forget: unit.kind === 'erasure',
+      })),
+      clock.now(),
+    );
+  }
+
+  /** Decides by the error's class; never by its message. */
+  async #failed(unit: Unit, thrown: unknown, limiter: PartnerRateLimit): Promise<void> {
+    const { clock, holder, log, store } = this.deps;
+    const now = clock.now();
+    const error =
+      thrown instanceof DeliveryError
+        ? thrown
+        : payloadInvalid(`the request could not be built: ${(thrown as Error).message}`);
+    const ids = unit.items.map((i) => i.row.id);
+    log.warn(
+      { destination: this.name, kind: unit.kind, deliveries: ids.length, error: error.toJSON() },
+      'delivery failed',
+    );
+    switch (error.kind) {
+      case 'payload_invalid':
+        // One bad event refuses a whole batch: send them one by one to find it.
+        if (unit.batch && unit.items.length > 1) {
+          for (const item of unit.items) await this.#send({ ...unit, batch: false, items: [item] });
+          return;
+        }
+        await this.#outbox.settle(
+          holder,
+          ids.map((id) => ({ id, status: 'dead', error, attempted: true })),
+          now,
+        );
+        return;
+      case 'misconfigured':
+        this.#paused = true;
+        await DestinationStates.pause(store.db, this.name, error.toJSON(), now);
+        log.error(
+          { destination: this.name, error: error.toJSON() },
+          'destination paused: fix its credentials or configuration, then resume it (reclaim deliveries resume)',
+        );
+        await this.#outbox.settle(
+          holder,
+          ids.map((id) => ({ id, status: 'later', at: now })),
+          now,
+        );
+        return;
+      case 'throttled': {
+        const wait = Math.max(error.retryAfter ?? 1_000, 1_000);
+        limiter.holdFor(wait);
+        await this.#outbox.settle(
+          holder,
+          unit.items.map((i) => this.#retry(i.row, now + wait, error)),
+          now,
+        );
+        return;
+      }
+      case 'retryable':
+        await this.#outbox.settle(
+          holder,
+          unit.items.map((i) => this.#retry(i.row, now + retryDelay(i.row.attempts + 1), error)),
+          now,
+        );
+        return;
+    }
+  }
+
+  /** Tried again at `at`, unless that is past the retry horizon: then dead-lettered with the last error. */
+  #retry(row: ClaimedDelivery, at: number, error: DeliveryError): Settlement {
+    return at > row.retryFrom + this.deps.settings.retryHorizon
+      ? { id: row.id, status: 'dead', error, attempted: true }
+      : { id: row.id, status: 'retry', at, error };
+  }
+}
+
+/** A row for an action this destination does not have (config changed since it was queued). */
+function missingAction(kind: DeliveryKind): Action<unknown, unknown> {
+  return {
+    rateLimit: { perSecond: 1_000, perMinute: 60_000 },
+    perform: () => Promise.reject(payloadInvalid(`this destination does not deliver ${kind}`)),
+  };
+}

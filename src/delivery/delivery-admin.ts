@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import type { TriggerDetail } from '../journeys/trigger-routes.ts';
+import type { Database } from '../store/schema.ts';
+import { DestinationStates } from './destination-states.ts';
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'skipped', 'dead', 'dropped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One delivery as operators see it (never the payload: it can name the shopper). */
+export function showDelivery(row: Database['deliveries']) {
+  const time = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    id: row.id,
+    destination: row.destination,
+    kind: row.kind,
+    subjectId: row.subject_id,
+    profileId: row.profile_id,
+    status: row.status,
+    attempts: row.attempts,
+    createdAt: time(row.created_at),
+    updatedAt: time(row.updated_at),
+    nextAttemptAt: row.status === 'pending' ? time(row.next_attempt_at) : null,
+    deliveredAt: time(row.delivered_at),
+    lastError: row.last_error_json === null ? null : (JSON.parse(row.last_error_json) as unknown),
+    outcome: row.outcome_json === null ? null : (JSON.parse(row.outcome_json) as unknown),
+  };
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  destination?: string;
+  kind?: string;
+  limit?: number;
+}
+
+/** Deliveries, newest first. */
+export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilter = {}) {
+  let query = db
+    .selectFrom('deliveries')
+    .selectAll()
+    .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .limit(Math.min(filter.limit ?? 100, 10_000));
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.destination) query = query.where('destination', '=', filter.destination);
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  return (await query.execute()).map(showDelivery);
+}
+
+/**
+ * Sends dead-lettered (or pending) deliveries again, now, with a fresh retry horizon. Returns the ids it
+ * changed; delivered, skipped and dropped rows stay as they are.
+ */
+export async function retryDeliveries(
+  db: Kysely<Database>,
+  target: { ids: readonly string[] } | { allDead: true; destination?: string },
+  now: number,
+): Promise<number> {
+  let query = db
+    .updateTable('deliveries')
+    .set({ status: 'pending', next_attempt_at: now, retry_from: now, claimed_by: null, updated_at: now });
+  if ('ids' in target) {
+    if (target.ids.length === 0) return 0;
+    query = query.where('id', 'in', [...target.ids]).where('status', 'in', ['dead', 'pending']);
+  } else {
+    query = query.where('status', '=', 'dead');
+    if (target.destination) query = query.where('destination', '=', target.destination);
+  }
+  return Number((await query.executeTakeFirst()).numUpdatedRows);
+}
+
+/** Gives up on pending or dead-lettered deliveries for good. */
+export async function dropDeliveries(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  now: number,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .updateTable('deliveries')
+    .set((eb) => ({
+      status: 'dropped',
+      claimed_by: null,
+      updated_at: now,
+      // A deletion request names the shopper; once dropped nothing needs it.
+      payload_json: eb.case().when('kind', '=', 'erasure').then('{}').else(eb.ref('payload_json')).end(),
+    }))
+    .where('id', 'in', [...ids])
+    .where('status', 'in', ['pending', 'dead'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Each destination: on or paused (and why), and its deliveries by status. */
+export async function destinationOverview(db: Kysely<Database>, destinations: readonly string[]) {
+  const counts = await db
+    .selectFrom('deliveries')
+    .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['destination', 'status'])
+    .execute();
+  const names = [...new Set([...destinations, ...counts.map((c) => c.destination)])];
+  return Promise.all(
+    names.map(async (name) => ({
+      ...(await DestinationStates.get(db, name)),
+      enabled: destinations.includes(name),
+      deliveries: Object.fromEntries(
+        counts.filter((c) => c.destination === name).map((c) => [c.status, Number(c.n)]),
+      ),
+    })),
+  );
+}
+
+/** Delivery state per destination, for each trigger the admin API shows. */
+export const deliveryDetail: TriggerDetail = async (db, triggerIds) => {
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < triggerIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('kind', '=', 'abandonment')
+      .where('subject_id', 'in', triggerIds.slice(i, i + 500))
+      .execute();
+    for (const row of rows) {
+      const entry = found.get(row.subject_id) ?? { deliveries: {} };
+      const { id, status, attempts, deliveredAt, nextAttemptAt, lastError, outcome } = showDelivery(row);
+      (entry.deliveries as Record<string, unknown>)[row.destination] = {
+        id,
+        status,
+        attempts,
+        deliveredAt,
+        nextAttemptAt,
+        lastError,
+        outcome,
+      };
+      found.set(row.subject_id, entry);
+    }
+  }
+  for (const id of triggerIds) if (!found.has(id)) found.set(id, { deliveries: {} });
+  return found;
+};

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Clock } from '../runtime/clock.ts';
+import { apiError } from '../server/api-error.ts';
+import type { Store } from '../store/store.ts';
+import {
+  DELIVERY_STATUSES,
+  destinationOverview,
+  dropDeliveries,
+  listDeliveries,
+  retryDeliveries,
+  type DeliveryStatus,
+} from './delivery-admin.ts';
+import { DestinationStates } from './destination-states.ts';
+
+export interface DeliveryRoutesOptions {
+  store: Store;
+  clock: Clock;
+  /** The destinations this config turns on. */
+  destinations: readonly string[];
+  /** Asks the delivery workers to look for due rows now. */
+  wake: () => void;
+}
+
+/**
+ * `GET /admin/v1/deliveries`, `POST /admin/v1/deliveries/{id}/retry|drop`, `GET /admin/v1/destinations`,
+ * `POST /admin/v1/destinations/{name}/resume`: the outbox and the destinations, for operators.
+ */
+export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = (app, options) => {
+  const { store, clock, destinations, wake } = options;
+
+  app.get('/admin/v1/deliveries', async (req) => {
+    const query = req.query as Record<string, string | undefined>;
+    const status = query.status;
+    if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status))
+      throw apiError(
+        'RECLAIM_ERR_BAD_REQUEST',
+        `status must be one of ${DELIVERY_STATUSES.join(', ')}`,
+        'status',
+      );
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', 'limit must be an integer from 1 to 10000', 'limit');
+    return {
+      deliveries: await listDeliveries(store.db, {
+        status: status as DeliveryStatus | undefined,
+        destination: query.destination,
+        kind: query.kind,
+        limit,
+      }),
+    };
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/v1/deliveries/:id/retry', async (req) => {
+    const changed = await retryDeliveries(store.db, { ids: [req.params.id] }, clock.now());
+    if (changed === 0)
+      throw apiError('RECLAIM_ERR_NOT_FOUND', 'no pending or dead-lettered delivery with this id');
+    wake();
+    return { retried: changed };
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/v1/deliveries/:id/drop', async (req) => {
+    const changed = await dropDeliveries(store.db, [req.params.id], clock.now());
+    if (changed === 0)
+      throw apiError('RECLAIM_ERR_NOT_FOUND', 'no pending or dead-lettered delivery with this id');
+    return { dropped: changed };
+  });
+
+  app.get('/admin/v1/destinations', async () => ({
+    destinations: await destinationOverview(store.db, destinations),
+  }));
+
+  app.post<{ Params: { name: string } }>('/admin/v1/destinations/:name/resume', async (req) => {
+    if (!destinations.includes(req.params.name))
+      throw apiError('RECLAIM_ERR_NOT_FOUND', `${req.params.name} is not an enabled destination`);
+    const resumed = await DestinationStates.resume(store.db, req.params.name, clock.now());
+    wake();
+    return { destination: req.params.name, resumed };
+  });
+  return Promise.resolve();
+};

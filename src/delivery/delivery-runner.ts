@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/config-schema.ts';
+import type { EnabledDestination } from '../destinations/registry.ts';
+import type { Clock, ManualClock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Store } from '../store/store.ts';
+import { Deliverer } from './deliverer.ts';
+import { DestinationStates } from './destination-states.ts';
+import { Outbox } from './outbox.ts';
+
+/** How long a destination's loop sleeps when nothing is due and nobody wakes it (ms). */
+const IDLE_WAIT = 250;
+
+export interface DeliveryRunnerDeps {
+  destinations: readonly EnabledDestination[];
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  settings: Config['delivery'];
+  /** Benchmarks and tests only: the HTTP client. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The delivery workers of one process: a loop per enabled destination, so one partner's outage or rate
+ * limit never holds up another. In replay the same deliverers run step by step on the replay clock.
+ */
+export class DeliveryRunner {
+  readonly holder = `${process.pid}-${randomUUID()}`;
+  readonly deliverers: Deliverer[];
+  readonly #outbox: Outbox;
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #wakers = new Set<() => void>();
+
+  constructor(private readonly deps: DeliveryRunnerDeps) {
+    this.#outbox = new Outbox(deps.store);
+    this.deliverers = deps.destinations.map(
+      (destination) =>
+        new Deliverer({
+          destination,
+          store: deps.store,
+          clock: deps.clock,
+          log: deps.log,
+          settings: deps.settings,
+          holder: this.holder,
+          fetch: deps.fetch,
+        }),
+    );
+  }
+
+  get destinations(): string[] {
+    return this.deliverers.map((d) => d.name);
+  }
+
+  /**
+   * Starts the loops. Destinations paused by an earlier process are resumed first: restarting with new
+   * credentials is how an operator fixes them.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    for (const name of this.destinations) {
+      if (await DestinationStates.resume(this.deps.store.db, name, this.deps.clock.now()))
+        this.deps.log.info({ destination: name }, 'destination resumed at start-up');
+    }
+    this.#loops = this.deliverers.map((d) => this.#loop(d));
+  }
+
+  /** Looks for due rows now (after a batch queued some). */
+  wake(): void {
+    for (const wake of this.#wakers) wake();
+  }
+
+  /** Lets current sends finish, then hands back every row still claimed. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.wake();
+    await Promise.all(this.#loops);
+    await this.#outbox.release(this.holder, this.deps.clock.now()).catch(() => undefined);
+  }
+
+  /** Delivers everything due on the clock now, every destination at once, until nothing due is left. */
+  async drain(): Promise<void> {
+    await Promise.all(
+      this.deliverers.map(async (d) => {
+        while ((await d.deliverDue()) > 0);
+      }),
+    );
+  }
+
+  /**
+   * Replay's last step: runs the clock on from retry to retry until every delivery has been delivered,
+   * skipped or dead-lettered (a paused destination's rows stay pending).
+   */
+  async settleAll(clock: ManualClock): Promise<void> {
+    for (;;) {
+      await this.drain();
+      const active: string[] = [];
+      for (const name of this.destinations)
+        if (!(await DestinationStates.isPaused(this.deps.store.db, name))) active.push(name);
+      const next = await this.#outbox.nextDueAt(active);
+      if (next === undefined) return;
+      clock.advanceTo(Math.max(clock.now(), next));
+    }
+  }
+
+  async #loop(deliverer: Deliverer): Promise<void> {
+    while (this.#running) {
+      let worked = false;
+      try {
+        worked = (await deliverer.deliverDue()) > 0;
+      } catch (error) {
+        this.deps.log.error({ err: error, destination: deliverer.name }, 'delivery loop failed; retrying');
+      }
+      if (!worked && this.#running) await this.#sleep();
+    }
+  }
+
+  #sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, IDLE_WAIT);
+      this.#wakers.add(done);
+    });
+  }
+}

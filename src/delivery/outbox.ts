@@ -1,0 +1,252 @@
+import type { Transaction } from 'kysely';
+import type { DeliveryKind } from '../destinations/destination.ts';
+import { BulkWriter } from '../store/bulk-writer.ts';
+import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+
+type Row = Database['deliveries'];
+
+/** Rows per `IN (…)` list. */
+const IN_CHUNK = 500;
+
+/** Something to deliver, as the code that produced it hands it over. */
+export interface DeliveryDraft {
+  destination: string;
+  kind: DeliveryKind;
+  subjectId: string;
+  profileId?: string;
+  payload: unknown;
+  /** Due now unless given (ms). */
+  dueAt?: number;
+  /** `skipped`: recorded for the operator, never sent. */
+  status?: 'pending' | 'skipped';
+  outcome?: unknown;
+}
+
+/** A row a worker holds until its claim ends. */
+export interface ClaimedDelivery {
+  id: string;
+  destination: string;
+  kind: DeliveryKind;
+  subjectId: string;
+  profileId: string | null;
+  attempts: number;
+  /** Start of its retry horizon. */
+  retryFrom: number;
+  payload: unknown;
+}
+
+/** How a claimed row ends up after an attempt. */
+export type Settlement =
+  /** `forget`: the payload named a person and is no longer needed (a deletion request). */
+  | { id: string; status: 'delivered'; outcome: unknown; forget?: boolean }
+  | { id: string; status: 'skipped'; outcome: unknown }
+  | { id: string; status: 'dead'; error: unknown; attempted: boolean }
+  | { id: string; status: 'retry'; at: number; error: unknown }
+  /** Not sent and not an attempt: due again at `at` (quiet hours, a paused destination). */
+  | { id: string; status: 'later'; at: number; outcome?: unknown };
+
+export const deliveryId = (destination: string, kind: DeliveryKind, subjectId: string) =>
+  `${destination}:${kind}:${subjectId}`;
+
+const COLUMNS = [
+  'id',
+  'destination',
+  'kind',
+  'subject_id',
+  'profile_id',
+  'status',
+  'attempts',
+  'created_at',
+  'updated_at',
+  'next_attempt_at',
+  'retry_from',
+  'claimed_by',
+  'delivered_at',
+  'last_error_json',
+  'payload_json',
+  'outcome_json',
+] as const satisfies readonly (keyof Row)[];
+
+const writer = new BulkWriter<Row>(COLUMNS, (trx, rows) =>
+  trx
+    .insertInto('deliveries')
+    .values(rows)
+    .onConflict((oc) => oc.column('id').doNothing()),
+);
+
+/**
+ * The delivery outbox. Rows are written in the transaction that produced them (a fired trigger, a
+ * processed event, an erasure), so nothing acknowledged can be lost between deciding to send and
+ * sending. Workers claim due rows — on PostgreSQL with `SKIP LOCKED`, so several share the work — and
+ * hold them until `claimTimeout`: a worker killed mid-send leaves its rows to be claimed again, and the
+ * partner's idempotency key makes the second send harmless.
+ */
+export class Outbox {
+  constructor(private readonly store: Store) {}
+
+  /** Adds rows; a row that already exists (same destination, kind and subject) is left as it is. */
+  static async enqueue(trx: Transaction<Database>, drafts: readonly DeliveryDraft[], now: number) {
+    if (drafts.length === 0) return;
+    await writer.write(
+      trx,
+      drafts.map((d) => ({
+        id: deliveryId(d.destination, d.kind, d.subjectId),
+        destination: d.destination,
+        kind: d.kind,
+        subject_id: d.subjectId,
+        profile_id: d.profileId ?? null,
+        status: d.status ?? 'pending',
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+        next_attempt_at: d.dueAt ?? now,
+        retry_from: now,
+        claimed_by: null,
+        delivered_at: null,
+        last_error_json: null,
+        payload_json: JSON.stringify(d.payload),
+        outcome_json: d.outcome === undefined ? null : JSON.stringify(d.outcome),
+      })),
+    );
+  }
+
+  /** Takes up to `limit` rows of `destination` that are due at `now`, for `holder`, until `now + ttl`. */
+  async claim(
+    destination: string,
+    now: number,
+    limit: number,
+    holder: string,
+    ttl: number,
+  ): Promise<ClaimedDelivery[]> {
+    return this.store.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom('deliveries')
+        .select([
+          'id',
+          'destination',
+          'kind',
+          'subject_id',
+          'profile_id',
+          'attempts',
+          'retry_from',
+          'payload_json',
+        ])
+        .where('destination', '=', destination)
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (this.store.capabilities.supportsSkipLocked) query = query.forUpdate().skipLocked();
+      const rows = await query.execute();
+      for (const part of chunks(rows.map((r) => r.id))) {
+        await trx
+          .updateTable('deliveries')
+          .set({ claimed_by: holder, next_attempt_at: now + ttl })
+          .where('id', 'in', part)
+          .execute();
+      }
+      return rows.map((r) => ({
+        id: r.id,
+        destination: r.destination,
+        kind: r.kind as DeliveryKind,
+        subjectId: r.subject_id,
+        profileId: r.profile_id,
+        attempts: r.attempts,
+        retryFrom: r.retry_from,
+        payload: JSON.parse(r.payload_json) as unknown,
+      }));
+    });
+  }
+
+  /**
+   * Records what happened to claimed rows, in one transaction. A row is only changed while `holder` still
+   * holds it: if its claim ran out and another worker took it, that worker's outcome counts.
+   */
+  async settle(holder: string, settlements: readonly Settlement[], now: number): Promise<void> {
+    if (settlements.length === 0) return;
+    // Rows that end the same way are updated together.
+    const groups = new Map<string, { set: Partial<Row>; attempted: boolean; ids: string[] }>();
+    for (const s of settlements) {
+      const { set, attempted } = changesFor(s, now);
+      const key = JSON.stringify([set, attempted]);
+      const group = groups.get(key) ?? { set, attempted, ids: [] };
+      group.ids.push(s.id);
+      groups.set(key, group);
+    }
+    await this.store.db.transaction().execute(async (trx) => {
+      for (const { set, attempted, ids } of groups.values()) {
+        for (const part of chunks(ids)) {
+          await trx
+            .updateTable('deliveries')
+            .set((eb) => ({
+              ...set,
+              claimed_by: null,
+              updated_at: now,
+              ...(attempted && { attempts: eb('attempts', '+', 1) }),
+            }))
+            .where('id', 'in', part)
+            .where('claimed_by', '=', holder)
+            .execute();
+        }
+      }
+    });
+  }
+
+  /** Hands every row `holder` still holds back, due at `now` (shutdown, a paused destination). */
+  async release(holder: string, now: number): Promise<void> {
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ claimed_by: null, next_attempt_at: now })
+      .where('claimed_by', '=', holder)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  /** The earliest time a pending row of these destinations is due, if any. */
+  async nextDueAt(destinations: readonly string[]): Promise<number | undefined> {
+    if (destinations.length === 0) return undefined;
+    const row = await this.store.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min<number>('next_attempt_at').as('at'))
+      .where('status', '=', 'pending')
+      .where('destination', 'in', destinations)
+      .executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  }
+}
+
+function changesFor(s: Settlement, now: number): { set: Partial<Row>; attempted: boolean } {
+  switch (s.status) {
+    case 'delivered':
+      return {
+        set: {
+          status: 'delivered',
+          delivered_at: now,
+          outcome_json: JSON.stringify(s.outcome),
+          ...(s.forget && { payload_json: '{}' }),
+        },
+        attempted: true,
+      };
+    case 'skipped':
+      return { set: { status: 'skipped', outcome_json: JSON.stringify(s.outcome) }, attempted: false };
+    case 'dead':
+      return { set: { status: 'dead', last_error_json: JSON.stringify(s.error) }, attempted: s.attempted };
+    case 'retry':
+      return { set: { next_attempt_at: s.at, last_error_json: JSON.stringify(s.error) }, attempted: true };
+    case 'later':
+      return {
+        set: {
+          next_attempt_at: s.at,
+          ...(s.outcome !== undefined && { outcome_json: JSON.stringify(s.outcome) }),
+        },
+        attempted: false,
+      };
+  }
+}
+
+function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

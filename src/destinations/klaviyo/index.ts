@@ -1,0 +1,32 @@
+import { DeliveryError } from '../../delivery/delivery-errors.ts';
+import { classifyStatus, type PartnerResponse } from '../../delivery/partner-request.ts';
+import type { DestinationDefinition } from '../destination.ts';
+import { abandonment } from './actions/abandonment.ts';
+import { erasure } from './actions/erasure.ts';
+import { klaviyoSettings, type KlaviyoSettings } from './settings.ts';
+
+/**
+ * Klaviyo's errors are JSON:API (`{"errors":[{"status","code","title","detail"}]}`); the first error's
+ * `code` travels with the decision, so an action can act on `duplicate_profile`.
+ */
+function classify(response: PartnerResponse): DeliveryError {
+  const decided = classifyStatus(response);
+  const first = (response.body as { errors?: { code?: unknown }[] } | undefined)?.errors?.[0];
+  const code = typeof first?.code === 'string' ? first.code : undefined;
+  return new DeliveryError(decided.kind, decided.message, {
+    status: decided.status,
+    retryAfter: decided.retryAfter,
+    code,
+  });
+}
+
+/** Klaviyo: abandonment triggers as events that start the store's Reclaim flows; deletion requests. */
+export const klaviyo: DestinationDefinition<KlaviyoSettings> = {
+  name: 'klaviyo',
+  title: 'Klaviyo',
+  settings: klaviyoSettings,
+  concurrency: 16,
+  rateShare: (settings) => settings.rateLimitShare,
+  classify,
+  actions: { abandonment, erasure },
+};

@@ -1,0 +1,572 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { FaultPlan } from './fault-plan.ts';
+import { FixedWindowLimit } from './fixed-window-limit.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
+
+/** The revision whose spec `contracts/klaviyo/` holds; older dated revisions are accepted too. */
+const SPEC_REVISION = '2026-07-15';
+const FIRST_REVISION = '2022-10-17';
+const CONTRACTS = new URL('../../contracts/klaviyo/', import.meta.url);
+
+/** Klaviyo's documented ingestion limits (rate limits and error handling page). */
+const LIMITS = {
+  bodyBytes: 5 * 1024 * 1024,
+  properties: 300,
+  stringBytes: 100 * 1024,
+  arrayItems: 4000,
+  depth: 10,
+  bulkEvents: 1000,
+};
+
+/** `x-klaviyo-ratelimit` per endpoint in the spec. */
+const RATE_LIMITS = {
+  events: { perSecond: 350, perMinute: 3500 },
+  bulk: { perSecond: 10, perMinute: 150 },
+  deletion: { perSecond: 3, perMinute: 60 },
+};
+
+const IDENTIFIERS = ['id', 'email', 'phone_number', 'external_id', 'anonymous_id', '_kx'] as const;
+const E164 = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** An event the stand-in recorded (after deduplication), as a flow would see it. */
+export interface RecordedKlaviyoEvent {
+  id: string;
+  profileId: string;
+  metric: string;
+  uniqueId: string;
+  time: string;
+  value?: number;
+  valueCurrency?: string;
+  properties: Record<string, unknown>;
+  /** The identifiers the request carried. */
+  profile: Record<string, unknown>;
+  endpoint: 'events' | 'event-bulk-create-jobs';
+  /** Wall-clock time it was received. */
+  receivedAt: number;
+}
+
+interface Profile {
+  id: string;
+  email?: string;
+  phone_number?: string;
+  external_id?: string;
+  _kx?: string;
+}
+
+export interface KlaviyoStandInOptions {
+  /** Private keys and their scopes; default: one key with every scope Reclaim needs. */
+  apiKeys?: Record<string, readonly string[]>;
+  /** Enforce Klaviyo's per-account rate limits (default true). */
+  rateLimits?: boolean;
+  /** "Now" for event-time checks (the replay clock in replays); default the wall clock. */
+  clock?: () => number;
+}
+
+type JsonApiError = { status: number; code: string; title: string; detail: string; pointer?: string };
+
+class KlaviyoError extends Error {
+  constructor(readonly error: JsonApiError) {
+    super(error.detail);
+  }
+}
+
+const invalid = (detail: string, pointer = '/data') =>
+  new KlaviyoError({ status: 400, code: 'invalid', title: 'Invalid input.', detail, pointer });
+
+/**
+ * A local Klaviyo that rejects what Klaviyo rejects: the `Authorization` and `revision` headers, bodies
+ * validated against the published OpenAPI schemas (`EventCreateQueryV2`, `EventsBulkCreateJob`,
+ * `DataPrivacyCreateDeletionJobQuery`) with unknown attributes refused, a profile identifier required,
+ * E.164 phone numbers, time and size limits, per-account rate limits with 429 and `Retry-After`. It keeps
+ * profiles (an email and a phone on two different profiles is a 409 `duplicate_profile`, as Klaviyo
+ * answers) and records events once per profile, metric and `unique_id`. Tests, the demo and the scorer
+ * read what it recorded.
+ */
+export class KlaviyoStandIn {
+  static readonly DEFAULT_KEY = 'pk_reclaim_stand_in_key';
+  readonly faults = new FaultPlan();
+  readonly events: RecordedKlaviyoEvent[] = [];
+  readonly deletions: { email?: string; phone_number?: string; id?: string; receivedAt: number }[] = [];
+  /** Every request: path, status, and the JSON body it carried. */
+  readonly requests: { path: string; status: number; body: unknown }[] = [];
+  /** Requests answered 429. */
+  throttled = 0;
+  readonly #app: FastifyInstance;
+  readonly #profiles = new Map<string, Profile>();
+  readonly #byIdentifier = new Map<string, string>();
+  readonly #recorded = new Set<string>();
+  readonly #keys: Record<string, readonly string[]>;
+  readonly #limits: Record<keyof typeof RATE_LIMITS, FixedWindowLimit> | undefined;
+  readonly #clock: () => number;
+  readonly #validate: { event: ValidateFunction; bulk: ValidateFunction; deletion: ValidateFunction };
+  #url = '';
+
+  constructor(options: KlaviyoStandInOptions = {}) {
+    this.#keys = options.apiKeys ?? {
+      [KlaviyoStandIn.DEFAULT_KEY]: ['events:write', 'data-privacy:write', 'profiles:write'],
+    };
+    this.#clock = options.clock ?? Date.now;
+    this.#limits =
+      options.rateLimits === false
+        ? undefined
+        : {
+            events: new FixedWindowLimit(RATE_LIMITS.events.perSecond, RATE_LIMITS.events.perMinute),
+            bulk: new FixedWindowLimit(RATE_LIMITS.bulk.perSecond, RATE_LIMITS.bulk.perMinute),
+            deletion: new FixedWindowLimit(RATE_LIMITS.deletion.perSecond, RATE_LIMITS.deletion.perMinute),
+          };
+    this.#validate = compileSchemas();
+    this.#app = Fastify({ bodyLimit: LIMITS.bodyBytes, forceCloseConnections: true });
+    this.#app.addContentTypeParser(
+      ['application/json', 'application/vnd.api+json'],
+      { parseAs: 'string' },
+      (_req, body, done) => {
+        try {
+          done(null, JSON.parse(body as string));
+        } catch {
+          done(
+            new KlaviyoError({
+              status: 400,
+              code: 'parse_error',
+              title: 'Parse error.',
+              detail: 'Malformed JSON.',
+            }),
+            undefined,
+          );
+        }
+      },
+    );
+    this.#app.setErrorHandler((error, _req, reply) => {
+      const e =
+        error instanceof KlaviyoError
+          ? error.error
+          : (error as { statusCode?: number }).statusCode === 413
+            ? {
+                status: 413,
+                code: 'request_too_large',
+                title: 'Request too large.',
+                detail: 'The payload exceeds 5 MB.',
+              }
+            : (error as { statusCode?: number }).statusCode === 415
+              ? {
+                  status: 415,
+                  code: 'unsupported_media_type',
+                  title: 'Unsupported media type.',
+                  detail: 'Use application/vnd.api+json.',
+                }
+              : { status: 500, code: 'error', title: 'Server error.', detail: 'Unexpected error.' };
+      void reply.status(e.status).send(errorBody(e));
+    });
+    this.#app.addHook('onResponse', (req, reply, done) => {
+      this.requests.push({ path: req.url.split('?')[0]!, status: reply.statusCode, body: req.body });
+      done();
+    });
+    this.#route('/api/events', 'events:write', 'events', (req) => this.#createEvent(req.body));
+    this.#route('/api/event-bulk-create-jobs', 'events:write', 'bulk', (req) => this.#bulkCreate(req.body));
+    this.#route('/api/data-privacy-deletion-jobs', 'data-privacy:write', 'deletion', (req) =>
+      this.#deletion(req.body),
+    );
+  }
+
+  /** Listens on a free loopback port. */
+  async start(port = 0): Promise<string> {
+    this.#url = await this.#app.listen({ port, host: '127.0.0.1' });
+    return this.#url;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  async close(): Promise<void> {
+    await this.#app.close();
+  }
+
+  /** Recorded events of one trigger (its `unique_id`, and `<id>-sms` when it was split). */
+  eventsFor(triggerId: string): RecordedKlaviyoEvent[] {
+    return this.events.filter((e) => e.uniqueId === triggerId || e.uniqueId === `${triggerId}-sms`);
+  }
+
+  #route(
+    path: string,
+    scope: string,
+    limit: keyof typeof RATE_LIMITS,
+    handle: (req: FastifyRequest) => void,
+  ): void {
+    this.#app.post(path, (req, reply) => {
+      if (this.faults.apply(req, reply, (status) => errorBody(faultError(status)))) return reply;
+      this.#authorize(req, scope);
+      const window = this.#limits?.[limit].take();
+      if (window && !window.ok) {
+        this.throttled++;
+        return reply
+          .status(429)
+          .header('retry-after', String(window.retryAfterSeconds))
+          .send(
+            errorBody({
+              status: 429,
+              code: 'throttled',
+              title: 'Request was throttled.',
+              detail: `Request was throttled. Expected available in ${window.retryAfterSeconds} second${window.retryAfterSeconds === 1 ? '' : 's'}.`,
+            }),
+          );
+      }
+      handle(req);
+      if (window?.ok) {
+        void reply.headers({
+          'ratelimit-limit': String(RATE_LIMITS[limit].perMinute),
+          'ratelimit-remaining': String(window.remaining),
+          'ratelimit-reset': String(window.resetSeconds),
+        });
+      }
+      return reply.status(202).send();
+    });
+  }
+
+  #authorize(req: FastifyRequest, scope: string): void {
+    const auth = req.headers.authorization ?? '';
+    const match = /^Klaviyo-API-Key (\S+)$/.exec(auth);
+    const scopes = match ? this.#keys[match[1]!] : undefined;
+    if (!scopes)
+      throw new KlaviyoError({
+        status: 401,
+        code: 'not_authenticated',
+        title: 'Authentication credentials were not provided.',
+        detail: 'Missing or invalid private key.',
+      });
+    if (!scopes.includes(scope))
+      throw new KlaviyoError({
+        status: 403,
+        code: 'permission_denied',
+        title: 'You do not have permission to perform this action.',
+        detail: `This API key is missing required scopes: ${scope}.`,
+      });
+    const revision = req.headers.revision;
+    if (typeof revision !== 'string') throw invalid('The revision header is required.', undefined);
+    const date = /^(\d{4}-\d{2}-\d{2})(\.[a-z]+)?$/.exec(revision)?.[1];
+    if (!date || date < FIRST_REVISION || date > SPEC_REVISION || !Number.isFinite(Date.parse(date)))
+      throw new KlaviyoError({
+        status: 400,
+        code: 'invalid_revision',
+        title: 'Invalid revision.',
+        detail: `"${revision}" is not a valid revision.`,
+      });
+  }
+
+  #createEvent(body: unknown): void {
+    check(this.#validate.event, body);
+    const attributes = (body as { data: { attributes: EventAttributes } }).data.attributes;
+    this.#checkEvent(attributes, '/data/attributes');
+    const profile = attributes.profile.data;
+    const found = this.#resolve(
+      profile.attributes ?? {},
+      profile.id ?? undefined,
+      '/data/attributes/profile',
+    );
+    this.#record(found, attributes, profile.attributes ?? {}, 'events');
+  }
+
+  #bulkCreate(body: unknown): void {
+    check(this.#validate.bulk, body);
+    const entries = (body as BulkBody).data.attributes['events-bulk-create'].data;
+    const total = entries.reduce((n, e) => n + e.attributes.events.data.length, 0);
+    if (total > LIMITS.bulkEvents) throw invalid(`A bulk job accepts up to ${LIMITS.bulkEvents} events.`);
+    const seen = new Set<string>();
+    const planned: { profile: Profile; attributes: EventAttributes; sent: Record<string, unknown> }[] = [];
+    entries.forEach((entry, i) => {
+      const pointer = `/data/attributes/events-bulk-create/data/${i}/attributes`;
+      const sent = entry.attributes.profile.data.attributes ?? {};
+      const profile = this.#resolve(
+        sent,
+        entry.attributes.profile.data.id ?? undefined,
+        `${pointer}/profile`,
+      );
+      entry.attributes.events.data.forEach((event, j) => {
+        const attributes = event.attributes as EventAttributes;
+        this.#checkEvent(attributes, `${pointer}/events/data/${j}/attributes`);
+        const key = `${profile.id}|${attributes.metric.data.attributes.name}|${attributes.unique_id ?? ''}`;
+        if (attributes.unique_id && seen.has(key))
+          throw invalid(`unique_id ${attributes.unique_id} is repeated for the same profile and metric.`);
+        seen.add(key);
+        planned.push({ profile, attributes, sent });
+      });
+    });
+    for (const p of planned) this.#record(p.profile, p.attributes, p.sent, 'event-bulk-create-jobs');
+  }
+
+  #deletion(body: unknown): void {
+    check(this.#validate.deletion, body);
+    const data = (
+      body as {
+        data: { attributes: { profile: { data: { id?: string; attributes: Record<string, string> } } } };
+      }
+    ).data.attributes.profile.data;
+    const given = [
+      ...(data.id ? ['id'] : []),
+      ...(['email', 'phone_number'] as const).filter((k) => data.attributes[k] !== undefined),
+    ];
+    if (given.length !== 1)
+      throw invalid('Exactly one of id, email or phone_number is required.', '/data/attributes/profile/data');
+    if (data.attributes.phone_number !== undefined && !E164.test(data.attributes.phone_number))
+      throw invalid('Invalid phone number format (Example of a valid format: +12345678901)');
+    this.deletions.push({ ...data.attributes, ...(data.id && { id: data.id }), receivedAt: Date.now() });
+    const key = data.id
+      ? data.id
+      : this.#byIdentifier.get(
+          data.attributes.email
+            ? `email:${data.attributes.email}`
+            : `phone_number:${data.attributes.phone_number}`,
+        );
+    const profile = key ? this.#profiles.get(key) : undefined;
+    if (profile) {
+      for (const type of ['email', 'phone_number', 'external_id', '_kx'] as const)
+        if (profile[type]) this.#byIdentifier.delete(`${type}:${profile[type]}`);
+      this.#profiles.delete(profile.id);
+    }
+  }
+
+  /** Rules the schema cannot say: an identifier, E.164, times, sizes. */
+  #checkEvent(attributes: EventAttributes, pointer: string): void {
+    if (attributes.metric.data.attributes.name.length >= 128)
+      throw invalid('Metric name must be less than 128 characters.', `${pointer}/metric`);
+    if (attributes.time !== undefined && attributes.time !== null) {
+      const at = Date.parse(attributes.time);
+      const now = this.#clock();
+      if (at < Date.UTC(2000, 0, 1) || at > now + 365 * 86_400_000)
+        throw invalid('Event time must be after 2000 and at most one year in the future.', `${pointer}/time`);
+    }
+    if (
+      attributes.value_currency !== undefined &&
+      attributes.value_currency !== null &&
+      !/^[A-Z]{3}$/.test(attributes.value_currency)
+    )
+      throw invalid('value_currency must be an ISO 4217 currency code.', `${pointer}/value_currency`);
+    const properties = attributes.properties;
+    if (Object.keys(properties).length > LIMITS.properties)
+      throw invalid(`An event may have at most ${LIMITS.properties} properties.`, `${pointer}/properties`);
+    checkSizes(properties, `${pointer}/properties`, 1);
+  }
+
+  /** The profile the identifiers name, created if new; email and phone on two profiles is a conflict. */
+  #resolve(attributes: Record<string, unknown>, id: string | undefined, pointer: string): Profile {
+    if (!id && !IDENTIFIERS.some((k) => typeof attributes[k] === 'string' && attributes[k] !== ''))
+      throw invalid('One or more identifiers is required.', `${pointer}/data/attributes`);
+    const phone = attributes.phone_number;
+    if (phone !== undefined && (typeof phone !== 'string' || !E164.test(phone)))
+      throw invalid(
+        'Invalid phone number format (Example of a valid format: +12345678901)',
+        `${pointer}/data/attributes/phone_number`,
+      );
+    const email = attributes.email;
+    if (email !== undefined && (typeof email !== 'string' || !EMAIL.test(email)))
+      throw invalid('Invalid email address.', `${pointer}/data/attributes/email`);
+    const owners = (['email', 'phone_number'] as const).flatMap((type) => {
+      const value = attributes[type];
+      const owner = typeof value === 'string' ? this.#byIdentifier.get(`${type}:${value}`) : undefined;
+      return owner ? [owner] : [];
+    });
+    if (new Set(owners).size > 1)
+      throw new KlaviyoError({
+        status: 409,
+        code: 'duplicate_profile',
+        title: 'Conflict.',
+        detail: 'A profile already exists with one of these identifiers.',
+        pointer: `${pointer}/data/attributes`,
+      });
+    const lookup =
+      (id ? this.#profiles.get(id) : undefined) ??
+      (owners[0] ? this.#profiles.get(owners[0]) : undefined) ??
+      (['external_id', '_kx'] as const)
+        .map((type) => {
+          const value = attributes[type];
+          const owner = typeof value === 'string' ? this.#byIdentifier.get(`${type}:${value}`) : undefined;
+          return owner ? this.#profiles.get(owner) : undefined;
+        })
+        .find((p) => p !== undefined);
+    const profile = lookup ?? { id: `01${randomUUID().replaceAll('-', '').slice(0, 24).toUpperCase()}` };
+    this.#profiles.set(profile.id, profile);
+    for (const type of ['email', 'phone_number', 'external_id', '_kx'] as const) {
+      const value = attributes[type];
+      if (typeof value !== 'string' || profile[type] || this.#byIdentifier.has(`${type}:${value}`)) continue;
+      profile[type] = value;
+      this.#byIdentifier.set(`${type}:${value}`, profile.id);
+    }
+    return profile;
+  }
+
+  #record(
+    profile: Profile,
+    attributes: EventAttributes,
+    sent: Record<string, unknown>,
+    endpoint: RecordedKlaviyoEvent['endpoint'],
+  ): void {
+    const metric = attributes.metric.data.attributes.name;
+    const time = attributes.time ?? new Date(this.#clock()).toISOString();
+    const uniqueId = attributes.unique_id ?? time.slice(0, 19);
+    const key = `${profile.id}|${metric}|${uniqueId}`;
+    // Klaviyo: "If the unique_id is repeated for the same profile and metric, only the first processed
+    // event will be recorded."
+    if (this.#recorded.has(key)) return;
+    this.#recorded.add(key);
+    this.events.push({
+      id: randomUUID(),
+      profileId: profile.id,
+      metric,
+      uniqueId,
+      time,
+      ...(typeof attributes.value === 'number' && { value: attributes.value }),
+      ...(typeof attributes.value_currency === 'string' && { valueCurrency: attributes.value_currency }),
+      properties: attributes.properties,
+      profile: sent,
+      endpoint,
+      receivedAt: Date.now(),
+    });
+  }
+}
+
+interface EventAttributes {
+  properties: Record<string, unknown>;
+  time?: string | null;
+  value?: number | null;
+  value_currency?: string | null;
+  unique_id?: string | null;
+  metric: { data: { attributes: { name: string } } };
+  profile: { data: { id?: string | null; attributes?: Record<string, unknown> } };
+}
+
+interface BulkBody {
+  data: {
+    attributes: {
+      'events-bulk-create': {
+        data: {
+          attributes: {
+            profile: { data: { id?: string | null; attributes?: Record<string, unknown> } };
+            events: { data: { attributes: unknown }[] };
+          };
+        }[];
+      };
+    };
+  };
+}
+
+function errorBody(e: JsonApiError) {
+  return {
+    errors: [
+      {
+        id: randomUUID(),
+        status: e.status,
+        code: e.code,
+        title: e.title,
+        detail: e.detail,
+        source: e.pointer ? { pointer: e.pointer } : {},
+        links: {},
+        meta: {},
+      },
+    ],
+  };
+}
+
+function faultError(status: number): JsonApiError {
+  return status === 429
+    ? {
+        status,
+        code: 'throttled',
+        title: 'Request was throttled.',
+        detail: 'Request was throttled. Expected available in 1 second.',
+      }
+    : status >= 500
+      ? { status, code: 'error', title: 'A server error occurred.', detail: 'A server error occurred.' }
+      : { status, code: 'error', title: 'Error.', detail: `HTTP ${status}` };
+}
+
+function check(validate: ValidateFunction, body: unknown): void {
+  if (validate(body)) return;
+  const first = validate.errors![0]!;
+  throw invalid(describe(first), `/${first.instancePath.replace(/^\//, '')}`);
+}
+
+function describe(error: ErrorObject): string {
+  if (error.keyword === 'additionalProperties')
+    return `'${(error.params as { additionalProperty: string }).additionalProperty}' is not a valid field for this resource.`;
+  if (error.keyword === 'required')
+    return `'${(error.params as { missingProperty: string }).missingProperty}' is a required field for the resource.`;
+  return `${error.instancePath || '/'} ${error.message ?? 'is invalid'}.`;
+}
+
+function checkSizes(value: unknown, pointer: string, depth: number): void {
+  if (depth > LIMITS.depth) throw invalid(`Properties may nest at most ${LIMITS.depth} levels.`, pointer);
+  if (typeof value === 'string') {
+    if (Buffer.byteLength(value) > LIMITS.stringBytes)
+      throw invalid('A string may not exceed 100 KB.', pointer);
+  } else if (Array.isArray(value)) {
+    if (value.length > LIMITS.arrayItems)
+      throw invalid(`Arrays may hold at most ${LIMITS.arrayItems} items.`, pointer);
+    value.forEach((v, i) => checkSizes(v, `${pointer}/${i}`, depth + 1));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) checkSizes(v, `${pointer}/${k}`, depth + 1);
+  }
+}
+
+/**
+ * The spec's schemas with unknown attributes refused: every object schema that lists its properties
+ * gets `additionalProperties: false` (free-form objects such as event `properties` list none).
+ */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (!schema || typeof schema !== 'object') return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(schema as Record<string, unknown>)) {
+    if (keyword === 'properties' && value && typeof value === 'object')
+      copy[keyword] = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([name, s]) => [name, strict(s)]),
+      );
+    else if (['items', 'allOf', 'oneOf', 'anyOf'].includes(keyword)) copy[keyword] = strict(value);
+    else copy[keyword] = value;
+  }
+  if (copy.type === 'object' && copy.properties && copy.additionalProperties === undefined)
+    copy.additionalProperties = false;
+  // OpenAPI 3.0's `nullable` next to a `$ref` (no `type`): null or the referenced schema.
+  if (copy.nullable !== undefined && copy.type === undefined) {
+    const { nullable, $ref, ...rest } = copy;
+    return nullable && $ref
+      ? { ...rest, anyOf: [{ $ref }, { type: 'null' }] }
+      : { ...rest, ...($ref ? { $ref } : {}) };
+  }
+  return copy;
+}
+
+/** `{ "$id": …, components: { schemas } }` for every spec slice, strict. */
+function withSchemas(id: string, schemas: Record<string, unknown>) {
+  return {
+    $id: id,
+    components: { schemas: Object.fromEntries(Object.entries(schemas).map(([n, s]) => [n, strict(s)])) },
+  };
+}
+
+function compileSchemas() {
+  const ajv = new Ajv({ strict: false, allErrors: false });
+  addFormats(ajv);
+  const load = (file: string, id: string) => {
+    const spec = JSON.parse(readFileSync(new URL(file, CONTRACTS), 'utf8')) as {
+      components: { schemas: Record<string, unknown> };
+    };
+    ajv.addSchema(withSchemas(id, spec.components.schemas));
+  };
+  load('stable-events.json', 'events');
+  load('stable-data_privacy.json', 'privacy');
+  const get = (ref: string) => {
+    const validate = ajv.getSchema(ref);
+    if (!validate) throw new Error(`schema ${ref} is missing from contracts/klaviyo`);
+    return validate;
+  };
+  return {
+    event: get('events#/components/schemas/EventCreateQueryV2'),
+    bulk: get('events#/components/schemas/EventsBulkCreateJob'),
+    deletion: get('privacy#/components/schemas/DataPrivacyCreateDeletionJobQuery'),
+  };
+}

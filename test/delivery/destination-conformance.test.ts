@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/config-schema.ts';
+import { DestinationStates } from '../../src/delivery/destination-states.ts';
+import { Outbox } from '../../src/delivery/outbox.ts';
+import { ManualClock } from '../../src/runtime/clock.ts';
+import { migrateToLatest } from '../../src/store/migrator.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
+import type { Fault } from '../../src/stand-ins/fault-plan.ts';
+import { testConfig } from '../support/app.ts';
+import {
+  deliveryRow,
+  delivererFor,
+  fireTriggers,
+  sampleConversion,
+  sampleTrigger,
+  startStandIns,
+} from '../support/delivery.ts';
+
+type StandIns = Awaited<ReturnType<typeof startStandIns>>;
+
+interface DestinationCase {
+  name: 'klaviyo' | 'meta' | 'ga4';
+  standIn(s: StandIns): { faults: StandIns['klaviyo']['faults']; requests: { body: unknown }[] };
+  /** Queues one delivery; returns its id and the idempotency key it must carry. */
+  enqueue(store: Store, config: Config, now: number): Promise<{ id: string; key: string }>;
+  /** The idempotency key in a request body the partner received. */
+  keyOf(body: any): string | undefined;
+  /** What the partner recorded as delivered. */
+  recorded(s: StandIns): number;
+}
+
+const CASES: DestinationCase[] = [
+  {
+    name: 'klaviyo',
+    standIn: (s) => s.klaviyo,
+    async enqueue(store, config, now) {
+      const trigger = sampleTrigger();
+      await fireTriggers(store, config, [trigger], now);
+      return { id: `klaviyo:abandonment:${trigger.id}`, key: trigger.id };
+    },
+    keyOf: (body) => body?.data?.attributes?.unique_id,
+    recorded: (s) => s.klaviyo.events.length,
+  },
+  {
+    name: 'meta',
+    standIn: (s) => s.meta,
+    async enqueue(store, _config, now) {
+      const conversion = sampleConversion({ at: now - 60_000 });
+      await store.db
+        .transaction()
+        .execute((trx) =>
+          Outbox.enqueue(
+            trx,
+            [{ destination: 'meta', kind: 'conversion', subjectId: conversion.id, payload: conversion }],
+            now,
+          ),
+        );
+      return { id: `meta:conversion:${conversion.id}`, key: conversion.eventId };
+    },
+    keyOf: (body) => body?.data?.[0]?.event_id,
+    recorded: (s) => s.meta.events.length,
+  },
+  {
+    name: 'ga4',
+    standIn: (s) => s.ga4,
+    async enqueue(store, _config, now) {
+      const conversion = sampleConversion({ at: now - 60_000, name: 'purchase', orderId: '450789469' });
+      await store.db
+        .transaction()
+        .execute((trx) =>
+          Outbox.enqueue(
+            trx,
+            [{ destination: 'ga4', kind: 'conversion', subjectId: conversion.id, payload: conversion }],
+            now,
+          ),
+        );
+      return { id: `ga4:conversion:${conversion.id}`, key: '450789469' };
+    },
+    keyOf: (body) => body?.events?.[0]?.params?.transaction_id,
+    recorded: (s) => s.ga4.events.length,
+  },
+];
+
+const RETRYABLE: [string, Fault][] = [
+  ['408', { status: 408 }],
+  ['500', { status: 500 }],
+  ['503', { status: 503 }],
+  ['a timeout', { hang: true }],
+  ['a connection reset', { reset: true }],
+];
+
+describe.each(CASES)('the $name destination, against its contract-enforcing stand-in', (c) => {
+  let standIns: StandIns;
+  let store: Store;
+  let config: Config;
+  let clock: ManualClock;
+  beforeAll(async () => {
+    standIns = await startStandIns(() => clock.now());
+  });
+  afterAll(() => standIns.close());
+  beforeEach(async () => {
+    clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 5));
+    store = await openStore({ url: 'sqlite::memory:' });
+    await migrateToLatest(store);
+    config = testConfig({ ...standIns.env, RECLAIM_DELIVERY_TIMEOUT: '300ms' });
+    const s = c.standIn(standIns);
+    s.requests.length = 0;
+    s.faults.down = () => undefined;
+  });
+  afterEach(() => store.close());
+
+  const send = () => delivererFor(c.name, store, config, clock).deliverDue();
+
+  it('delivers, with its idempotency key, and the partner accepts the request', async () => {
+    const before = c.recorded(standIns);
+    const { id, key } = await c.enqueue(store, config, clock.now());
+    expect(await send()).toBe(1);
+    expect(await deliveryRow(store, id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(c.keyOf(c.standIn(standIns).requests.at(-1)!.body)).toBe(key);
+    expect(c.recorded(standIns)).toBe(before + 1);
+    if (c.name === 'ga4') expect(standIns.ga4.invalid).toEqual([]);
+  });
+
+  it('dead-letters a 400 at once: the request can never succeed', async () => {
+    const { id } = await c.enqueue(store, config, clock.now());
+    c.standIn(standIns).faults.failNext({ status: 400 });
+    await send();
+    const row = await deliveryRow(store, id);
+    expect(row.status).toBe('dead');
+    expect(JSON.parse(row.last_error_json!)).toMatchObject({ kind: 'payload_invalid', status: 400 });
+    expect(await DestinationStates.isPaused(store.db, c.name)).toBe(false);
+  });
+
+  it.each([401, 403, 404])(
+    'pauses the destination on %i and keeps the delivery until it is resumed',
+    async (status) => {
+      const { id } = await c.enqueue(store, config, clock.now());
+      c.standIn(standIns).faults.failNext({ status });
+      await send();
+      expect(await DestinationStates.get(store.db, c.name)).toMatchObject({
+        status: 'paused',
+        reason: { kind: 'misconfigured', status },
+      });
+      expect(await deliveryRow(store, id)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        claimed_by: null,
+      });
+      const requests = c.standIn(standIns).requests.length;
+      expect(await send()).toBe(0);
+      expect(c.standIn(standIns).requests.length).toBe(requests);
+      await DestinationStates.resume(store.db, c.name, clock.now());
+      await send();
+      expect((await deliveryRow(store, id)).status).toBe('delivered');
+    },
+  );
+
+  it.each(RETRYABLE)(
+    'retries after %s with backoff, and the retry carries the same key',
+    async (_label, fault) => {
+      const { id, key } = await c.enqueue(store, config, clock.now());
+      c.standIn(standIns).faults.failNext(fault);
+      await send();
+      const row = await deliveryRow(store, id);
+      expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(row.next_attempt_at).toBeGreaterThanOrEqual(clock.now() + 15_000);
+      expect(JSON.parse(row.last_error_json!)).toMatchObject({ kind: 'retryable' });
+      expect(await send()).toBe(0);
+      clock.advanceTo(row.next_attempt_at);
+      await send();
+      expect(await deliveryRow(store, id)).toMatchObject({ status: 'delivered', attempts: 2 });
+      expect(c.keyOf(c.standIn(standIns).requests.at(-1)!.body)).toBe(key);
+    },
+  );
+
+  it('waits as long as a 429 says in Retry-After', async () => {
+    const { id } = await c.enqueue(store, config, clock.now());
+    c.standIn(standIns).faults.failNext({ status: 429, retryAfter: 7 });
+    await send();
+    const row = await deliveryRow(store, id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(row.next_attempt_at).toBe(clock.now() + 7_000);
+    expect(JSON.parse(row.last_error_json!)).toMatchObject({
+      kind: 'throttled',
+      status: 429,
+      retryAfter: 7_000,
+    });
+  });
+
+  it('dead-letters with the last error once retries pass the retry horizon', async () => {
+    const { id } = await c.enqueue(store, config, clock.now());
+    const start = clock.now();
+    c.standIn(standIns).faults.down = () => ({ status: 503 });
+    for (let i = 0; i < 200; i++) {
+      await send();
+      const row = await deliveryRow(store, id);
+      if (row.status !== 'pending') break;
+      clock.advanceTo(row.next_attempt_at);
+    }
+    const row = await deliveryRow(store, id);
+    expect(row.status).toBe('dead');
+    expect(JSON.parse(row.last_error_json!)).toMatchObject({ kind: 'retryable', status: 503 });
+    expect(clock.now() - start).toBeGreaterThanOrEqual(config.delivery.retryHorizon - 30 * 60_000);
+    expect(clock.now() - start).toBeLessThanOrEqual(config.delivery.retryHorizon);
+  });
+});
