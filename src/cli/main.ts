@@ -9,6 +9,7 @@ import { profileCommand } from './commands/profile.ts';
 import { consentCommand } from './commands/consent.ts';
 import { replayCommand } from './commands/replay.ts';
 import { workerCommand } from './commands/worker.ts';
+import { deliveriesCommand } from './commands/deliveries.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
 const COMMANDS: readonly Command[] = [
@@ -19,6 +20,7 @@ const COMMANDS: readonly Command[] = [
   configCommand,
   profileCommand,
   consentCommand,
+  deliveriesCommand,
 ];
 
 const GLOBAL_HELP = `Usage: reclaim <command> [options]

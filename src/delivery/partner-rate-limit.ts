@@ -25,6 +25,7 @@ export class PartnerRateLimit {
     limit: RateLimit,
     share = 1,
     private readonly now: () => number = () => performance.now(),
+    private readonly wait: (ms: number) => Promise<unknown> = sleep,
   ) {
     this.perSecond = Math.max(1, Math.floor(limit.perSecond * share));
     this.perMinute = Math.max(1, Math.floor(limit.perMinute * share));
@@ -54,7 +55,7 @@ export class PartnerRateLimit {
         this.#minute[this.#minuteAt]! + 60_000 + STEADY_SLACK,
       );
       if (ready <= now) break;
-      await sleep(Math.ceil(ready - now));
+      await this.wait(Math.ceil(ready - now));
     }
     const at = this.now();
     this.#second[this.#secondAt] = at;

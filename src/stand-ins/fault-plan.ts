@@ -3,8 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 /** A failure a stand-in can be told to produce, as a real partner sometimes does. */
 export type Fault =
   | { status: number; retryAfter?: number; body?: unknown }
-  /** Accept the connection and never answer. */
-  | { hang: true }
+  /**
+   * Accept the connection and never answer; with `processed`, after doing the work — the partner took
+   * the request but its answer never arrives (the case idempotency keys exist for).
+   */
+  | { hang: true; processed?: boolean }
   /** Drop the connection without an answer. */
   | { reset: true };
 
@@ -23,25 +26,29 @@ export class FaultPlan {
   }
 
   /**
-   * Answers the request with the current fault, if there is one; returns true when it did (the route then
-   * does nothing more).
+   * Answers the request with the current fault, if there is one: `answered` when it did (the route then
+   * does nothing more), `silent` when the route should do its work and then not answer.
    */
-  apply(req: FastifyRequest, reply: FastifyReply, errorBody: (status: number) => unknown): boolean {
+  apply(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    errorBody: (status: number) => unknown,
+  ): 'answered' | 'silent' | undefined {
     const fault = this.down() ?? this.#queue.shift();
-    if (!fault) return false;
+    if (!fault) return undefined;
     if ('hang' in fault) {
       reply.hijack();
-      return true;
+      return fault.processed ? 'silent' : 'answered';
     }
     if ('reset' in fault) {
       reply.hijack();
       req.raw.socket.destroy();
-      return true;
+      return 'answered';
     }
     void reply
       .status(fault.status)
       .headers(fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) })
       .send(fault.body ?? errorBody(fault.status));
-    return true;
+    return 'answered';
   }
 }

@@ -77,7 +77,8 @@ export class Ga4StandIn {
       done();
     });
     this.#app.post('/mp/collect', (req, reply) => {
-      if (this.faults.apply(req, reply, () => '')) return reply;
+      const fault = this.faults.apply(req, reply, () => '');
+      if (fault === 'answered') return reply;
       const messages = this.validate(
         req.query as Record<string, string>,
         req.body,
@@ -85,6 +86,7 @@ export class Ga4StandIn {
       );
       if (messages.length > 0) this.invalid.push({ body: req.body, messages });
       else this.#record(req.body as Body);
+      if (fault === 'silent') return reply;
       return reply.status(204).send();
     });
     this.#app.post('/debug/mp/collect', (req, reply) =>

@@ -97,6 +97,8 @@ export class KlaviyoStandIn {
   readonly requests: { path: string; status: number; body: unknown }[] = [];
   /** Requests answered 429. */
   throttled = 0;
+  /** Events received again (same profile, metric and `unique_id`) and not recorded twice. */
+  duplicatesIgnored = 0;
   readonly #app: FastifyInstance;
   readonly #profiles = new Map<string, Profile>();
   readonly #byIdentifier = new Map<string, string>();
@@ -199,7 +201,8 @@ export class KlaviyoStandIn {
     handle: (req: FastifyRequest) => void,
   ): void {
     this.#app.post(path, (req, reply) => {
-      if (this.faults.apply(req, reply, (status) => errorBody(faultError(status)))) return reply;
+      const fault = this.faults.apply(req, reply, (status) => errorBody(faultError(status)));
+      if (fault === 'answered') return reply;
       this.#authorize(req, scope);
       const window = this.#limits?.[limit].take();
       if (window && !window.ok) {
@@ -217,6 +220,7 @@ export class KlaviyoStandIn {
           );
       }
       handle(req);
+      if (fault === 'silent') return reply;
       if (window?.ok) {
         void reply.headers({
           'ratelimit-limit': String(RATE_LIMITS[limit].perMinute),
@@ -411,7 +415,10 @@ export class KlaviyoStandIn {
     const key = `${profile.id}|${metric}|${uniqueId}`;
     // Klaviyo: "If the unique_id is repeated for the same profile and metric, only the first processed
     // event will be recorded."
-    if (this.#recorded.has(key)) return;
+    if (this.#recorded.has(key)) {
+      this.duplicatesIgnored++;
+      return;
+    }
     this.#recorded.add(key);
     this.events.push({
       id: randomUUID(),

@@ -96,7 +96,8 @@ export class MetaStandIn {
     this.#app.post<{ Params: { version: string; pixel: string } }>(
       '/:version/:pixel/events',
       (req, reply) => {
-        if (this.faults.apply(req, reply, (status) => graphError(faultError(status)))) return reply;
+        const fault = this.faults.apply(req, reply, (status) => graphError(faultError(status)));
+        if (fault === 'answered') return reply;
         const body = (req.body ?? {}) as Record<string, unknown>;
         const token = body.access_token ?? (req.query as Record<string, unknown>).access_token;
         if (token !== this.#token)
@@ -116,6 +117,7 @@ export class MetaStandIn {
         const now = Math.floor(this.#clock() / 1000);
         data.forEach((event, i) => checkEvent(event, i, now));
         for (const event of data as Record<string, unknown>[]) this.#record(event, now);
+        if (fault === 'silent') return reply;
         return reply
           .status(200)
           .send({ events_received: data.length, messages: [], fbtrace_id: randomUUID() });

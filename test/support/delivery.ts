@@ -97,6 +97,22 @@ export async function fireTriggers(store: Store, config: Config, triggers: Trigg
   });
 }
 
+/**
+ * The consent state an SMS opt-in leaves for a phone (the ledger's derived state), for triggers built
+ * by hand: a send on the basis of consent is only made while the opt-in stands.
+ */
+export async function recordSmsOptIn(store: Store, phone: string, at = Date.UTC(2026, 10, 1)) {
+  await store.db
+    .insertInto('consent_states')
+    .values({
+      subject_key: `phone:${phone}`,
+      permission: 'sms',
+      state_json: JSON.stringify({ explicit: { at, recordId: 'cr_test' } }),
+      updated_at: at,
+    })
+    .execute();
+}
+
 /** A product view with marketing and analytics consent, as the conversion stage builds it. */
 export function sampleConversion(patch: Partial<Conversion> = {}): Conversion {
   const at = patch.at ?? Date.UTC(2026, 10, 22, 12);
