@@ -86,7 +86,10 @@ describe('the Reclaim app pixel, run through register()', () => {
     vi.resetModules();
   });
 
-  async function start(settings: Record<string, unknown> = { endpoint: 'https://reclaim.example.com/' }, consenting = false) {
+  async function start(
+    settings: Record<string, unknown> = { endpoint: 'https://reclaim.example.com/' },
+    consenting = false,
+  ) {
     let extend: ((api: ExtensionApi) => void) | undefined;
     vi.stubGlobal('shopify', {
       extend: (point: string, fn: (api: ExtensionApi) => void) =>
@@ -97,7 +100,8 @@ describe('the Reclaim app pixel, run through register()', () => {
     runtime.jar.set('__kla_id', Buffer.from('{"cid":"x","$exchange_id":"KX1"}').toString('base64'));
     runtime.jar.set('_fbp', 'fb.1.1.2');
     runtime.jar.set('cart', 'Z2NwLXVzLWVhc3QxOjAxSjNRNUZLVDhQNlc0WjlFOFpBUUo1S0tD?key=abc');
-    if (consenting) Object.assign(runtime.api.init.customerPrivacy, { marketingAllowed: true, saleOfDataAllowed: true });
+    if (consenting)
+      Object.assign(runtime.api.init.customerPrivacy, { marketingAllowed: true, saleOfDataAllowed: true });
     extend!(runtime.api);
     return runtime;
   }
