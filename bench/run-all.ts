@@ -1,9 +1,13 @@
 // `npm run bench`: every benchmark in turn; each rewrites its own section of BENCHMARKS.md.
+import { runDeliveryBench } from './delivery.ts';
+import { runIdentityBench } from './identity.ts';
 import { runIngestBench } from './ingest.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
 
 const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'ingest', run: runIngestBench },
+  { name: 'identity', run: runIdentityBench },
+  { name: 'delivery', run: runDeliveryBench },
 ];
 
 for (const bench of benches) {

@@ -66,3 +66,37 @@ export const startReclaimServer = (env: Record<string, string>) =>
 /** The baseline: a bare Fastify handler that parses JSON and answers 200, as a separate process. */
 export const startBareServer = () =>
   start([RUN_TS, fileURLToPath(new URL('./bare-server.ts', import.meta.url))], {});
+
+/** A partner stand-in (`reclaim stand-in NAME`) as a separate process, so it does not share a core. */
+export async function startStandIn(
+  partner: 'klaviyo' | 'meta' | 'ga4',
+): Promise<ServerProcess & { stats(): Promise<Record<string, any>> }> {
+  const child = spawn(process.execPath, [RECLAIM, 'stand-in', partner], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stand-in did not start:\n${out}`)), 20_000);
+    child.stdout.on('data', () => {
+      const match = /\{"url":"([^"]+)"\}/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+  });
+  return {
+    url,
+    child,
+    async stats() {
+      return (await (await fetch(`${url}/_stand-in/stats`)).json()) as Record<string, any>;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}

@@ -10,6 +10,7 @@ import { consentCommand } from './commands/consent.ts';
 import { replayCommand } from './commands/replay.ts';
 import { workerCommand } from './commands/worker.ts';
 import { deliveriesCommand } from './commands/deliveries.ts';
+import { standInCommand } from './commands/stand-in.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
 const COMMANDS: readonly Command[] = [
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   profileCommand,
   consentCommand,
   deliveriesCommand,
+  standInCommand,
 ];
 
 const GLOBAL_HELP = `Usage: reclaim <command> [options]

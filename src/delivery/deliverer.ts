@@ -21,8 +21,8 @@ import { retryDelay } from './retry-delay.ts';
 /** Identifies Reclaim to partners. */
 export const USER_AGENT = 'reclaim/0.1';
 
-/** Rows one worker takes at a time. */
-const CLAIM_LIMIT = 1_000;
+/** Rows one round takes at a time. */
+export const CLAIM_LIMIT = 1_000;
 
 export interface DelivererDeps {
   destination: EnabledDestination;

@@ -4,12 +4,17 @@ import type { EnabledDestination } from '../destinations/registry.ts';
 import type { Clock, ManualClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Store } from '../store/store.ts';
-import { Deliverer } from './deliverer.ts';
+import { CLAIM_LIMIT, Deliverer } from './deliverer.ts';
 import { DestinationStates } from './destination-states.ts';
 import { Outbox } from './outbox.ts';
 
 /** How long a destination's loop sleeps when nothing is due and nobody wakes it (ms). */
 const IDLE_WAIT = 250;
+/**
+ * Rounds in flight at once for one destination while a backlog lasts (a round took a full claim), so
+ * the database work of one overlaps the partner's answer to another.
+ */
+const BACKLOG_ROUNDS = 3;
 
 export interface DeliveryRunnerDeps {
   destinations: readonly EnabledDestination[];
@@ -85,7 +90,9 @@ export class DeliveryRunner {
   async drain(): Promise<void> {
     await Promise.all(
       this.deliverers.map(async (d) => {
-        while ((await d.deliverDue()) > 0);
+        let backlog = false;
+        for (let taken = await rounds(d, false); taken.some((n) => n > 0); taken = await rounds(d, backlog))
+          backlog = taken.some((n) => n >= CLAIM_LIMIT);
       }),
     );
   }
@@ -107,10 +114,13 @@ export class DeliveryRunner {
   }
 
   async #loop(deliverer: Deliverer): Promise<void> {
+    let backlog = false;
     while (this.#running) {
       let worked = false;
       try {
-        worked = (await deliverer.deliverDue()) > 0;
+        const taken = await rounds(deliverer, backlog);
+        worked = taken.some((n) => n > 0);
+        backlog = taken.some((n) => n >= CLAIM_LIMIT);
       } catch (error) {
         this.deps.log.error({ err: error, destination: deliverer.name }, 'delivery loop failed; retrying');
       }
@@ -129,4 +139,9 @@ export class DeliveryRunner {
       this.#wakers.add(done);
     });
   }
+}
+
+/** One round, or several at once while a backlog lasts. */
+function rounds(deliverer: Deliverer, backlog: boolean): Promise<number[]> {
+  return Promise.all(Array.from({ length: backlog ? BACKLOG_ROUNDS : 1 }, () => deliverer.deliverDue()));
 }

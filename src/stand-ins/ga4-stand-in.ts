@@ -64,6 +64,7 @@ export class Ga4StandIn {
   readonly faults = new FaultPlan();
   readonly events: RecordedGa4Event[] = [];
   readonly invalid: { body: unknown; messages: ValidationMessage[] }[] = [];
+  /** The latest 1,000 requests. */
   readonly requests: { path: string; status: number; body: unknown }[] = [];
   readonly #app: FastifyInstance;
   readonly #clock: () => number;
@@ -74,6 +75,7 @@ export class Ga4StandIn {
     this.#app = Fastify({ bodyLimit: 1024 * 1024, forceCloseConnections: true });
     this.#app.addHook('onResponse', (req, reply, done) => {
       this.requests.push({ path: req.url.split('?')[0]!, status: reply.statusCode, body: req.body });
+      if (this.requests.length > 1000) this.requests.shift();
       done();
     });
     this.#app.post('/mp/collect', (req, reply) => {

@@ -30,6 +30,9 @@ const RATE_LIMITS = {
   deletion: { perSecond: 3, perMinute: 60 },
 };
 
+/** API requests kept in `requests` (the counts in `stats()` cover all of them). */
+const KEPT_REQUESTS = 1000;
+
 const IDENTIFIERS = ['id', 'email', 'phone_number', 'external_id', 'anonymous_id', '_kx'] as const;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -93,8 +96,10 @@ export class KlaviyoStandIn {
   readonly faults = new FaultPlan();
   readonly events: RecordedKlaviyoEvent[] = [];
   readonly deletions: { email?: string; phone_number?: string; id?: string; receivedAt: number }[] = [];
-  /** Every request: path, status, and the JSON body it carried. */
+  /** The latest API requests: path, status, and the JSON body it carried. */
   readonly requests: { path: string; status: number; body: unknown }[] = [];
+  /** Answers by path and status, over the stand-in's whole life. */
+  readonly #answered: Record<string, Record<number, number>> = {};
   /** Requests answered 429. */
   throttled = 0;
   /** Events received again (same profile, metric and `unique_id`) and not recorded twice. */
@@ -165,8 +170,19 @@ export class KlaviyoStandIn {
       void reply.status(e.status).send(errorBody(e));
     });
     this.#app.addHook('onResponse', (req, reply, done) => {
-      this.requests.push({ path: req.url.split('?')[0]!, status: reply.statusCode, body: req.body });
+      const path = req.url.split('?')[0]!;
+      if (path.startsWith('/api/')) {
+        const statuses = (this.#answered[path] ??= {});
+        statuses[reply.statusCode] = (statuses[reply.statusCode] ?? 0) + 1;
+        this.requests.push({ path, status: reply.statusCode, body: req.body });
+        if (this.requests.length > KEPT_REQUESTS) this.requests.shift();
+      }
       done();
+    });
+    this.#app.get('/_stand-in/stats', () => this.stats());
+    this.#app.get('/_stand-in/events', (req) => {
+      const limit = Number((req.query as Record<string, string>).limit ?? 100);
+      return { events: this.events.slice(-Math.max(1, Math.min(limit, 10_000))) };
     });
     this.#route('/api/events', 'events:write', 'events', (req) => this.#createEvent(req.body));
     this.#route('/api/event-bulk-create-jobs', 'events:write', 'bulk', (req) => this.#bulkCreate(req.body));
@@ -187,6 +203,18 @@ export class KlaviyoStandIn {
 
   async close(): Promise<void> {
     await this.#app.close();
+  }
+
+  /** What it took in, for a benchmark or an operator looking at it (`GET /_stand-in/stats`). */
+  stats() {
+    return {
+      events: this.events.length,
+      profiles: this.#profiles.size,
+      deletions: this.deletions.length,
+      throttled: this.throttled,
+      duplicatesIgnored: this.duplicatesIgnored,
+      requests: structuredClone(this.#answered),
+    };
   }
 
   /** Recorded events of one trigger (its `unique_id`, and `<id>-sms` when it was split). */

@@ -72,6 +72,7 @@ export class MetaStandIn {
   static readonly DEFAULT_TOKEN = 'EAAB-reclaim-stand-in-token';
   readonly faults = new FaultPlan();
   readonly events: RecordedMetaEvent[] = [];
+  /** The latest 1,000 requests. */
   readonly requests: { path: string; status: number; body: unknown }[] = [];
   readonly #app: FastifyInstance;
   readonly #seen = new Map<string, number>();
@@ -91,6 +92,7 @@ export class MetaStandIn {
     });
     this.#app.addHook('onResponse', (req, reply, done) => {
       this.requests.push({ path: req.url.split('?')[0]!, status: reply.statusCode, body: req.body });
+      if (this.requests.length > 1000) this.requests.shift();
       done();
     });
     this.#app.post<{ Params: { version: string; pixel: string } }>(

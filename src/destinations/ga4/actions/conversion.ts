@@ -63,6 +63,6 @@ export const conversion: ConversionAction<Ga4Settings> = {
         events: [ga4Event(c, ctx.now)],
       },
     });
-    return { eventName: EVENT_NAMES[c.name], eventId: c.eventId };
+    return { eventName: EVENT_NAMES[c.name] };
   },
 };

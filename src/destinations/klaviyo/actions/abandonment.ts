@@ -103,13 +103,14 @@ const isDuplicateProfile = (error: unknown) =>
 export const abandonment: Action<KlaviyoSettings, AbandonmentSend> = {
   rateLimit: EVENTS_LIMIT,
 
+  /** The receipt names the `unique_id`s only when they are not just the trigger id. */
   async perform(ctx, send): Promise<SendReceipt> {
     const id = send.trigger.id;
     const profile = profileAttributes(send);
     const channels = [...(send.email ? ['email'] : []), ...(send.phone ? ['sms'] : [])];
     try {
       await createEvent(ctx, send, profile, id);
-      return { endpoint: 'events', uniqueIds: [id], channels, withheld: send.withheld };
+      return { endpoint: 'events', channels, withheld: send.withheld };
     } catch (error) {
       if (!isDuplicateProfile(error) || !send.email || !send.phone) throw error;
     }
@@ -161,7 +162,6 @@ export const abandonment: Action<KlaviyoSettings, AbandonmentSend> = {
       });
       return sends.map((send) => ({
         endpoint: 'event-bulk-create-jobs',
-        uniqueIds: [send.trigger.id],
         channels: [...(send.email ? ['email'] : []), ...(send.phone ? ['sms'] : [])],
         withheld: send.withheld,
       }));

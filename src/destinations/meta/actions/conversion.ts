@@ -58,7 +58,7 @@ async function send(ctx: ActionContext<MetaSettings>, conversions: Conversion[])
       ...(settings.testEventCode && { test_event_code: settings.testEventCode }),
     },
   });
-  return conversions.map((c) => ({ eventName: EVENT_NAMES[c.name], eventId: c.eventId }));
+  return conversions.map((c) => ({ eventName: EVENT_NAMES[c.name] }));
 }
 
 /**

@@ -1,0 +1,42 @@
+import { Ga4StandIn } from '../../stand-ins/ga4-stand-in.ts';
+import { KlaviyoStandIn } from '../../stand-ins/klaviyo-stand-in.ts';
+import { MetaStandIn } from '../../stand-ins/meta-stand-in.ts';
+import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
+
+const PARTNERS = {
+  klaviyo: () => new KlaviyoStandIn(),
+  meta: () => new MetaStandIn(),
+  ga4: () => new Ga4StandIn(),
+};
+
+export const standInCommand: Command = {
+  name: 'stand-in',
+  summary: 'Run a local Klaviyo, Meta or GA4 that enforces the partner’s published rules',
+  help: `Usage: reclaim stand-in klaviyo|meta|ga4 [--port N]
+
+Serves a local stand-in for a partner API on 127.0.0.1 (a free port unless --port), for trying
+Reclaim without a partner account, for staging, and for benchmarks. It refuses what the partner
+refuses (headers, schema, identifiers, limits, rate limits with 429) and records what it accepts:
+GET /_stand-in/stats (Klaviyo also GET /_stand-in/events). Prints {"url": …} on stdout, then serves
+until SIGTERM or SIGINT.
+
+Credentials it accepts:
+  klaviyo  KLAVIYO_API_KEY=${KlaviyoStandIn.DEFAULT_KEY}
+  meta     META_PIXEL_ID=${MetaStandIn.DEFAULT_PIXEL} META_ACCESS_TOKEN=${MetaStandIn.DEFAULT_TOKEN}
+  ga4      GA4_MEASUREMENT_ID=${Ga4StandIn.DEFAULT_MEASUREMENT_ID} GA4_API_SECRET=${Ga4StandIn.DEFAULT_SECRET}`,
+  async run(ctx) {
+    const { values, positionals } = parseOptions(ctx.argv, { port: { type: 'string' } }, true);
+    const partner = positionals[0] as keyof typeof PARTNERS | undefined;
+    if (positionals.length !== 1 || !partner || !(partner in PARTNERS))
+      throw new UsageError('expected: reclaim stand-in klaviyo|meta|ga4 [--port N]');
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError('--port must be an integer from 0 to 65535');
+    const standIn = PARTNERS[partner]();
+    const url = await standIn.start(port);
+    ctx.stdout.write(`${JSON.stringify({ url })}\n`);
+    await ctx.stopSignal;
+    await standIn.close();
+    return EXIT.OK;
+  },
+};
