@@ -19,7 +19,7 @@ import { startStandIn } from './support/processes.ts';
 import { postgresDatabase, sqliteDatabase, type BenchDatabase } from './support/databases.ts';
 import { fmt, table, writeSection, type BenchSection } from './support/report.ts';
 
-const SUSTAINED_SECONDS = Number(process.env.BENCH_DELIVERY_SECONDS ?? 75);
+const SUSTAINED_SECONDS = Number(process.env.BENCH_DELIVERY_SECONDS ?? 125);
 const BACKLOG = Number(process.env.BENCH_DELIVERY_BACKLOG ?? 100_000);
 /** Klaviyo's published limits (`x-klaviyo-ratelimit`). */
 const EVENTS_PER_MINUTE = 3500;
@@ -136,9 +136,10 @@ async function sustained() {
   await store.close();
   await standIn.stop();
   await db.drop();
-  // Steady state: after the first minute's burst budget is spent, the last full minute.
-  const from = Math.max(0, SUSTAINED_SECONDS - 61);
-  const steady = (counts.at(-1)! - counts[from]!) / (SUSTAINED_SECONDS - 1 - from);
+  // Each minute's allowance goes out at the burst rate, then the limiter waits for the window to move:
+  // over two whole windows (121 s from the first send) that is the sustained rate of a long backlog.
+  const span = Math.min(121, SUSTAINED_SECONDS);
+  const steady = counts[span - 1]! / span;
   return { burst: counts[0]!, steady, total: counts.at(-1)!, throttled: throttled as number };
 }
 
@@ -319,7 +320,7 @@ ${table(
   [
     ['first second (burst)', fmt(single.burst), '350', fmt(single.burst / 350, 2)],
     [
-      'steady state, last full minute (events/s)',
+      'sustained, over two minute windows (events/s)',
       fmt(single.steady, 1),
       fmt(limit, 1),
       fmt(single.steady / limit, 2),

@@ -6,12 +6,11 @@ const BURST_SLACK = 50;
 const STEADY_SLACK = 500;
 
 /**
- * Keeps sends to one partner endpoint under its published limits, scaled by `share`: at most `perSecond`
- * in any second and `perMinute` in any minute (sliding windows, so the partner's fixed windows are never
- * exceeded), paced by a token bucket that refills at the steady rate and holds one second's burst — so a
- * long backlog goes out evenly at the steady rate instead of in bursts followed by a minute's silence.
- * After a 429 it holds every send until the partner's `Retry-After` has passed. Times are real
- * (monotonic) time: partner limits do not follow the replay clock.
+ * Keeps sends to one partner endpoint under its published limits: at most `perSecond` in any second and
+ * `perMinute` in any minute (sliding windows, so the partner's fixed windows are never exceeded), scaled
+ * by `share`. Within those it sends as fast as it can: a backlog spends a minute's allowance at the
+ * burst rate, which the partner allows, and drains soonest. After a 429 it holds every send until the partner's `Retry-After` has passed. Times are
+ * real (monotonic) time: partner limits do not follow the replay clock.
  */
 export class PartnerRateLimit {
   readonly perSecond: number;
@@ -21,10 +20,6 @@ export class PartnerRateLimit {
   #secondAt = 0;
   #minuteAt = 0;
   #heldUntil = 0;
-  #tokens: number;
-  #filledAt: number;
-  /** Tokens per millisecond: the steady rate. */
-  readonly #rate: number;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -37,9 +32,6 @@ export class PartnerRateLimit {
     this.perMinute = Math.max(1, Math.floor(limit.perMinute * share));
     this.#second = new Array<number>(this.perSecond).fill(Number.NEGATIVE_INFINITY);
     this.#minute = new Array<number>(this.perMinute).fill(Number.NEGATIVE_INFINITY);
-    this.#rate = this.perMinute / 60_000;
-    this.#tokens = this.perSecond;
-    this.#filledAt = now();
   }
 
   /** Resolves when one more request may go; callers are served in order. */
@@ -57,19 +49,15 @@ export class PartnerRateLimit {
   async #wait(): Promise<void> {
     for (;;) {
       const now = this.now();
-      this.#tokens = Math.min(this.perSecond, this.#tokens + (now - this.#filledAt) * this.#rate);
-      this.#filledAt = now;
-      // A token, and the oldest of the last `limit` sends out of each window.
+      // The oldest of the last `limit` sends must have left the window.
       const ready = Math.max(
         this.#heldUntil,
-        this.#tokens >= 1 ? now : now + (1 - this.#tokens) / this.#rate,
         this.#second[this.#secondAt]! + 1_000 + BURST_SLACK,
         this.#minute[this.#minuteAt]! + 60_000 + STEADY_SLACK,
       );
       if (ready <= now) break;
       await this.wait(Math.ceil(ready - now));
     }
-    this.#tokens -= 1;
     const at = this.now();
     this.#second[this.#secondAt] = at;
     this.#secondAt = (this.#secondAt + 1) % this.perSecond;

@@ -63,6 +63,8 @@ export function mapConsentBody(body: ConsentBody, signals: RequestSignals): Cano
     receivedAt: signals.receivedAt,
     ids: {
       anonymousId: normalizeOpaqueId(body.subject.anonymousId),
+      clientId: normalizeOpaqueId(body.subject.clientId),
+      browserId: normalizeOpaqueId(body.subject.browserId),
       customerId: normalizeOpaqueId(body.subject.customerId),
       email,
       phone,

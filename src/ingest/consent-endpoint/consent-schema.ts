@@ -15,12 +15,16 @@ export const consentBodySchema = z.looseObject({
   subject: z
     .strictObject({
       anonymousId: text(512).optional(),
+      /** The Shopify pixel's `clientId` of the browser the form was in, so the decision names that browser. */
+      clientId: text(512).optional(),
+      /** Reclaim's own first-party browser id, for the same purpose. */
+      browserId: text(512).optional(),
       email: text(254).optional(),
       phone: text(32).optional(),
       customerId: z.union([text(128), z.number().int().positive()]).optional(),
     })
-    .refine((s) => s.anonymousId || s.email || s.phone || s.customerId, {
-      message: 'subject needs at least one of anonymousId, email, phone, customerId',
+    .refine((s) => s.anonymousId || s.clientId || s.browserId || s.email || s.phone || s.customerId, {
+      message: 'subject needs at least one of anonymousId, clientId, browserId, email, phone, customerId',
     }),
   permission: z.enum(CONSENT_PERMISSIONS),
   state: z.enum(CONSENT_STATES),
