@@ -17,6 +17,7 @@ import { ApiError } from '../server/api-error.ts';
 import { parseJsonExact } from '../server/json-body.ts';
 import type { Store } from '../store/store.ts';
 import { DeliveryRunner } from '../delivery/delivery-runner.ts';
+import { Outbox } from '../delivery/outbox.ts';
 import { createEngine } from './engine.ts';
 
 /** One recorded request (CONTRACT.md "Event time and replay"). */
@@ -29,8 +30,24 @@ const lineSchema = z.looseObject({
 });
 type ReplayLine = z.output<typeof lineSchema>;
 
-/** Lines ingested per step; timers inside a step fire in event-time order between its events. */
+/** Most lines ingested per step; timers inside a step fire in event-time order between its events. */
 const CHUNK = 2000;
+/**
+ * How late (event time) a step may end after a journey fell due. The journey itself fires at its due
+ * time, between the events of the step; only its delivery waits for the step to end, so deliveries
+ * leave at most this late — and a replay of a month is not a step per trigger.
+ */
+const TIMER_STEP = 5 * 60_000;
+
+/** The earliest due time of an open journey, or Infinity. */
+async function nextDueAt(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom('journeys')
+    .select((eb) => eb.fn.min<number>('due_at').as('at'))
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return row?.at === null || row?.at === undefined ? Number.POSITIVE_INFINITY : Number(row.at);
+}
 
 export interface ReplaySummary {
   lines: number;
@@ -105,6 +122,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     fetch: options.fetch,
   });
   const ingestor = new Ingestor(new EventLog(store), consentTrackingGate);
+  const outbox = new Outbox(store);
   const summary: ReplaySummary = {
     lines: index.length,
     rejected: {},
@@ -114,43 +132,72 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     clock: { from: new Date(first).toISOString(), until: '' },
   };
   const reject = (code: string) => (summary.rejected[code] = (summary.rejected[code] ?? 0) + 1);
+  const shortest = Math.min(
+    config.journeys.browseAfter,
+    config.journeys.cartAfter,
+    config.journeys.checkoutAfter,
+  );
+  let pending: Promise<void>[] = [];
+  let stepStart = first;
+  let nextDue = await nextDueAt(store);
+  /** Ends a step: processes what it ingested, fires what is due, delivers. */
+  const settle = async () => {
+    if (pending.length > 0) {
+      await Promise.all(pending);
+      pending = [];
+      await engine.processor.drain();
+    }
+    if (nextDue <= clock.now()) await fireAllDue(engine.scheduler, clock.now());
+    if (((await outbox.nextDueAt(delivery.destinations)) ?? Infinity) <= clock.now()) await delivery.drain();
+    nextDue = await nextDueAt(store);
+  };
   const fd = openSync(options.file, 'r');
   try {
-    for (let i = 0; i < index.length; i += CHUNK) {
-      const pending: Promise<void>[] = [];
-      for (const entry of index.slice(i, i + CHUNK)) {
-        const buffer = Buffer.alloc(entry.length);
-        readSync(fd, buffer, 0, entry.length, entry.offset);
-        let line: ReplayLine;
-        try {
-          const parsed = lineSchema.safeParse(parseJsonExact(buffer));
-          if (!parsed.success)
-            throw new ApiError('RECLAIM_ERR_INVALID_SHAPE', parsed.error.issues[0]!.message);
-          line = parsed.data;
-        } catch (error) {
-          reject(error instanceof ApiError ? error.code : 'RECLAIM_ERR_MALFORMED_JSON');
-          continue;
+    for (let i = 0; i < index.length; i++) {
+      const entry = index[i]!;
+      // A step ends before a line that comes after a due time (the clock passes it first), after
+      // CHUNK lines, or once it spans the shortest window (a journey it starts could fall due).
+      if (
+        pending.length >= CHUNK ||
+        (pending.length > 0 && entry.at - stepStart >= shortest) ||
+        entry.at > nextDue + TIMER_STEP
+      ) {
+        await settle();
+        // Timers between the last line and this one fire at their time, deliveries right after.
+        while (nextDue < entry.at) {
+          clock.advanceTo(Math.min(entry.at, nextDue + TIMER_STEP));
+          await settle();
         }
-        clock.advanceTo(Date.parse(line.at));
-        pending.push(
-          dispatch(line, ingestor, config, clock.now()).then(
-            (result) => {
-              summary.events.stored += result.stored;
-              summary.events.duplicates += result.duplicates;
-            },
-            (error: unknown) => {
-              if (!(error instanceof ApiError)) throw error;
-              reject(error.code);
-            },
-          ),
-        );
+        stepStart = entry.at;
+        options.onProgress?.(i, index.length);
       }
-      await Promise.all(pending);
-      await engine.processor.drain();
-      await fireAllDue(engine.scheduler, clock.now());
-      await delivery.drain();
-      options.onProgress?.(Math.min(i + CHUNK, index.length), index.length);
+      const buffer = Buffer.alloc(entry.length);
+      readSync(fd, buffer, 0, entry.length, entry.offset);
+      let line: ReplayLine;
+      try {
+        const parsed = lineSchema.safeParse(parseJsonExact(buffer));
+        if (!parsed.success) throw new ApiError('RECLAIM_ERR_INVALID_SHAPE', parsed.error.issues[0]!.message);
+        line = parsed.data;
+      } catch (error) {
+        reject(error instanceof ApiError ? error.code : 'RECLAIM_ERR_MALFORMED_JSON');
+        continue;
+      }
+      clock.advanceTo(Date.parse(line.at));
+      pending.push(
+        dispatch(line, ingestor, config, clock.now()).then(
+          (result) => {
+            summary.events.stored += result.stored;
+            summary.events.duplicates += result.duplicates;
+          },
+          (error: unknown) => {
+            if (!(error instanceof ApiError)) throw error;
+            reject(error.code);
+          },
+        ),
+      );
     }
+    await settle();
+    options.onProgress?.(index.length, index.length);
   } finally {
     closeSync(fd);
   }

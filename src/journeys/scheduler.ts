@@ -42,8 +42,11 @@ export async function fireDueJourneys(deps: SchedulerDeps, upTo: number, limit =
 }
 
 /** Fires everything due at or before `upTo`. */
-export async function fireAllDue(deps: SchedulerDeps, upTo: number): Promise<number> {
+export async function fireAllDue(deps: SchedulerDeps, upTo: number, limit = 500): Promise<number> {
   let total = 0;
-  for (let n = await fireDueJourneys(deps, upTo); n > 0; n = await fireDueJourneys(deps, upTo)) total += n;
-  return total;
+  for (;;) {
+    const n = await fireDueJourneys(deps, upTo, limit);
+    total += n;
+    if (n < limit) return total;
+  }
 }

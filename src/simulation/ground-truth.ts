@@ -70,6 +70,8 @@ export interface ShopperFacts {
   email: EmailHistory;
   sms: { at: number; state: 'subscribed' | 'unsubscribed' }[];
   windows: Record<EpisodeStage, number>;
+  /** How long an observation keeps identifiers linked (`identity.lookback`). */
+  lookback: number;
   /** The store's rules: one browse trigger a day, none within a day after a purchase. */
   browseCap: number;
   quietAfterPurchase: number;
@@ -143,9 +145,7 @@ export function groundTruth(shopperId: string, facts: ShopperFacts): Episode[] {
   }
   if (open) drafts.push(open);
 
-  const links = new Links();
   const observations = [...facts.observations].sort((a, b) => a.at - b.at);
-  let next = 0;
   const episodes: Episode[] = [];
   const fired: {
     stage: EpisodeStage;
@@ -158,8 +158,9 @@ export function groundTruth(shopperId: string, facts: ShopperFacts): Episode[] {
     .map((d) => ({ draft: d, dueAt: d.last + facts.windows[d.stage] }))
     .sort((a, b) => a.dueAt - b.dueAt);
   ordered.forEach(({ draft, dueAt }, n) => {
-    while (next < observations.length && observations[next]!.at <= dueAt)
-      links.union(observations[next++]!.keys);
+    // Links observed within the lookback before the due time: older ones no longer connect.
+    const links = new Links();
+    for (const o of observations) if (o.at <= dueAt && dueAt - o.at <= facts.lookback) links.union(o.keys);
     const acts = draft.activities;
     const last = acts.at(-1)!;
     const keys = [...new Set(acts.flatMap((a) => a.keys))];
@@ -229,15 +230,16 @@ export function groundTruth(shopperId: string, facts: ShopperFacts): Episode[] {
 }
 
 /**
- * Whether identifying a browser was lawful, with its basis on record: where a banner asks, the
- * acceptance must have reached the store's server (a blocked pixel records nothing); in the US a GPC
- * signal the server received opts the shopper out.
+ * Whether identifying a browser was lawful, with its basis on record. With the pixel blocked the server
+ * knows neither where the shopper is nor what they chose, so the strictest rules apply (RULES.md rule J)
+ * and no consent is on record. Otherwise: where a banner asks, the shopper accepted; in the US, no GPC.
  */
 export function trackingLawful(
   regime: SimRegime,
   session: { accepted: boolean; gpc: boolean; pixelBlocked: boolean },
 ): boolean {
-  if (bannerAsks(regime)) return session.accepted && !session.pixelBlocked;
-  if (regime === 'US') return !(session.gpc && !session.pixelBlocked);
+  if (session.pixelBlocked) return false;
+  if (bannerAsks(regime)) return session.accepted;
+  if (regime === 'US') return !session.gpc;
   return true;
 }

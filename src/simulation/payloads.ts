@@ -6,9 +6,25 @@ import type { StoreProfile } from './store-profiles.ts';
 
 const CONTRACTS = new URL('../../contracts/shopify/', import.meta.url);
 
+/** A sample payload: only copied and spread here, every value is taken as it is. */
+interface Sample {
+  [key: string]: Sample;
+}
+
 /** The published samples the payloads are built from: real shapes, re-dated and re-identified. */
-function load(path: string): any {
-  return JSON.parse(readFileSync(new URL(path, CONTRACTS), 'utf8'));
+function load(path: string): Sample {
+  return JSON.parse(readFileSync(new URL(path, CONTRACTS), 'utf8')) as Sample;
+}
+
+/** A part of a sample, which must be there. */
+function part(sample: Sample, ...path: (string | number)[]): Sample {
+  let node = sample;
+  for (const key of path) {
+    const next = node[key];
+    if (next === undefined || next === null) throw new Error(`sample payload has no ${path.join('.')}`);
+    node = next;
+  }
+  return node;
 }
 const PIXEL = {
   page_viewed: load('pixel-events/page_viewed.json'),
@@ -69,23 +85,23 @@ function location(shop: string, path: string, search = '') {
 }
 
 function pixelContext(ctx: PayloadContext, session: Session, path: string, search = '') {
-  const template = PIXEL.page_viewed.context;
+  const template = part(PIXEL.page_viewed, 'context');
   const loc = location(ctx.profile.shop, path, search);
   return {
     document: {
-      ...template.document,
+      ...part(template, 'document'),
       location: loc,
       referrer: `https://${ctx.profile.shop}/`,
       title: ctx.profile.title,
     },
     navigator: {
-      ...template.navigator,
+      ...part(template, 'navigator'),
       language: ctx.profile.locale,
       languages: [ctx.profile.locale, ctx.profile.locale.slice(0, 2)],
       userAgent: session.device.userAgent,
     },
     window: {
-      ...template.window,
+      ...part(template, 'window'),
       location: loc,
       innerWidth: session.device.screen.width,
       outerWidth: session.device.screen.width,
@@ -95,7 +111,7 @@ function pixelContext(ctx: PayloadContext, session: Session, path: string, searc
 }
 
 function variant(product: Product, currency: string) {
-  const template = PIXEL.product_viewed.data.productVariant;
+  const template = part(PIXEL.product_viewed, 'data', 'productVariant');
   return {
     ...template,
     id: product.variantId,
@@ -104,7 +120,7 @@ function variant(product: Product, currency: string) {
     },
     price: money(product.price, currency),
     product: {
-      ...template.product,
+      ...part(template, 'product'),
       id: product.productId,
       title: product.title,
       untranslatedTitle: product.title,
@@ -117,7 +133,7 @@ function variant(product: Product, currency: string) {
 }
 
 function checkoutLines(lines: readonly CartLine[], currency: string) {
-  const template = PIXEL.checkout_started.data.checkout.lineItems[0];
+  const template = part(PIXEL.checkout_started, 'data', 'checkout', 'lineItems', 0);
   return lines.map((l) => ({
     ...template,
     id: l.product.variantId,
@@ -181,11 +197,11 @@ function pixelEvent(ctx: PayloadContext, session: Session, spec: PixelEventSpec)
       break;
     default: {
       const c = spec.checkout!;
-      const base = template.data.checkout;
+      const base = part(template, 'data', 'checkout');
       const amount = money(total(c.lines), currency);
       const { shopper } = ctx;
       const address = {
-        ...PIXEL.checkout_completed.data.checkout.shippingAddress,
+        ...part(PIXEL.checkout_completed, 'data', 'checkout', 'shippingAddress'),
         firstName: shopper.firstName,
         lastName: shopper.lastName,
         countryCode: shopper.country,
@@ -313,7 +329,7 @@ function webhookLine(ctx: PayloadContext, topic: string, body: unknown, at: numb
 }
 
 function webhookLines(lines: readonly CartLine[]) {
-  const template = WEBHOOK.checkout.line_items[0];
+  const template = part(WEBHOOK.checkout, 'line_items', 0);
   return lines.map((l) => ({
     ...template,
     product_id: Number(l.product.productId),
@@ -334,7 +350,7 @@ function webhookLines(lines: readonly CartLine[]) {
 
 function address(shopper: Shopper) {
   return {
-    ...WEBHOOK.checkout.shipping_address,
+    ...part(WEBHOOK.checkout, 'shipping_address'),
     first_name: shopper.firstName,
     last_name: shopper.lastName,
     country_code: shopper.country,
@@ -355,7 +371,7 @@ function customerObject(ctx: PayloadContext, at: number) {
     created_at: iso(at),
     updated_at: iso(at),
     default_address: {
-      ...WEBHOOK.customer.default_address,
+      ...part(WEBHOOK.customer, 'default_address'),
       country_code: shopper.country,
       province_code: shopper.region?.split('-')[1] ?? null,
     },

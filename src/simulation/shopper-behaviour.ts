@@ -121,9 +121,8 @@ export function shopperBehaviour(
     12,
     Math.max(1, rng.poisson(profile.missionsPer30Days * (days / 30) * heaviness)),
   );
-  const starts = Array.from(
-    { length: missions },
-    () => period.start + rng.next() * (period.end - period.start - 2 * HOUR),
+  const starts = Array.from({ length: missions }, () =>
+    Math.round(period.start + rng.next() * (period.end - period.start - 2 * HOUR)),
   ).sort((a, b) => a - b);
   let subscribed = shopper.initialEmail === 'subscribed';
   let poppedUp = shopper.initialEmail !== 'none';
@@ -290,7 +289,7 @@ export function shopperBehaviour(
       const gap = soon
         ? rng.between(5 * MIN, Math.min(window - 5 * MIN, 40 * MIN))
         : window + rng.between(10 * MIN, 3 * DAY);
-      const at = last.at + gap;
+      const at = Math.round(last.at + gap);
       if (at < period.end - HOUR) {
         const again = soon || rng.chance(0.5) || shopper.devices.length === 1 ? device : chooseDevice(device);
         const next = again === device && soon ? session : openSession(again, at);
@@ -310,7 +309,10 @@ export function shopperBehaviour(
   }
   if (shopper.initialEmail === 'subscribed' || poppedUp) {
     if (rng.chance(profile.unsubscribeRate))
-      steps.push({ type: 'unsubscribe', at: period.start + rng.next() * (period.end - period.start) });
+      steps.push({
+        type: 'unsubscribe',
+        at: Math.round(period.start + rng.next() * (period.end - period.start)),
+      });
   }
   steps.sort((a, b) => a.at - b.at);
   return { sessions, steps };

@@ -1,3 +1,4 @@
+import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import { resolveRegime, type SimRegime } from './sim-law.ts';
 import type { Random } from './random.ts';
 import type { StoreProfile } from './store-profiles.ts';
@@ -46,8 +47,8 @@ export interface Shopper {
   /** ISO 3166-2 subdivision, when the region mix names one. */
   region?: string;
   regime: SimRegime;
-  /** Shopify customer id, for account holders and past buyers. */
-  customerId?: string;
+  /** Shopify customer id (a record exists for buyers and subscribers; `hasAccount` says who logs in). */
+  customerId: string;
   /** Klaviyo's exchange id for this person (what `_kx` and the cookie carry once identified). */
   kx: string;
   hasAccount: boolean;
@@ -104,8 +105,16 @@ const USER_AGENTS: Record<DeviceKind, string> = {
     'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
 };
 
-/** A plausible mobile number per country, in E.164 (libphonenumber accepts every pattern here). */
+/** A mobile number of the country, in E.164, that libphonenumber (and so Shopify and Klaviyo) accepts. */
 function phoneFor(country: string, rng: Random): string {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = phoneCandidate(country, rng);
+    if (isValidPhoneNumber(candidate)) return candidate;
+  }
+  throw new Error(`no valid phone number pattern for ${country}`);
+}
+
+function phoneCandidate(country: string, rng: Random): string {
   const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
   switch (country) {
     case 'US':
@@ -115,7 +124,7 @@ function phoneFor(country: string, rng: Random): string {
     case 'GB':
       return `+447${rng.int(4, 9)}${digits(8)}`;
     case 'DE':
-      return `+4915${rng.int(1, 9)}${digits(7)}`;
+      return `+4915${rng.int(1, 9)}${digits(8)}`;
     case 'FR':
       return `+336${digits(8)}`;
     case 'NL':
@@ -201,7 +210,8 @@ export function createShopper(index: number, rng: Random, profile: StoreProfile,
     country,
     region,
     regime,
-    customerId: hasAccount || pastBuyer ? String(7_000_000_000_000 + index) : undefined,
+    // Shopify keeps a customer record for every buyer and subscriber; only account holders log in.
+    customerId: String(7_000_000_000_000 + index),
     kx: `${rng.hex(12).toUpperCase()}.Rcl${index % 997}`,
     hasAccount,
     pastOrderAt: pastBuyer ? start - rng.int(20, 600) * DAY : undefined,

@@ -50,6 +50,8 @@ export interface SimulationSettings {
   period: { start: number; end: number };
   /** Abandonment windows Reclaim is configured with. */
   windows: Spacing;
+  /** Reclaim's identity lookback. */
+  lookback: number;
   browseCap: number;
   quietAfterPurchase: number;
   webhookSecret: string;
@@ -135,6 +137,7 @@ export function simulateShopper(
 
   const klaviyo = new Map<Device, KlaviyoState>();
   const carts = new Map<Device, string>();
+  const cartSession = new Map<Device, number>();
   const firstStep = new Set<number>();
   for (const step of steps) {
     if (step.type === 'unsubscribe') {
@@ -162,6 +165,9 @@ export function simulateShopper(
       if ((first && (session.loggedIn || session.fromEmail)) || step.type === 'popup') k.identified = true;
       k.lastSeen = step.at;
     }
+    // An in-app browser starts every session without the cart cookie of the last one.
+    if (device.kind === 'in_app' && cartSession.get(device) !== session.index) carts.delete(device);
+    cartSession.set(device, session.index);
     if (step.type === 'cart_add') carts.set(device, step.cartToken);
     if (step.type === 'purchase') carts.delete(device);
     const cartToken = step.type === 'purchase' ? step.cartToken : carts.get(device);
@@ -367,6 +373,7 @@ export function simulateShopper(
     email,
     sms,
     windows: settings.windows,
+    lookback: settings.lookback,
     browseCap: settings.browseCap,
     quietAfterPurchase: settings.quietAfterPurchase,
   });

@@ -24,6 +24,7 @@ export interface SimulateOptions {
   windows?: SimulationSettings['windows'];
   browseCap?: number;
   quietAfterPurchase?: number;
+  lookback?: number;
   /** The secret webhooks are signed with. */
   webhookSecret?: string;
   onProgress?: (done: number, total: number) => void;
@@ -41,6 +42,7 @@ export interface SimulationMeta {
   windows: SimulationSettings['windows'];
   browseCap: number;
   quietAfterPurchase: number;
+  lookback: number;
   checkoutMarketingBox: StoreProfile['checkoutMarketingBox'];
   webhookSecret: string;
   lines: number;
@@ -88,6 +90,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     catalog: catalogOf(profile),
     period: { start, end: start + options.days * DAY },
     windows: options.windows ?? { browse: 2 * 3_600_000, cart: 3_600_000, checkout: 3_600_000 },
+    lookback: options.lookback ?? 100 * DAY,
     browseCap: options.browseCap ?? DAY,
     quietAfterPurchase: options.quietAfterPurchase ?? DAY,
     webhookSecret: options.webhookSecret ?? DEFAULT_WEBHOOK_SECRET,
@@ -135,6 +138,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     windows: settings.windows,
     browseCap: settings.browseCap,
     quietAfterPurchase: settings.quietAfterPurchase,
+    lookback: settings.lookback,
     checkoutMarketingBox: profile.checkoutMarketingBox,
     webhookSecret: settings.webhookSecret,
     lines,

@@ -1,0 +1,364 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Config } from '../config/config-schema.ts';
+import { replayFile, type ReplaySummary } from '../engine/replay.ts';
+import type { TriggerBody } from '../journeys/firing.ts';
+import { ManualClock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Store } from '../store/store.ts';
+import { KlaviyoStandIn, type RecordedKlaviyoEvent } from '../stand-ins/klaviyo-stand-in.ts';
+import type { Episode, EpisodeStage } from './ground-truth.ts';
+import { emailAllowed, smsAllowed } from './sim-law.ts';
+import type { ShopperTruth } from './simulate-shopper.ts';
+import { SIMULATION_FILES, type SimulationMeta } from './simulator.ts';
+
+/** A trigger matches an episode whose due time is this close to its own (event time). */
+const MATCH_TOLERANCE = 2 * 60_000;
+const STAGES: EpisodeStage[] = ['browse', 'cart', 'checkout'];
+
+export interface StageScore {
+  episodes: number;
+  reachable: number;
+  /** Episodes Klaviyo's own tracking reached; of those, the reachable ones. */
+  native: number;
+  nativeReachable: number;
+  /** Reachable episodes Reclaim reached (a Klaviyo event for a trigger that matches it). */
+  reached: number;
+  /** Reached episodes the native baseline missed. */
+  reachedBeyondNative: number;
+  recall: number;
+  recallOfAll: number;
+  /** The native baseline's share of all episodes (SIMULATION.md calibrates it to 30–40 %). */
+  nativeShare: number;
+  /** Reachable episodes Reclaim reached ÷ reachable episodes the native baseline reached. */
+  uplift: number;
+  wrongPerson: number;
+  afterPurchase: number;
+  duplicates: number;
+  violations: number;
+  /** Trigger time minus due time, event time (seconds). */
+  lateness: { median: number; p99: number; max: number };
+}
+
+export interface Scores {
+  simulation: Omit<SimulationMeta, 'type' | 'webhookSecret'>;
+  replay: ReplaySummary;
+  overall: StageScore;
+  byStage: Record<EpisodeStage, StageScore>;
+  /** Episodes by label: why the rest was out of reach. */
+  labels: Record<string, number>;
+  /** Sent triggers that match no episode, and reachable episodes Reclaim missed (a sample of ids). */
+  diagnostics: { unmatchedSent: number; missed: string[]; violationsBy: Record<string, number> };
+}
+
+/** Reads `truth.ndjson`: the shoppers and the run's meta line. */
+export async function readTruth(dir: string): Promise<{ meta: SimulationMeta; shoppers: ShopperTruth[] }> {
+  const shoppers: ShopperTruth[] = [];
+  let meta: SimulationMeta | undefined;
+  const reader = createInterface({
+    input: createReadStream(join(dir, SIMULATION_FILES.truth)),
+    crlfDelay: Infinity,
+  });
+  for await (const line of reader) {
+    if (!line.trim()) continue;
+    const record = JSON.parse(line) as ({ type: 'shopper' } & ShopperTruth) | SimulationMeta;
+    if (record.type === 'meta') meta = record;
+    else shoppers.push(record);
+  }
+  if (!meta)
+    throw new Error(`${join(dir, SIMULATION_FILES.truth)} has no meta line: the simulation did not finish`);
+  return { meta, shoppers };
+}
+
+/** Config overrides a scored replay runs with: the simulation's rules, deliveries into `klaviyoUrl`. */
+export function scoringOverrides(meta: SimulationMeta, klaviyoUrl: string): Record<string, unknown> {
+  return {
+    'journeys.browseAfter': meta.windows.browse,
+    'journeys.cartAfter': meta.windows.cart,
+    'journeys.checkoutAfter': meta.windows.checkout,
+    'journeys.browseCap': meta.browseCap,
+    'journeys.quietAfterPurchase': meta.quietAfterPurchase,
+    'identity.lookback': meta.lookback,
+    'consent.checkoutMarketingBox': meta.checkoutMarketingBox,
+    'klaviyo.apiKey': KlaviyoStandIn.DEFAULT_KEY,
+    'klaviyo.baseUrl': klaviyoUrl,
+    'klaviyo.rateLimitShare': 1,
+  };
+}
+
+export interface ScoreOptions {
+  dir: string;
+  /** A config with `scoringOverrides` (and a fresh database). */
+  config: Config;
+  store: Store;
+  log: Logger;
+  standIn: KlaviyoStandIn;
+  clock: ManualClock;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Replays a simulation through the real engine into the Klaviyo stand-in, then judges every Klaviyo
+ * event against the ground truth: which episode it was for (the journey's browsers and tokens name the
+ * shopper; stage and due time name the episode), whether it reached the right person, after a purchase,
+ * more than once, on a channel the law did not allow — and how many reachable episodes it reached.
+ */
+export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
+  const { meta, shoppers } = await readTruth(options.dir);
+  const replay = await replayFile({
+    file: join(options.dir, SIMULATION_FILES.input),
+    config: options.config,
+    store: options.store,
+    log: options.log,
+    clock: options.clock,
+    onProgress: options.onProgress,
+  });
+  const byEmail = new Map<string, ShopperTruth>();
+  const byPhone = new Map<string, ShopperTruth>();
+  const byDevice = new Map<string, ShopperTruth>();
+  for (const s of shoppers) {
+    byEmail.set(s.email, s);
+    if (s.phone) byPhone.set(s.phone, s);
+    for (const id of s.clientIds) byDevice.set(`clientId:${id}`, s);
+    for (const t of s.cartTokens) byDevice.set(`cart:${t}`, s);
+    for (const t of s.checkoutTokens) byDevice.set(`checkout:${t}`, s);
+  }
+  const sentEvents = new Map<string, RecordedKlaviyoEvent[]>();
+  for (const event of options.standIn.events) {
+    const triggerId = event.uniqueId.replace(/-sms$/, '');
+    sentEvents.set(triggerId, [...(sentEvents.get(triggerId) ?? []), event]);
+  }
+  const rows = await options.store.db
+    .selectFrom('triggers')
+    .innerJoin('journeys', 'journeys.id', 'triggers.journey_id')
+    .select(['triggers.body_json', 'journeys.state_json', 'journeys.started_at'])
+    .execute();
+
+  const reachedEpisodes = new Map<string, number>();
+  const stats = emptyStats();
+  const violationsBy: Record<string, number> = {};
+  let unmatchedSent = 0;
+  for (const row of rows) {
+    const trigger = JSON.parse(row.body_json) as TriggerBody;
+    const events = sentEvents.get(trigger.id) ?? [];
+    if (events.length === 0) continue;
+    const state = JSON.parse(row.state_json) as {
+      devices: string[];
+      cartTokens: string[];
+      checkoutTokens: string[];
+    };
+    const owners = new Set(
+      [
+        ...state.devices,
+        ...state.cartTokens.map((t) => `cart:${t}`),
+        ...state.checkoutTokens.map((t) => `checkout:${t}`),
+      ].flatMap((key) => (byDevice.has(key) ? [byDevice.get(key)!] : [])),
+    );
+    const stage = trigger.stage;
+    const s = stats[stage];
+    const recipients = events.flatMap((e) => [
+      ...(typeof e.profile.email === 'string' ? [byEmail.get(e.profile.email)] : []),
+      ...(typeof e.profile.phone_number === 'string' ? [byPhone.get(e.profile.phone_number)] : []),
+    ]);
+    if (recipients.some((r) => !r || !owners.has(r))) s.wrongPerson++;
+    const owner = recipients.find((r) => r && owners.has(r)) ?? [...owners][0];
+    if (!owner) {
+      unmatchedSent++;
+      continue;
+    }
+    if (owner.purchases.some((p) => p >= Number(row.started_at) && p <= trigger.firedAt)) s.afterPurchase++;
+    const channels = { email: 0, sms: 0 };
+    for (const e of events) {
+      if (typeof e.profile.email === 'string') {
+        channels.email++;
+        if (
+          !emailAllowed(
+            owner.regime,
+            { marks: owner.email_history, purchases: owner.purchases },
+            trigger.firedAt,
+          )
+        ) {
+          s.violations++;
+          violationsBy[`email:${owner.regime}`] = (violationsBy[`email:${owner.regime}`] ?? 0) + 1;
+        }
+      }
+      if (typeof e.profile.phone_number === 'string') {
+        channels.sms++;
+        if (!smsAllowed(owner.sms_history, trigger.firedAt)) {
+          s.violations++;
+          violationsBy.sms = (violationsBy.sms ?? 0) + 1;
+        }
+      }
+    }
+    if (channels.email > 1 || channels.sms > 1) s.duplicates++;
+    const episode = nearest(owner.episodes, stage, trigger.dueAt);
+    if (!episode) {
+      unmatchedSent++;
+      continue;
+    }
+    if (episode.label === 'no_tracking_consent') {
+      s.violations++;
+      violationsBy.tracking = (violationsBy.tracking ?? 0) + 1;
+    }
+    const times = (reachedEpisodes.get(episode.id) ?? 0) + 1;
+    reachedEpisodes.set(episode.id, times);
+    if (times > 1) s.duplicates++;
+    s.lateness.push((trigger.firedAt - episode.dueAt) / 1000);
+  }
+
+  const labels: Record<string, number> = {};
+  const missed: string[] = [];
+  for (const shopper of shoppers) {
+    for (const e of shopper.episodes) {
+      const s = stats[e.stage];
+      labels[e.label] = (labels[e.label] ?? 0) + 1;
+      s.episodes++;
+      if (e.native) s.native++;
+      if (e.label !== 'reachable') continue;
+      s.reachable++;
+      if (e.native) s.nativeReachable++;
+      if (reachedEpisodes.has(e.id)) {
+        s.reached++;
+        if (!e.native) s.reachedBeyondNative++;
+      } else if (missed.length < 50) missed.push(e.id);
+    }
+  }
+  const byStage = Object.fromEntries(STAGES.map((stage) => [stage, finish(stats[stage])])) as Record<
+    EpisodeStage,
+    StageScore
+  >;
+  const { webhookSecret: _secret, type: _type, ...simulation } = meta;
+  return {
+    simulation,
+    replay,
+    overall: finish(mergeStats(STAGES.map((stage) => stats[stage]))),
+    byStage,
+    labels,
+    diagnostics: { unmatchedSent, missed, violationsBy },
+  };
+}
+
+/**
+ * The episode a trigger is for: same stage, due within the episode's span (a trigger can come early when
+ * activity Reclaim could not observe kept the shopper busy) or at most a little after it.
+ */
+function nearest(episodes: readonly Episode[], stage: EpisodeStage, dueAt: number): Episode | undefined {
+  let best: Episode | undefined;
+  for (const e of episodes) {
+    if (e.stage !== stage || dueAt < e.startAt - MATCH_TOLERANCE || dueAt > e.dueAt + MATCH_TOLERANCE)
+      continue;
+    if (!best || Math.abs(e.dueAt - dueAt) < Math.abs(best.dueAt - dueAt)) best = e;
+  }
+  return best;
+}
+
+interface RawStats {
+  episodes: number;
+  reachable: number;
+  native: number;
+  nativeReachable: number;
+  reached: number;
+  reachedBeyondNative: number;
+  wrongPerson: number;
+  afterPurchase: number;
+  duplicates: number;
+  violations: number;
+  lateness: number[];
+}
+
+function emptyStats(): Record<EpisodeStage, RawStats> {
+  const empty = (): RawStats => ({
+    episodes: 0,
+    reachable: 0,
+    native: 0,
+    nativeReachable: 0,
+    reached: 0,
+    reachedBeyondNative: 0,
+    wrongPerson: 0,
+    afterPurchase: 0,
+    duplicates: 0,
+    violations: 0,
+    lateness: [],
+  });
+  return { browse: empty(), cart: empty(), checkout: empty() };
+}
+
+function mergeStats(parts: RawStats[]): RawStats {
+  const total = emptyStats().browse;
+  for (const p of parts) {
+    for (const key of Object.keys(total) as (keyof RawStats)[]) {
+      if (key === 'lateness') total.lateness.push(...p.lateness);
+      else total[key] += p[key];
+    }
+  }
+  return total;
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000);
+
+function finish(s: RawStats): StageScore {
+  const sorted = [...s.lateness].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
+  return {
+    episodes: s.episodes,
+    reachable: s.reachable,
+    native: s.native,
+    nativeReachable: s.nativeReachable,
+    reached: s.reached,
+    reachedBeyondNative: s.reachedBeyondNative,
+    recall: ratio(s.reached, s.reachable),
+    recallOfAll: ratio(s.reached, s.episodes),
+    nativeShare: ratio(s.native, s.episodes),
+    uplift: ratio(s.reached, s.nativeReachable),
+    wrongPerson: s.wrongPerson,
+    afterPurchase: s.afterPurchase,
+    duplicates: s.duplicates,
+    violations: s.violations,
+    lateness: { median: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },
+  };
+}
+
+/** The scores as a table for a terminal. */
+export function scoreTable(scores: Scores): string {
+  const rows: [string, StageScore][] = [
+    ...STAGES.map((s) => [s, scores.byStage[s]] as [string, StageScore]),
+    ['all', scores.overall],
+  ];
+  const head = [
+    'stage',
+    'episodes',
+    'reachable',
+    'reached',
+    'recall',
+    'recall/all',
+    'native',
+    'uplift',
+    'wrong',
+    'after buy',
+    'dupes',
+    'violations',
+    'late p50',
+    'late p99',
+  ];
+  const body = rows.map(([name, s]) => [
+    name,
+    s.episodes,
+    s.reachable,
+    s.reached,
+    s.recall.toFixed(3),
+    s.recallOfAll.toFixed(3),
+    `${(s.nativeShare * 100).toFixed(1)}%`,
+    `${s.uplift.toFixed(2)}×`,
+    s.wrongPerson,
+    s.afterPurchase,
+    s.duplicates,
+    s.violations,
+    `${s.lateness.median}s`,
+    `${s.lateness.p99}s`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(widths[i]!)).join('  ');
+  return [line(head), ...body.map(line)].join('\n');
+}
