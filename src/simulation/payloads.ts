@@ -43,13 +43,15 @@ const WEBHOOK = {
   smsConsent: load('webhooks/customers_marketing_consent_update.json'),
 };
 
-/** One line of the replay input (CONTRACT.md "Event time and replay"). */
-export interface ReplayLine {
-  at: string;
-  kind: 'pixel' | 'shopify' | 'consent';
-  headers?: Record<string, string>;
-  body: unknown;
-}
+/**
+ * One line of the replay input (CONTRACT.md "Event time and replay"), serialised: a month of a store is
+ * millions of lines, so the parts that repeat are serialised once and assembled.
+ */
+export type ReplayLine = string;
+
+const json = JSON.stringify;
+/** Serialised product variants, per product and currency. */
+const variants = new Map<Product, string>();
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const money = (amount: number, currencyCode: string) => ({
@@ -67,6 +69,8 @@ export interface PayloadContext {
   webhookSecret: string;
   /** A counter for webhook and event ids, unique within the shopper. */
   next(): number;
+  /** Serialised page contexts of this shopper, by session and URL. */
+  contexts: Map<string, string>;
 }
 
 function location(shop: string, path: string, search = '') {
@@ -84,9 +88,22 @@ function location(shop: string, path: string, search = '') {
   };
 }
 
-function pixelContext(ctx: PayloadContext, session: Session, path: string, search = '') {
+/** The pixel context of a page, serialised: the browser's part once per kind of browser, then the URL. */
+function pixelContext(ctx: PayloadContext, session: Session, path: string, search = ''): string {
+  const key = `${ctx.profile.name}|${session.device.kind}`;
+  let parts = contextParts.get(key);
+  if (!parts) {
+    parts = json(contextObject(ctx, session, LOCATION)).split(json(LOCATION));
+    contextParts.set(key, parts);
+  }
+  return parts.join(json(location(ctx.profile.shop, path, search)));
+}
+
+const LOCATION = '\u0000location\u0000';
+const contextParts = new Map<string, string[]>();
+
+function contextObject(ctx: PayloadContext, session: Session, loc: unknown) {
   const template = part(PIXEL.page_viewed, 'context');
-  const loc = location(ctx.profile.shop, path, search);
   return {
     document: {
       ...part(template, 'document'),
@@ -168,36 +185,29 @@ export interface PixelEventSpec {
   };
 }
 
-/** One standard pixel event as the Web Pixels API delivers it. */
-function pixelEvent(ctx: PayloadContext, session: Session, spec: PixelEventSpec) {
-  const template = PIXEL[spec.name];
+function variantJson(product: Product, currency: string): string {
+  let found = variants.get(product);
+  if (!found) variants.set(product, (found = json(variant(product, currency))));
+  return found;
+}
+
+/** One standard pixel event as the Web Pixels API delivers it (the sample's keys, in its order). */
+function pixelEvent(ctx: PayloadContext, session: Session, spec: PixelEventSpec): string {
   const currency = ctx.profile.currency;
-  const event: Record<string, unknown> = {
-    ...template,
-    id: `sh-${ctx.shopper.id}-${ctx.next()}`,
-    timestamp: iso(spec.at),
-    clientId: session.clientId,
-    context: pixelContext(ctx, session, spec.path, spec.search),
-  };
+  const contextKey = `${session.index}|${spec.path}|${spec.search ?? ''}`;
+  let context = ctx.contexts.get(contextKey);
+  if (!context) ctx.contexts.set(contextKey, (context = pixelContext(ctx, session, spec.path, spec.search)));
+  const head = `{"id":${json(`sh-${ctx.shopper.id}-${ctx.next()}`)},"name":"${spec.name}","timestamp":"${iso(spec.at)}","clientId":${json(session.clientId)},"seq":1,"type":"standard","context":${context},"data":`;
   switch (spec.name) {
     case 'page_viewed':
-      event.data = {};
-      break;
+      return `${head}{}}`;
     case 'product_viewed':
-      event.data = { productVariant: variant(spec.product!, currency) };
-      break;
+      return `${head}{"productVariant":${variantJson(spec.product!, currency)}}}`;
     case 'product_added_to_cart':
-      event.data = {
-        cartLine: {
-          cost: { totalAmount: money(spec.product!.price * spec.quantity!, currency) },
-          merchandise: variant(spec.product!, currency),
-          quantity: spec.quantity,
-        },
-      };
-      break;
+      return `${head}{"cartLine":{"cost":{"totalAmount":${json(money(spec.product!.price * spec.quantity!, currency))}},"merchandise":${variantJson(spec.product!, currency)},"quantity":${spec.quantity}}}}`;
     default: {
       const c = spec.checkout!;
-      const base = part(template, 'data', 'checkout');
+      const base = part(PIXEL[spec.name], 'data', 'checkout');
       const amount = money(total(c.lines), currency);
       const { shopper } = ctx;
       const address = {
@@ -208,7 +218,7 @@ function pixelEvent(ctx: PayloadContext, session: Session, spec: PixelEventSpec)
         provinceCode: shopper.region ? shopper.region.split('-')[1] : null,
         phone: c.phone ?? null,
       };
-      event.data = {
+      const data = {
         checkout: {
           ...base,
           token: c.token,
@@ -236,9 +246,9 @@ function pixelEvent(ctx: PayloadContext, session: Session, spec: PixelEventSpec)
             : {}),
         },
       };
+      return `${head}${json(data)}}`;
     }
   }
-  return event;
 }
 
 /** Cookies and browser state the Reclaim pixel sends along. */
@@ -273,59 +283,49 @@ export function pixelLine(
     cookies._ga = `GA1.1.${1_000_000_000 + shopper.index}.${Math.floor(session.start / 1000)}`;
     cookies._fbp = `fb.1.${session.start}.${1_000_000_000 + shopper.index}`;
   }
-  return {
-    at: iso(arrival),
-    kind: 'pixel',
-    headers: {
-      'cf-ipcountry': shopper.country,
-      ...(shopper.region ? { 'cf-region-code': shopper.region } : {}),
-      'user-agent': session.device.userAgent,
-      ...(session.device.gpc ? { 'sec-gpc': '1' } : {}),
-      'x-forwarded-for': `198.51.100.${shopper.index % 250}`,
-    },
-    body: {
-      events: specs.map((spec) => pixelEvent(ctx, session, spec)),
-      customerPrivacy: {
-        analyticsProcessingAllowed: allowed,
-        marketingAllowed: allowed,
-        preferencesProcessingAllowed: allowed,
-        saleOfDataAllowed: allowed && !session.device.gpc,
-      },
-      init: {
-        data: {
-          customer: session.loggedIn
-            ? {
-                id: shopper.customerId,
-                email: shopper.email,
-                phone: shopper.phone ?? null,
-                firstName: shopper.firstName,
-                lastName: shopper.lastName,
-              }
-            : null,
-          cart: envelope.cartToken ? { id: envelope.cartToken } : null,
-          shop: { myshopifyDomain: ctx.profile.shop, name: ctx.profile.title },
-        },
-      },
-      cookies,
+  const headers = {
+    'cf-ipcountry': shopper.country,
+    ...(shopper.region ? { 'cf-region-code': shopper.region } : {}),
+    'user-agent': session.device.userAgent,
+    ...(session.device.gpc ? { 'sec-gpc': '1' } : {}),
+    'x-forwarded-for': `198.51.100.${shopper.index % 250}`,
+  };
+  const privacy = {
+    analyticsProcessingAllowed: allowed,
+    marketingAllowed: allowed,
+    preferencesProcessingAllowed: allowed,
+    saleOfDataAllowed: allowed && !session.device.gpc,
+  };
+  const init = {
+    data: {
+      customer: session.loggedIn
+        ? {
+            id: shopper.customerId,
+            email: shopper.email,
+            phone: shopper.phone ?? null,
+            firstName: shopper.firstName,
+            lastName: shopper.lastName,
+          }
+        : null,
+      cart: envelope.cartToken ? { id: envelope.cartToken } : null,
+      shop: { myshopifyDomain: ctx.profile.shop, name: ctx.profile.title },
     },
   };
+  const events = specs.map((spec) => pixelEvent(ctx, session, spec)).join(',');
+  return `{"at":"${iso(arrival)}","kind":"pixel","headers":${json(headers)},"body":{"events":[${events}],"customerPrivacy":${json(privacy)},"init":${json(init)},"cookies":${json(cookies)}}}`;
 }
 
-/** A signed Shopify webhook line. */
+/** A Shopify webhook line, signed over the exact body bytes it carries. */
 function webhookLine(ctx: PayloadContext, topic: string, body: unknown, at: number): ReplayLine {
-  const raw = JSON.stringify(body);
-  return {
-    at: iso(at),
-    kind: 'shopify',
-    headers: {
-      'X-Shopify-Topic': topic,
-      'X-Shopify-Shop-Domain': ctx.profile.shop,
-      'X-Shopify-Webhook-Id': `wh-${ctx.shopper.id}-${ctx.next()}`,
-      'X-Shopify-Triggered-At': iso(at),
-      'X-Shopify-Hmac-Sha256': signShopifyBody(raw, ctx.webhookSecret),
-    },
-    body,
+  const raw = json(body);
+  const headers = {
+    'X-Shopify-Topic': topic,
+    'X-Shopify-Shop-Domain': ctx.profile.shop,
+    'X-Shopify-Webhook-Id': `wh-${ctx.shopper.id}-${ctx.next()}`,
+    'X-Shopify-Triggered-At': iso(at),
+    'X-Shopify-Hmac-Sha256': signShopifyBody(raw, ctx.webhookSecret),
   };
+  return `{"at":"${iso(at)}","kind":"shopify","headers":${json(headers)},"body":${raw}}`;
 }
 
 function webhookLines(lines: readonly CartLine[]) {
@@ -473,6 +473,9 @@ export function orderWebhook(
     'orders/create',
     {
       ...WEBHOOK.order,
+      cancel_reason: null,
+      cancelled_at: null,
+      closed_at: null,
       id: Number(order.id),
       admin_graphql_api_id: `gid://shopify/Order/${order.id}`,
       email: shopper.email,
@@ -543,7 +546,7 @@ export function consentLine(
   at: number,
 ): ReplayLine {
   const { shopper } = ctx;
-  return {
+  return json({
     at: iso(at + 500),
     kind: 'consent',
     headers: {
@@ -566,5 +569,5 @@ export function consentLine(
       country: shopper.country,
       ...(shopper.region ? { region: shopper.region } : {}),
     },
-  };
+  });
 }

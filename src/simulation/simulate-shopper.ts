@@ -88,6 +88,7 @@ export function simulateShopper(
     shopper,
     webhookSecret: settings.webhookSecret,
     next: () => ++counter,
+    contexts: new Map(),
   };
   const lines: ReplayLine[] = [];
   const observations: Observation[] = [];

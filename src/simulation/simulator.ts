@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Product } from './shopper.ts';
-import { simulateShopper, type SimulationSettings } from './simulate-shopper.ts';
+import { Worker } from 'node:worker_threads';
+import { simulateBlock, type BlockResult, type BlockSettings } from './simulation-blocks.ts';
+import type { SimulationSettings } from './simulate-shopper.ts';
 import { STORE_PROFILES, type StoreProfile } from './store-profiles.ts';
-import { Random } from './random.ts';
 
 const DAY = 86_400_000;
 
@@ -27,6 +28,8 @@ export interface SimulateOptions {
   lookback?: number;
   /** The secret webhooks are signed with. */
   webhookSecret?: string;
+  /** Worker threads (default: one per core; 1 simulates on the calling thread). */
+  workers?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -52,42 +55,20 @@ export interface SimulationMeta {
 export const DEFAULT_START = Date.UTC(2026, 9, 1);
 export const DEFAULT_WEBHOOK_SECRET = 'shpss_simulated_store_secret';
 
-/** The store's products, the same for every run of a profile. */
-export function catalogOf(profile: StoreProfile): Product[] {
-  const rng = new Random(`catalog:${profile.name}`);
-  return Array.from({ length: profile.catalog.products }, (_, i) => {
-    const name = profile.catalog.names[i % profile.catalog.names.length]!;
-    const edition = Math.floor(i / profile.catalog.names.length);
-    const title = edition
-      ? `${name} ${['Classic', 'Studio', 'Limited', 'Travel', 'Signature'][edition % 5]}`
-      : name;
-    const price = Math.round(rng.between(profile.catalog.minPrice, profile.catalog.maxPrice)) - 0.05;
-    return {
-      productId: String(8_900_000_000_000 + i),
-      variantId: String(47_100_000_000_000 + i * 10),
-      title,
-      variantTitle: rng.pick(['S', 'M', 'L', '30 ml', '50 ml', 'One size']),
-      sku: `${profile.name.slice(0, 2).toUpperCase()}-${1000 + i}`,
-      handle: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-      price,
-    };
-  });
-}
-
 /**
  * Simulates a store's shoppers over a period and writes what the store would send Reclaim (the replay
- * NDJSON of CONTRACT.md, webhooks signed) and the ground truth the scorer judges Reclaim by.
- * Deterministic: the same options give byte-identical files.
+ * NDJSON of CONTRACT.md, webhooks signed) and the ground truth the scorer judges Reclaim by. Blocks of
+ * shoppers are simulated on worker threads and written in order: the same options give byte-identical
+ * files on any number of cores.
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationMeta> {
   const profile = STORE_PROFILES[options.profile];
   if (!profile)
     throw new Error(`unknown store profile ${options.profile} (${Object.keys(STORE_PROFILES).join(', ')})`);
   const start = options.start ?? DEFAULT_START;
-  const settings: SimulationSettings = {
+  const settings: BlockSettings = {
     seed: options.seed,
-    profile,
-    catalog: catalogOf(profile),
+    profile: profile.name,
     period: { start, end: start + options.days * DAY },
     windows: options.windows ?? { browse: 2 * 3_600_000, cart: 3_600_000, checkout: 3_600_000 },
     lookback: options.lookback ?? 100 * DAY,
@@ -98,35 +79,20 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
   mkdirSync(options.out, { recursive: true });
   const input = createWriteStream(join(options.out, SIMULATION_FILES.input));
   const truth = createWriteStream(join(options.out, SIMULATION_FILES.truth));
+  const write = async (stream: WriteStream, text: string | Uint8Array) => {
+    if (!stream.write(text)) await once(stream, 'drain');
+  };
   let lines = 0;
   let episodes = 0;
-  let inputChunk = '';
-  let truthChunk = '';
-  const flush = async (force = false) => {
-    if (inputChunk.length > 1 << 20 || (force && inputChunk)) {
-      if (!input.write(inputChunk)) await once(input, 'drain');
-      inputChunk = '';
-    }
-    if (truthChunk.length > 1 << 20 || (force && truthChunk)) {
-      if (!truth.write(truthChunk)) await once(truth, 'drain');
-      truthChunk = '';
-    }
-  };
-  const shopperTruth: string[] = [];
-  for (let i = 0; i < options.shoppers; i++) {
-    const result = simulateShopper(i, settings);
-    for (const line of result.lines) inputChunk += `${JSON.stringify(line)}\n`;
-    lines += result.lines.length;
-    episodes += result.truth.episodes.length;
-    shopperTruth.push(JSON.stringify({ type: 'shopper', ...result.truth }));
-    if (shopperTruth.length >= 500) {
-      truthChunk += `${shopperTruth.join('\n')}\n`;
-      shopperTruth.length = 0;
-    }
-    await flush();
-    if (i % 250 === 0 || i === options.shoppers - 1) options.onProgress?.(i + 1, options.shoppers);
-  }
-  if (shopperTruth.length) truthChunk += `${shopperTruth.join('\n')}\n`;
+  let done = 0;
+  await runBlocks(settings, options.shoppers, options.workers, async (result) => {
+    await write(input, result.input);
+    await write(truth, result.truth);
+    lines += result.lines;
+    episodes += result.episodes;
+    done = Math.min(options.shoppers, done + BLOCK);
+    options.onProgress?.(done, options.shoppers);
+  });
   const meta: SimulationMeta = {
     type: 'meta',
     profile: profile.name,
@@ -144,10 +110,87 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     lines,
     episodes,
   };
-  truthChunk += `${JSON.stringify(meta)}\n`;
-  await flush(true);
+  await write(truth, `${JSON.stringify(meta)}\n`);
   input.end();
   truth.end();
   await Promise.all([once(input, 'finish'), once(truth, 'finish')]);
   return meta;
+}
+
+/** Shoppers per block: a worker's unit of work. */
+const BLOCK = 200;
+
+/**
+ * Simulates every block, on worker threads when there is more than one core, and hands the results to
+ * `write` in block order.
+ */
+async function runBlocks(
+  settings: BlockSettings,
+  shoppers: number,
+  workers: number | undefined,
+  write: (result: BlockResult) => Promise<void>,
+): Promise<void> {
+  const blocks = Math.ceil(shoppers / BLOCK);
+  const task = (block: number) => ({
+    block,
+    from: block * BLOCK,
+    to: Math.min(shoppers, (block + 1) * BLOCK),
+  });
+  const threads = Math.min(workers ?? availableParallelism(), blocks);
+  if (threads <= 1) {
+    for (let b = 0; b < blocks; b++) await write(simulateBlock({ ...task(b), settings }));
+    return;
+  }
+  const finished = new Map<number, BlockResult>();
+  let nextToWrite = 0;
+  let nextToStart = 0;
+  let writing = Promise.resolve();
+  const pool = Array.from({ length: threads }, () => startWorker(settings));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const flush = () => {
+        writing = writing.then(async () => {
+          for (let r = finished.get(nextToWrite); r; r = finished.get(nextToWrite)) {
+            finished.delete(nextToWrite++);
+            await write(r);
+          }
+          if (nextToWrite === blocks) resolve();
+        });
+        writing.catch(reject);
+      };
+      const feed = (worker: Worker) => {
+        if (nextToStart >= blocks) return;
+        // Keep at most a few blocks ahead of the writer, so memory stays flat.
+        if (nextToStart - nextToWrite < threads * 3) worker.postMessage(task(nextToStart++));
+        else setTimeout(() => feed(worker), 5);
+      };
+      for (const worker of pool) {
+        worker.on('message', (result: BlockResult) => {
+          finished.set(result.block, result);
+          flush();
+          feed(worker);
+        });
+        worker.on('error', reject);
+        feed(worker);
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+/** A worker thread that loads the simulator through tsx, as the main thread does. */
+function startWorker(settings: BlockSettings): Worker {
+  const source = `
+    const { workerData } = require('node:worker_threads');
+    import(workerData.tsx).then(({ register }) => { register(); return import(workerData.module); });
+  `;
+  return new Worker(source, {
+    eval: true,
+    workerData: {
+      settings,
+      tsx: import.meta.resolve('tsx/esm/api'),
+      module: new URL('./simulation-worker.ts', import.meta.url).href,
+    },
+  });
 }

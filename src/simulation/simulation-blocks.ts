@@ -1,0 +1,41 @@
+import { simulateShopper, type SimulationSettings } from './simulate-shopper.ts';
+import { STORE_PROFILES } from './store-profiles.ts';
+import { catalogOf } from './catalog.ts';
+
+/** Settings a worker can receive (plain data: the profile by name). */
+export type BlockSettings = Omit<SimulationSettings, 'profile' | 'catalog'> & { profile: string };
+
+export interface BlockTask {
+  block: number;
+  /** Shopper indexes [from, to). */
+  from: number;
+  to: number;
+  settings: BlockSettings;
+}
+
+export interface BlockResult {
+  block: number;
+  /** The block's replay lines and truth records, NDJSON (text, or its UTF-8 bytes from a worker). */
+  input: string | Uint8Array;
+  truth: string | Uint8Array;
+  lines: number;
+  episodes: number;
+}
+
+/** Simulates a block of shoppers: each shopper depends only on the seed and its index. */
+export function simulateBlock(task: BlockTask): BlockResult {
+  const profile = STORE_PROFILES[task.settings.profile]!;
+  const settings: SimulationSettings = { ...task.settings, profile, catalog: catalogOf(profile) };
+  let input = '';
+  let truth = '';
+  let lines = 0;
+  let episodes = 0;
+  for (let i = task.from; i < task.to; i++) {
+    const result = simulateShopper(i, settings);
+    for (const line of result.lines) input += `${line}\n`;
+    truth += `${JSON.stringify({ type: 'shopper', ...result.truth })}\n`;
+    lines += result.lines.length;
+    episodes += result.truth.episodes.length;
+  }
+  return { block: task.block, input, truth, lines, episodes };
+}

@@ -1,0 +1,16 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { simulateBlock, type BlockTask } from './simulation-blocks.ts';
+
+/** A simulator worker: simulates the blocks of shoppers it is given and sends back their lines. */
+const { settings } = workerData as { settings: BlockTask['settings'] };
+parentPort!.on('message', (task: { block: number; from: number; to: number } | 'stop') => {
+  if (task === 'stop') {
+    parentPort!.close();
+    return;
+  }
+  const result = simulateBlock({ ...task, settings });
+  // Encoded here and handed over without a copy: the main thread only writes bytes.
+  const input = Buffer.from(result.input);
+  const truth = Buffer.from(result.truth);
+  parentPort!.postMessage({ ...result, input, truth }, [input.buffer, truth.buffer] as ArrayBuffer[]);
+});
