@@ -11,6 +11,10 @@ import { replayCommand } from './commands/replay.ts';
 import { workerCommand } from './commands/worker.ts';
 import { deliveriesCommand } from './commands/deliveries.ts';
 import { standInCommand } from './commands/stand-in.ts';
+import { reportCommand } from './commands/report.ts';
+import { simulateCommand } from './commands/simulate.ts';
+import { scoreCommand } from './commands/score.ts';
+import { demoCommand } from './commands/demo.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
 const COMMANDS: readonly Command[] = [
@@ -18,6 +22,10 @@ const COMMANDS: readonly Command[] = [
   workerCommand,
   migrateCommand,
   replayCommand,
+  reportCommand,
+  demoCommand,
+  simulateCommand,
+  scoreCommand,
   configCommand,
   profileCommand,
   consentCommand,

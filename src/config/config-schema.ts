@@ -231,6 +231,12 @@ export const configSchema = z.strictObject({
       claimTimeout: duration().default(120_000),
     })
     .prefault({}),
+  reports: z
+    .strictObject({
+      /** Orders placed this long after a Reclaim send are credited to it in the gap report. */
+      attributionWindow: duration().default(5 * 86_400_000),
+    })
+    .prefault({}),
   features: z.strictObject({ debugRoutes: bool.default(false) }).prefault({}),
 });
 
@@ -279,6 +285,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'GA4_BASE_URL', path: ['ga4', 'baseUrl'] },
   { name: 'RECLAIM_DELIVERY_RETRY_HORIZON', path: ['delivery', 'retryHorizon'] },
   { name: 'RECLAIM_DELIVERY_TIMEOUT', path: ['delivery', 'timeout'] },
+  { name: 'RECLAIM_ATTRIBUTION_WINDOW', path: ['reports', 'attributionWindow'] },
 ];
 
 /** Config keys whose values are masked wherever the config is shown. */

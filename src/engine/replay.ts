@@ -37,7 +37,7 @@ const CHUNK = 2000;
  * time, between the events of the step; only its delivery waits for the step to end, so deliveries
  * leave at most this late — and a replay of a month is not a step per trigger.
  */
-const TIMER_STEP = 5 * 60_000;
+const TIMER_STEP = 60_000;
 
 /** The earliest due time of an open journey, or Infinity. */
 async function nextDueAt(store: Store): Promise<number> {

@@ -52,6 +52,11 @@ export function sumLines(lines: readonly { price?: string; quantity: number }[])
   return any ? formatScaled(total) : undefined;
 }
 
+/** The exact sum of two amounts. */
+export function addAmounts(a: string, b: string): string {
+  return formatScaled(toScaled(a)! + toScaled(b)!);
+}
+
 /** Divides an exact amount by a quantity (a line total into a unit price), rounded to 6 places. */
 export function divideAmount(amount: string, quantity: number): string {
   if (quantity <= 0) return amount;

@@ -5,7 +5,8 @@ import type { EmailState, SmsState } from '../consent/consent-state.ts';
 import { consentSignals, type ConsentSignals } from '../consent/consent-signals.ts';
 import { resolveJurisdiction } from '../consent/jurisdiction.ts';
 import { decide, type ConsentSettings, type Decision } from '../consent/policy.ts';
-import type { IdentifierRecord } from '../identity/identity-graph.ts';
+import type { IdentifierRecord, TypeCounts } from '../identity/identity-graph.ts';
+import { DEVICE_TYPES } from '../identity/identifiers.ts';
 import { chooseRecipient, type RecipientChoice } from '../identity/recipient.ts';
 import type { LineItem } from '../ingest/canonical-event.ts';
 import type { Database } from '../store/schema.ts';
@@ -60,8 +61,24 @@ export interface TriggerBody {
   /** Consent Mode v2 and Meta LDU values for conversion destinations. */
   signals: ConsentSignals;
   /** Whether Klaviyo's own browser tracking or Shopify integration likely started its native flow too. */
-  native: { klaviyoLikelySaw: boolean; reason: string };
+  native: { klaviyoLikelySaw: boolean; reason: NativeReason };
 }
+
+/**
+ * Why Klaviyo's own tracking likely did or did not see a journey. It saw it when its cookie had identified
+ * the browser (browse, cart) or an email was typed into checkout (Klaviyo's Shopify integration). It
+ * missed it when its script never ran in the journey's browser (blocked, or tracking refused), when its
+ * cookie there was anonymous although Reclaim knew the shopper from another browser or device, or —
+ * with this browser the only one Reclaim knows — when the cookie had lost the shopper (Safari's 7-day
+ * cap, cleared cookies).
+ */
+export type NativeReason =
+  | 'klaviyo_cookie_identified'
+  | 'email_typed_in_checkout'
+  | 'klaviyo_script_not_seen'
+  | 'known_from_other_device'
+  | 'klaviyo_cookie_anonymous'
+  | 'no_email_typed_in_checkout';
 
 export type FireOutcome =
   'triggered' | 'purchased' | 'recent_purchase' | 'cap_cart' | 'cap_checkout' | 'cap_browse';
@@ -84,6 +101,10 @@ export class FiringSession {
   readonly #purchases = new Map<string, Purchase[]>();
   /** Contacts typed in journeys, wherever they belong now (`type:value` → root profile and record). */
   readonly #asserted = new Map<string, { root: string; record: IdentifierRecord }>();
+  /** Identifier counts of profiles as loaded (browsers and devices they are known from). */
+  readonly #counts = new Map<string, TypeCounts>();
+  /** The identity working set's counts of a profile, where a batch holds it (newer than what was loaded). */
+  liveCounts?: (root: string) => TypeCounts | undefined;
 
   constructor(
     private readonly settings: FiringSettings,
@@ -117,6 +138,14 @@ export class FiringSession {
         .where('cap_key', 'in', part)
         .execute();
       for (const row of rows) this.#usedCaps.add(row.cap_key);
+    }
+    for (const part of chunks(roots)) {
+      const rows = await db
+        .selectFrom('profiles')
+        .select(['id', 'counts_json'])
+        .where('id', 'in', part)
+        .execute();
+      for (const row of rows) this.#counts.set(row.id, JSON.parse(row.counts_json) as TypeCounts);
     }
     for (const part of chunks(roots)) {
       const rows = await db
@@ -197,6 +226,18 @@ export class FiringSession {
     const browse = this.#lastBrowse.get(from);
     if (browse !== undefined) this.#lastBrowse.set(into, Math.max(browse, this.#lastBrowse.get(into) ?? 0));
     for (const entry of this.#asserted.values()) if (entry.root === from) entry.root = into;
+    const merged = { ...this.#counts.get(into) };
+    for (const [type, n] of Object.entries(this.#counts.get(from) ?? {}))
+      merged[type as keyof TypeCounts] = (merged[type as keyof TypeCounts] ?? 0) + n;
+    this.#counts.set(into, merged);
+  }
+
+  /** Browsers and devices the profile is known from. */
+  #devicesOf(root: string): number {
+    const counts = this.liveCounts?.(root) ?? this.#counts.get(root) ?? {};
+    let n = 0;
+    for (const type of DEVICE_TYPES) n += counts[type] ?? 0;
+    return n;
   }
 
   purchasesOf(root: string): readonly Purchase[] {
@@ -332,7 +373,7 @@ export class FiringSession {
         signals: jurisdiction.signals,
       },
       signals: consentSignals({ jurisdiction, ...tracking }),
-      native: nativeOf(journey),
+      native: nativeOf(journey, this.#devicesOf(root)),
     };
   }
 
@@ -360,12 +401,8 @@ export class FiringSession {
   }
 }
 
-/**
- * Klaviyo's own tracking likely started its native flow when its script had identified this browser
- * (browse, cart), or when an email was typed into Shopify checkout (checkout: Klaviyo's Shopify
- * integration records "Checkout Started").
- */
-function nativeOf(journey: Journey): TriggerBody['native'] {
+/** Whether Klaviyo's own tracking likely started its native flow for this journey, and why (`NativeReason`). */
+function nativeOf(journey: Journey, profileDevices: number): TriggerBody['native'] {
   if (journey.stage === 'checkout') {
     return journey.state.assertedEmail
       ? { klaviyoLikelySaw: true, reason: 'email_typed_in_checkout' }
@@ -373,8 +410,10 @@ function nativeOf(journey: Journey): TriggerBody['native'] {
   }
   const k = journey.state.klaviyo;
   if (k.identified) return { klaviyoLikelySaw: true, reason: 'klaviyo_cookie_identified' };
+  if (!k.scriptSeen) return { klaviyoLikelySaw: false, reason: 'klaviyo_script_not_seen' };
   return {
     klaviyoLikelySaw: false,
-    reason: k.scriptSeen ? 'klaviyo_cookie_anonymous' : 'klaviyo_script_not_seen',
+    reason:
+      profileDevices > journey.state.devices.length ? 'known_from_other_device' : 'klaviyo_cookie_anonymous',
   };
 }

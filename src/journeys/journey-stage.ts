@@ -54,6 +54,8 @@ export class JourneyStage implements Stage {
       this.#track(existing ?? journey);
     }
     this.#session = new FiringSession(this.settings, this.consent.view);
+    this.#session.liveCounts = (root) =>
+      ctx.identity.profiles.has(root) ? ctx.identity.root(root).counts : undefined;
     const probes = events
       .map(({ event, resolution }) => probeJourney(event, resolution.profileId))
       .filter((j): j is Journey => j !== undefined);

@@ -24,6 +24,7 @@ import { segmentRoutes } from '../ingest/segment/segment-routes.ts';
 import { webhookRoutes } from '../ingest/shopify/webhook-routes.ts';
 import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
+import { reportRoutes } from '../reports/report-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -130,6 +131,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clock: deps.clock,
       destinations: deps.engine.destinations.map((d) => d.definition.name),
       wake: deps.wakeDelivery ?? (() => undefined),
+    });
+    await admin.register(reportRoutes, {
+      store: deps.store,
+      clock: deps.clock,
+      attributionWindow: deps.config.reports.attributionWindow,
     });
   });
   return app;

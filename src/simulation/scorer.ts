@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Config } from '../config/config-schema.ts';
+import { loadConfig } from '../config/load-config.ts';
 import { replayFile, type ReplaySummary } from '../engine/replay.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 import { ManualClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { Store } from '../store/store.ts';
+import { migrateToLatest } from '../store/migrator.ts';
+import { openScratchStore } from '../store/store.ts';
 import { KlaviyoStandIn, type RecordedKlaviyoEvent } from '../stand-ins/klaviyo-stand-in.ts';
 import type { Episode, EpisodeStage } from './ground-truth.ts';
 import { emailAllowed, smsAllowed } from './sim-law.ts';
@@ -39,6 +40,13 @@ export interface StageScore {
   violations: number;
   /** Trigger time minus due time, event time (seconds). */
   lateness: { median: number; p99: number; max: number };
+  /**
+   * Klaviyo's receipt of the event minus the episode's due time, event time (seconds), for sends that
+   * include an email (a text-only send may wait for the recipient's daytime, as the law asks). Replay
+   * delivers at the end of each step, up to a minute of event time after a trigger fires; the live
+   * server delivers as soon as it fires.
+   */
+  deliveryLateness: { median: number; p99: number; max: number };
 }
 
 export interface Scores {
@@ -88,32 +96,75 @@ export function scoringOverrides(meta: SimulationMeta, klaviyoUrl: string): Reco
 }
 
 export interface ScoreOptions {
+  /** The simulation's folder (`input.ndjson`, `truth.ndjson`). */
   dir: string;
-  /** A config with `scoringOverrides` (and a fresh database). */
-  config: Config;
-  store: Store;
+  /** Where to replay: a fresh SQLite file (default), or a new schema on this PostgreSQL. Dropped after. */
+  databaseUrl?: string;
   log: Logger;
-  standIn: KlaviyoStandIn;
-  clock: ManualClock;
   onProgress?: (done: number, total: number) => void;
 }
 
 /**
- * Replays a simulation through the real engine into the Klaviyo stand-in, then judges every Klaviyo
- * event against the ground truth: which episode it was for (the journey's browsers and tokens name the
- * shopper; stage and due time name the episode), whether it reached the right person, after a purchase,
- * more than once, on a channel the law did not allow — and how many reachable episodes it reached.
+ * Replays a simulation through the real engine into the Klaviyo stand-in, on a fresh database with the
+ * simulation's rules and nothing else configured, then judges every Klaviyo event against the ground
+ * truth: which episode it was for (the journey's browsers and tokens name the shopper; stage and due
+ * time name the episode), whether it reached the right person, after a purchase, more than once, on a
+ * channel the law did not allow — and how many reachable episodes it reached.
  */
 export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
   const { meta, shoppers } = await readTruth(options.dir);
-  const replay = await replayFile({
-    file: join(options.dir, SIMULATION_FILES.input),
-    config: options.config,
-    store: options.store,
-    log: options.log,
-    clock: options.clock,
-    onProgress: options.onProgress,
-  });
+  const clock = new ManualClock(0);
+  const standIn = new KlaviyoStandIn({ clock: () => clock.now() });
+  const store = await openScratchStore(options.databaseUrl);
+  try {
+    await migrateToLatest(store);
+    const config = loadConfig({
+      env: {},
+      overrides: scoringOverrides(meta, await standIn.start()),
+    });
+    const replay = await replayFile({
+      file: join(options.dir, SIMULATION_FILES.input),
+      config,
+      store,
+      log: options.log,
+      clock,
+      onProgress: options.onProgress,
+    });
+    const rows = await store.db
+      .selectFrom('triggers')
+      .innerJoin('journeys', 'journeys.id', 'triggers.journey_id')
+      .leftJoin('deliveries', (join) =>
+        join.onRef('deliveries.subject_id', '=', 'triggers.id').on('deliveries.destination', '=', 'klaviyo'),
+      )
+      .select([
+        'triggers.body_json',
+        'journeys.state_json',
+        'journeys.started_at',
+        'deliveries.delivered_at',
+        'deliveries.outcome_json',
+      ])
+      .execute();
+    return judge(meta, shoppers, replay, rows, standIn.events);
+  } finally {
+    await store.close();
+    await standIn.close();
+  }
+}
+
+/** Judges what Reclaim fired and what reached Klaviyo against the ground truth. */
+function judge(
+  meta: SimulationMeta,
+  shoppers: readonly ShopperTruth[],
+  replay: ReplaySummary,
+  rows: readonly {
+    body_json: string;
+    state_json: string;
+    started_at: number;
+    delivered_at: number | null;
+    outcome_json: string | null;
+  }[],
+  klaviyoEvents: readonly RecordedKlaviyoEvent[],
+): Scores {
   const byEmail = new Map<string, ShopperTruth>();
   const byPhone = new Map<string, ShopperTruth>();
   const byDevice = new Map<string, ShopperTruth>();
@@ -125,16 +176,10 @@ export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
     for (const t of s.checkoutTokens) byDevice.set(`checkout:${t}`, s);
   }
   const sentEvents = new Map<string, RecordedKlaviyoEvent[]>();
-  for (const event of options.standIn.events) {
+  for (const event of klaviyoEvents) {
     const triggerId = event.uniqueId.replace(/-sms$/, '');
     sentEvents.set(triggerId, [...(sentEvents.get(triggerId) ?? []), event]);
   }
-  const rows = await options.store.db
-    .selectFrom('triggers')
-    .innerJoin('journeys', 'journeys.id', 'triggers.journey_id')
-    .select(['triggers.body_json', 'journeys.state_json', 'journeys.started_at'])
-    .execute();
-
   const reachedEpisodes = new Map<string, number>();
   const stats = emptyStats();
   const violationsBy: Record<string, number> = {};
@@ -205,6 +250,11 @@ export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
     reachedEpisodes.set(episode.id, times);
     if (times > 1) s.duplicates++;
     s.lateness.push((trigger.firedAt - episode.dueAt) / 1000);
+    const sentChannels = row.outcome_json
+      ? ((JSON.parse(row.outcome_json) as { channels?: string[] }).channels ?? [])
+      : [];
+    if (row.delivered_at !== null && sentChannels.includes('email'))
+      s.deliveryLateness.push((row.delivered_at - episode.dueAt) / 1000);
   }
 
   const labels: Record<string, number> = {};
@@ -265,6 +315,7 @@ interface RawStats {
   duplicates: number;
   violations: number;
   lateness: number[];
+  deliveryLateness: number[];
 }
 
 function emptyStats(): Record<EpisodeStage, RawStats> {
@@ -280,6 +331,7 @@ function emptyStats(): Record<EpisodeStage, RawStats> {
     duplicates: 0,
     violations: 0,
     lateness: [],
+    deliveryLateness: [],
   });
   return { browse: empty(), cart: empty(), checkout: empty() };
 }
@@ -288,7 +340,7 @@ function mergeStats(parts: RawStats[]): RawStats {
   const total = emptyStats().browse;
   for (const p of parts) {
     for (const key of Object.keys(total) as (keyof RawStats)[]) {
-      if (key === 'lateness') total.lateness.push(...p.lateness);
+      if (key === 'lateness' || key === 'deliveryLateness') total[key].push(...p[key]);
       else total[key] += p[key];
     }
   }
@@ -297,10 +349,15 @@ function mergeStats(parts: RawStats[]): RawStats {
 
 const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000);
 
-function finish(s: RawStats): StageScore {
-  const sorted = [...s.lateness].sort((a, b) => a - b);
+/** Median, 99th percentile and maximum of a list of seconds. */
+function spread(values: readonly number[]): { median: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) =>
     sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
+  return { median: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+}
+
+function finish(s: RawStats): StageScore {
   return {
     episodes: s.episodes,
     reachable: s.reachable,
@@ -316,7 +373,8 @@ function finish(s: RawStats): StageScore {
     afterPurchase: s.afterPurchase,
     duplicates: s.duplicates,
     violations: s.violations,
-    lateness: { median: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },
+    lateness: spread(s.lateness),
+    deliveryLateness: spread(s.deliveryLateness),
   };
 }
 
@@ -341,6 +399,7 @@ export function scoreTable(scores: Scores): string {
     'violations',
     'late p50',
     'late p99',
+    'sent p99',
   ];
   const body = rows.map(([name, s]) => [
     name,
@@ -357,6 +416,7 @@ export function scoreTable(scores: Scores): string {
     s.violations,
     `${s.lateness.median}s`,
     `${s.lateness.p99}s`,
+    `${Math.round(s.deliveryLateness.p99)}s`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(widths[i]!)).join('  ');

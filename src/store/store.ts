@@ -1,5 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
@@ -37,6 +39,36 @@ export class StoreUnavailableError extends Error {
 /** Opens (and for SQLite creates) the database named by `url`. Does not migrate. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return options.url.startsWith('sqlite:') ? openSqlite(options) : openPostgres(options);
+}
+
+/**
+ * A fresh, empty database for one run (scoring a simulation, a benchmark) that disappears when the store
+ * closes: a SQLite file in a temporary folder, or, for a `postgres://` URL, a new schema there.
+ */
+export async function openScratchStore(url = 'sqlite:'): Promise<Store> {
+  if (url.startsWith('sqlite:')) {
+    const dir = mkdtempSync(join(tmpdir(), 'reclaim-'));
+    const store = openSqlite({ url: `sqlite:${join(dir, 'reclaim.sqlite')}` });
+    return {
+      ...store,
+      async close() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `reclaim_run_${randomBytes(6).toString('hex')}`;
+  const store = await openPostgres({ url, schema, poolSize: 4 });
+  return {
+    ...store,
+    async close() {
+      try {
+        await sql.raw(`drop schema if exists ${schema} cascade`).execute(store.db);
+      } finally {
+        await store.close();
+      }
+    },
+  };
 }
 
 function openSqlite(options: OpenStoreOptions): Store {

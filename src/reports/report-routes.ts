@@ -1,0 +1,24 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Clock } from '../runtime/clock.ts';
+import { apiError } from '../server/api-error.ts';
+import type { Store } from '../store/store.ts';
+import { gapReport } from './gap-report.ts';
+import { reportPeriod } from './report-period.ts';
+
+export interface ReportRoutesOptions {
+  store: Store;
+  clock: Clock;
+  /** `reports.attributionWindow` (ms). */
+  attributionWindow: number;
+}
+
+/** `GET /admin/v1/reports/gap?from&to`: the gap report as JSON (`docs/reports.md`). */
+export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = (app, options) => {
+  app.get('/admin/v1/reports/gap', async (req) => {
+    const query = req.query as Record<string, string | undefined>;
+    const period = reportPeriod({ from: query.from, to: query.to }, options.clock.now());
+    if (!period.ok) throw apiError('RECLAIM_ERR_BAD_REQUEST', period.message, period.field);
+    return gapReport(options.store.db, { ...period, attributionWindow: options.attributionWindow });
+  });
+  return Promise.resolve();
+};
