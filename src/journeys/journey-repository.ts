@@ -127,11 +127,34 @@ export async function loadPurchases(db: Db, profileIds: readonly string[]): Prom
   return out;
 }
 
+/**
+ * Records purchases; one already recorded keeps its earliest time and takes the latest profile. The same
+ * order can arrive twice in one batch (the checkout completing and the order webhook): those are folded
+ * first, since one statement may not upsert a row twice (PostgreSQL refuses it).
+ */
 export async function savePurchases(
   trx: Transaction<Database>,
   purchases: readonly Purchase[],
 ): Promise<void> {
-  for (const part of chunks(purchases, 300)) {
+  const folded = new Map<string, Purchase>();
+  for (const p of purchases) {
+    const seen = folded.get(p.orderKey);
+    folded.set(
+      p.orderKey,
+      seen
+        ? {
+            orderKey: p.orderKey,
+            profileId: p.profileId,
+            at: Math.min(seen.at, p.at),
+            checkoutToken: p.checkoutToken ?? seen.checkoutToken,
+            cartToken: p.cartToken ?? seen.cartToken,
+            value: p.value ?? seen.value,
+            currency: p.currency ?? seen.currency,
+          }
+        : p,
+    );
+  }
+  for (const part of chunks([...folded.values()], 300)) {
     await trx
       .insertInto('purchases')
       .values(

@@ -454,6 +454,30 @@ export function checkoutWebhook(
   );
 }
 
+/** Money fields of an order: the goods' total, no discount, shipping, tax or fees, in the store's currency. */
+const TOTALS = new Set([
+  'current_subtotal_price',
+  'current_total_price',
+  'subtotal_price',
+  'total_line_items_price',
+  'total_outstanding',
+  'total_price',
+]);
+
+function orderAmounts(sample: Sample, amount: string, currency: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(sample)) {
+    const base = key.replace(/_set$/, '');
+    const figure = TOTALS.has(base) ? amount : '0.00';
+    if (key.endsWith('_set') && value !== null && typeof value === 'object' && 'shop_money' in value) {
+      const money = { amount: figure, currency_code: currency };
+      out[key] = { shop_money: money, presentment_money: money };
+    } else if (TOTALS.has(key) || /^(current_)?total_(discounts|tax|tip_received)$/.test(key))
+      out[key] = figure;
+  }
+  return out;
+}
+
 export function orderWebhook(
   ctx: PayloadContext,
   order: {
@@ -486,11 +510,9 @@ export function orderWebhook(
       created_at: iso(at),
       processed_at: iso(at),
       updated_at: iso(at),
+      ...orderAmounts(WEBHOOK.order, amount, profile.currency),
       currency: profile.currency,
       presentment_currency: profile.currency,
-      total_price: amount,
-      subtotal_price: amount,
-      current_total_price: amount,
       line_items: webhookLines(order.lines),
       billing_address: address(shopper),
       shipping_address: address(shopper),
