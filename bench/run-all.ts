@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in turn; each rewrites its own section of BENCHMARKS.md.
 import { runDeliveryBench } from './delivery.ts';
+import { runEngineBench } from './engine.ts';
 import { runIdentityBench } from './identity.ts';
 import { runIngestBench } from './ingest.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
@@ -7,6 +8,7 @@ import { writeSection, type BenchSection } from './support/report.ts';
 const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'ingest', run: runIngestBench },
   { name: 'identity', run: runIdentityBench },
+  { name: 'engine', run: runEngineBench },
   { name: 'delivery', run: runDeliveryBench },
 ];
 

@@ -70,7 +70,7 @@ interface KlaviyoState {
 export function simulateShopper(
   index: number,
   settings: SimulationSettings,
-): { lines: ReplayLine[]; truth: ShopperTruth } {
+): { lines: ReplayLine[]; events: number; truth: ShopperTruth } {
   const rng = new Random(`${settings.seed}:${settings.profile.name}:${index}`);
   const { profile, period } = settings;
   const shopper = createShopper(index, rng, profile, period.start);
@@ -91,6 +91,8 @@ export function simulateShopper(
     contexts: new Map(),
   };
   const lines: ReplayLine[] = [];
+  /** Events beyond one per line: a pixel request can carry several. */
+  let batched = 0;
   const observations: Observation[] = [];
   const activities: ActivityFact[] = [];
   const purchases: number[] = [];
@@ -180,6 +182,7 @@ export function simulateShopper(
     const pixel = !device.pixelBlocked;
     const emit = (specs: PixelEventSpec[], at: number) => {
       if (!pixel) return;
+      batched += specs.length - 1;
       lines.push(
         pixelLine(
           ctx,
@@ -380,6 +383,7 @@ export function simulateShopper(
   });
   return {
     lines,
+    events: lines.length + batched,
     truth: {
       id: shopper.id,
       email: shopper.email,

@@ -19,6 +19,8 @@ export interface BlockResult {
   input: string | Uint8Array;
   truth: string | Uint8Array;
   lines: number;
+  /** Events the lines carry (a pixel request can carry several). */
+  events: number;
   episodes: number;
 }
 
@@ -29,13 +31,15 @@ export function simulateBlock(task: BlockTask): BlockResult {
   let input = '';
   let truth = '';
   let lines = 0;
+  let events = 0;
   let episodes = 0;
   for (let i = task.from; i < task.to; i++) {
     const result = simulateShopper(i, settings);
     for (const line of result.lines) input += `${line}\n`;
     truth += `${JSON.stringify({ type: 'shopper', ...result.truth })}\n`;
     lines += result.lines.length;
+    events += result.events;
     episodes += result.truth.episodes.length;
   }
-  return { block: task.block, input, truth, lines, episodes };
+  return { block: task.block, input, truth, lines, events, episodes };
 }

@@ -49,6 +49,8 @@ export interface SimulationMeta {
   checkoutMarketingBox: StoreProfile['checkoutMarketingBox'];
   webhookSecret: string;
   lines: number;
+  /** Events the lines carry. */
+  events: number;
   episodes: number;
 }
 
@@ -83,12 +85,14 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     if (!stream.write(text)) await once(stream, 'drain');
   };
   let lines = 0;
+  let events = 0;
   let episodes = 0;
   let done = 0;
   await runBlocks(settings, options.shoppers, options.workers, async (result) => {
     await write(input, result.input);
     await write(truth, result.truth);
     lines += result.lines;
+    events += result.events;
     episodes += result.episodes;
     done = Math.min(options.shoppers, done + BLOCK);
     options.onProgress?.(done, options.shoppers);
@@ -108,6 +112,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     checkoutMarketingBox: profile.checkoutMarketingBox,
     webhookSecret: settings.webhookSecret,
     lines,
+    events,
     episodes,
   };
   await write(truth, `${JSON.stringify(meta)}\n`);

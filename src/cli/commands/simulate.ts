@@ -79,7 +79,8 @@ The same options always give the same files.
         values.json
           ? `${JSON.stringify({ out, ...summary }, null, 2)}\n`
           : `${meta.shoppers} shoppers of ${meta.profile} over ${meta.days} days (seed ${meta.seed}, lookback ${formatDuration(meta.lookback)}): ` +
-              `${meta.lines.toLocaleString('en-US')} requests, ${meta.episodes.toLocaleString('en-US')} abandonment episodes\n` +
+              `${meta.lines.toLocaleString('en-US')} requests carrying ${meta.events.toLocaleString('en-US')} events, ` +
+              `${meta.episodes.toLocaleString('en-US')} abandonment episodes\n` +
               `  ${join(out, SIMULATION_FILES.input)}\n  ${join(out, SIMULATION_FILES.truth)}\n` +
               `Score it with: npx reclaim score ${out}\n`,
       );
