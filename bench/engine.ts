@@ -60,7 +60,14 @@ async function replayMonth(db: BenchDatabase, dir: string, meta: SimulationMeta)
     await migrateToLatest(store);
     const started = performance.now();
     const { result: summary, peakMiB } = await withPeakMemory(() =>
-      replayFile({ file: join(dir, SIMULATION_FILES.input), config, store, log, clock }),
+      replayFile({
+        file: join(dir, SIMULATION_FILES.input),
+        config,
+        store,
+        log,
+        clock,
+        partnersOnReplayClock: true,
+      }),
     );
     const seconds = (performance.now() - started) / 1000;
     return { seconds, summary, peakMiB, klaviyoEvents: standIn.events.length };

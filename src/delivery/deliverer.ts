@@ -34,6 +34,12 @@ export interface DelivererDeps {
   holder: string;
   /** Benchmarks and tests only: the HTTP client. */
   fetch?: typeof fetch;
+  /**
+   * The clock partners' rate limits run on, when it is not real time: a replay delivering to stand-ins
+   * that follow the replay clock. A send that must wait is then rescheduled to when it may go, instead
+   * of waiting in real time for a clock that only the replay moves.
+   */
+  partnerClock?: Clock;
 }
 
 /** Rows that go to the partner in one request. */
@@ -143,7 +149,10 @@ export class Deliverer {
     let found = this.#limits.get(limit);
     if (!found) {
       const { definition, settings } = this.deps.destination;
-      found = new PartnerRateLimit(limit, definition.rateShare?.(settings) ?? 1);
+      const partnerClock = this.deps.partnerClock;
+      found = partnerClock
+        ? new PartnerRateLimit(limit, definition.rateShare?.(settings) ?? 1, () => partnerClock.now())
+        : new PartnerRateLimit(limit, definition.rateShare?.(settings) ?? 1);
       this.#limits.set(limit, found);
     }
     return found;
@@ -161,7 +170,17 @@ export class Deliverer {
       return;
     }
     const limiter = this.#limit((unit.batch && unit.action.batch?.rateLimit) || unit.action.rateLimit);
-    await limiter.take();
+    if (this.deps.partnerClock) {
+      const wait = limiter.tryTake();
+      if (wait > 0) {
+        await this.#outbox.settle(
+          holder,
+          ids.map((id) => ({ id, status: 'later', at: clock.now() + wait })),
+          clock.now(),
+        );
+        return;
+      }
+    } else await limiter.take();
     const ctx: ActionContext<unknown> = {
       settings: this.deps.destination.settings,
       request: this.#request,

@@ -24,6 +24,8 @@ export interface DeliveryRunnerDeps {
   settings: Config['delivery'];
   /** Benchmarks and tests only: the HTTP client. */
   fetch?: typeof fetch;
+  /** See `DelivererDeps.partnerClock`. */
+  partnerClock?: Clock;
 }
 
 /**
@@ -50,6 +52,7 @@ export class DeliveryRunner {
           settings: deps.settings,
           holder: this.holder,
           fetch: deps.fetch,
+          partnerClock: deps.partnerClock,
         }),
     );
   }

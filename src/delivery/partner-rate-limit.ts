@@ -9,8 +9,9 @@ const STEADY_SLACK = 500;
  * Keeps sends to one partner endpoint under its published limits: at most `perSecond` in any second and
  * `perMinute` in any minute (sliding windows, so the partner's fixed windows are never exceeded), scaled
  * by `share`. Within those it sends as fast as it can: a backlog spends a minute's allowance at the
- * burst rate, which the partner allows, and drains soonest. After a 429 it holds every send until the partner's `Retry-After` has passed. Times are
- * real (monotonic) time: partner limits do not follow the replay clock.
+ * burst rate, which the partner allows, and drains soonest. After a 429 it holds every send until the
+ * partner's `Retry-After` has passed. Times are real (monotonic) time, as a partner's limits are — except
+ * against a stand-in that follows a replay's clock, where they are that clock's.
  */
 export class PartnerRateLimit {
   readonly perSecond: number;
@@ -41,23 +42,38 @@ export class PartnerRateLimit {
     return turn;
   }
 
+  /**
+   * Takes a turn if one is free now and returns 0; otherwise takes nothing and returns how long until
+   * one is (ms). For callers that reschedule instead of waiting.
+   */
+  tryTake(): number {
+    const wait = this.#readyAt() - this.now();
+    if (wait > 0) return Math.ceil(wait);
+    this.#record();
+    return 0;
+  }
+
   /** The partner said to wait (ms). */
   holdFor(ms: number): void {
     this.#heldUntil = Math.max(this.#heldUntil, this.now() + ms);
   }
 
+  /** When the next send may go: the oldest of the last `limit` sends must have left each window. */
+  #readyAt(): number {
+    return Math.max(
+      this.#heldUntil,
+      this.#second[this.#secondAt]! + 1_000 + BURST_SLACK,
+      this.#minute[this.#minuteAt]! + 60_000 + STEADY_SLACK,
+    );
+  }
+
   async #wait(): Promise<void> {
-    for (;;) {
-      const now = this.now();
-      // The oldest of the last `limit` sends must have left the window.
-      const ready = Math.max(
-        this.#heldUntil,
-        this.#second[this.#secondAt]! + 1_000 + BURST_SLACK,
-        this.#minute[this.#minuteAt]! + 60_000 + STEADY_SLACK,
-      );
-      if (ready <= now) break;
-      await this.wait(Math.ceil(ready - now));
-    }
+    for (let ready = this.#readyAt(); ready > this.now(); ready = this.#readyAt())
+      await this.wait(Math.ceil(ready - this.now()));
+    this.#record();
+  }
+
+  #record(): void {
     const at = this.now();
     this.#second[this.#secondAt] = at;
     this.#secondAt = (this.#secondAt + 1) % this.perSecond;

@@ -93,16 +93,21 @@ export class EventProcessor {
   }
 
   /** Processes up to one batch of pending events; returns how many it processed. */
-  processBatch(): Promise<number> {
+  async processBatch(): Promise<number> {
+    return (await this.#nextBatch()).count;
+  }
+
+  /** One batch, and whether the log may hold more (the batch was full, or stopped at a command). */
+  #nextBatch(): Promise<{ count: number; more: boolean }> {
     const run = this.#queue.then(() => this.#processBatch());
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  #processBatch(): Promise<number> {
+  #processBatch(): Promise<{ count: number; more: boolean }> {
     return this.deps.store.db
       .transaction()
-      .execute(async (trx) => {
+      .execute(async (trx): Promise<{ count: number; more: boolean; ws?: IdentityWorkingSet }> => {
         const cursor = await this.#cursor(trx);
         const rows = await trx
           .selectFrom('events')
@@ -111,7 +116,7 @@ export class EventProcessor {
           .orderBy('seq')
           .limit(this.#batchSize)
           .execute();
-        if (rows.length === 0) return 0;
+        if (rows.length === 0) return { count: 0, more: false };
         const events = rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
         const commandAt = events.findIndex((e) => this.#commands.some((c) => c.handles(e.event)));
         if (commandAt === 0) {
@@ -119,18 +124,17 @@ export class EventProcessor {
           this.#repository.forget();
           await this.#commands.find((c) => c.handles(event))!.run(trx, event, new IdentityWorkingSet());
           await this.#advance(trx, seq);
-          return 1;
+          return { count: 1, more: true };
         }
         const batch = commandAt === -1 ? events : events.slice(0, commandAt);
         const ws = await this.#processEvents(trx, batch);
         await this.#advance(trx, batch.at(-1)!.seq);
-        return { count: batch.length, ws };
+        return { count: batch.length, more: commandAt !== -1 || rows.length === this.#batchSize, ws };
       })
       .then(
         (result) => {
-          if (typeof result === 'number') return result;
-          this.#repository.remember(result.ws);
-          return result.count;
+          if (result.ws) this.#repository.remember(result.ws);
+          return { count: result.count, more: result.more };
         },
         (error: unknown) => {
           this.#repository.forget();
@@ -166,8 +170,11 @@ export class EventProcessor {
   /** Processes until the log is drained; returns the number of events processed. */
   async drain(): Promise<number> {
     let total = 0;
-    for (let n = await this.processBatch(); n > 0; n = await this.processBatch()) total += n;
-    return total;
+    for (;;) {
+      const { count, more } = await this.#nextBatch();
+      total += count;
+      if (!more) return total;
+    }
   }
 
   async #processEvents(

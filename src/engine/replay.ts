@@ -72,6 +72,11 @@ export interface ReplayOptions {
   clock?: ManualClock;
   /** Benchmarks and tests only: the HTTP client deliveries use. */
   fetch?: typeof fetch;
+  /**
+   * The destinations are stand-ins whose rate limits follow the replay clock (scoring, the demo, the
+   * benchmarks): partner limits then run in event time too. Against a real partner they stay real time.
+   */
+  partnersOnReplayClock?: boolean;
 }
 
 interface Indexed {
@@ -120,6 +125,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     log: options.log,
     settings: config.delivery,
     fetch: options.fetch,
+    ...(options.partnersOnReplayClock && { partnerClock: clock }),
   });
   const ingestor = new Ingestor(new EventLog(store), consentTrackingGate);
   const outbox = new Outbox(store);

@@ -128,6 +128,7 @@ export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
       store,
       log: options.log,
       clock,
+      partnersOnReplayClock: true,
       onProgress: options.onProgress,
     });
     const rows = await store.db

@@ -145,6 +145,17 @@ describe('partner rate limits', () => {
     await limit.take();
     expect(time).toBe(7000);
   });
+
+  it('tells a caller that reschedules how long to wait, without taking a turn it cannot have', () => {
+    let time = 0;
+    const limit = new PartnerRateLimit({ perSecond: 2, perMinute: 100 }, 1, () => time);
+    expect([limit.tryTake(), limit.tryTake()]).toEqual([0, 0]);
+    const wait = limit.tryTake();
+    expect(wait).toBeGreaterThan(1000);
+    expect(limit.tryTake()).toBe(wait);
+    time += wait;
+    expect(limit.tryTake()).toBe(0);
+  });
 });
 
 describe('retry timing and error text', () => {

@@ -97,6 +97,7 @@ when set, otherwise one made up for this run and printed. Every run starts from 
         store,
         log,
         clock: replayClock,
+        partnersOnReplayClock: true,
         onProgress: (done, total) => replayed.update(done, total),
       });
       replayed.finish();
