@@ -175,7 +175,7 @@ async function preloadJourneys(store: Store): Promise<number> {
 /** Baseline: page through the due journeys by the due-time index and parse them, without firing. */
 async function readDue(store: Store): Promise<number> {
   const started = performance.now();
-  let after = Number.NEGATIVE_INFINITY;
+  let after = -1;
   let afterId = '';
   let read = 0;
   for (;;) {
