@@ -103,7 +103,10 @@ export class FiringSession {
   readonly #asserted = new Map<string, { root: string; record: IdentifierRecord }>();
   /** Identifier counts of profiles as loaded (browsers and devices they are known from). */
   readonly #counts = new Map<string, TypeCounts>();
-  /** The identity working set's counts of a profile, where a batch holds it (newer than what was loaded). */
+  /**
+   * The identity working set's counts of a profile, where a batch holds it: newer than what was loaded,
+   * merges included.
+   */
   liveCounts?: (root: string) => TypeCounts | undefined;
 
   constructor(
@@ -226,10 +229,6 @@ export class FiringSession {
     const browse = this.#lastBrowse.get(from);
     if (browse !== undefined) this.#lastBrowse.set(into, Math.max(browse, this.#lastBrowse.get(into) ?? 0));
     for (const entry of this.#asserted.values()) if (entry.root === from) entry.root = into;
-    const merged = { ...this.#counts.get(into) };
-    for (const [type, n] of Object.entries(this.#counts.get(from) ?? {}))
-      merged[type as keyof TypeCounts] = (merged[type as keyof TypeCounts] ?? 0) + n;
-    this.#counts.set(into, merged);
   }
 
   /** Browsers and devices the profile is known from. */

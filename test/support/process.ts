@@ -18,6 +18,8 @@ export async function startReclaimProcess(
   args: string[],
   env: Record<string, string>,
   cwd?: string,
+  /** How its output says it serves, with the URL as the first group (default: the serve log line). */
+  serving = /"url":"(http:\/\/[^"]+)","database".*reclaim is serving/,
 ): Promise<ReclaimProcess> {
   const child = spawn(process.execPath, [RECLAIM_BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
@@ -32,10 +34,10 @@ export async function startReclaimProcess(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`reclaim did not start in time\n${out}\n${err}`)),
-      20_000,
+      60_000,
     );
     const check = () => {
-      const match = /"url":"(http:\/\/[^"]+)","database".*reclaim is serving/.exec(out);
+      const match = serving.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

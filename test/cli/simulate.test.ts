@@ -1,0 +1,67 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReclaim, startReclaimProcess } from '../support/process.ts';
+
+describe('reclaim simulate, score and demo (real processes)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'reclaim-simulate-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('simulates, then scores with a table, a JSON file and plain progress lines', async () => {
+    const out = join(dir, 'sim');
+    const sim = await runReclaim(['simulate', '--shoppers', '120', '--days', '7', '--seed', 'cli', '--out', out]);
+    expect(sim.code).toBe(0);
+    expect(sim.stdout).toMatch(/^120 shoppers of eu-fashion over 7 days \(seed cli, lookback 100d\): [\d,]+ requests/);
+    expect(sim.stderr).toMatch(/simulating: 100% \(120\/120 shoppers/);
+    const scored = await runReclaim(['score', out]);
+    expect(scored.code).toBe(0);
+    expect(scored.stdout).toMatch(/^\s+stage\s+episodes\s+reachable\s+reached\s+recall/);
+    expect(scored.stdout).toMatch(/\n\s+all(\s+\S+){7}\s+0\s+0\s+0\s+0\s/);
+    expect(scored.stderr).toMatch(/replaying: 100% \([\d,]+\/[\d,]+ requests/);
+    const json = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8'));
+    expect(json.simulation).toMatchObject({ profile: 'eu-fashion', seed: 'cli', shoppers: 120 });
+    expect(json.overall.wrongPerson).toBe(0);
+  });
+
+  it('refuses what it cannot do, with exit code 2 and a reason', async () => {
+    const missing = await runReclaim(['score', join(dir, 'nothing-here')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('holds no simulation');
+    const profile = await runReclaim(['simulate', '--profile', 'moon-shop', '--out', join(dir, 'x')]);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toContain('--profile must be one of eu-fashion, us-beauty');
+    const shoppers = await runReclaim(['simulate', '--shoppers', '0']);
+    expect(shoppers.code).toBe(2);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+
+  it('runs the demo from nothing and serves the admin API until SIGTERM', async () => {
+    const token = 'demo-admin-token-0123456789';
+    const demo = await startReclaimProcess(
+      ['demo', '--shoppers', '150', '--days', '5'],
+      { RECLAIM_ADMIN_TOKEN: token },
+      dir,
+      /Reclaim is serving the demo at (http:\/\/[\d.:]+)/,
+    );
+    expect(demo.stdout()).toMatch(/Gap report 2026-10-01 – 2026-10-05/);
+    expect(demo.stdout()).toMatch(/abandoned\s+\d+\s+\d+\s+\d+\s+\d+/);
+    const res = await fetch(`${demo.url}/admin/v1/reports/gap?from=2026-10-01&to=2026-10-05`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { total: { abandoned: number; reclaimSent: number } };
+    expect(report.total.abandoned).toBeGreaterThan(0);
+    expect(report.total.reclaimSent).toBeGreaterThan(0);
+    const triggers = await fetch(`${demo.url}/admin/v1/triggers?limit=3`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(((await triggers.json()) as { triggers: unknown[] }).triggers).toHaveLength(3);
+    expect(existsSync(join(dir, 'data', 'demo', 'reclaim.sqlite'))).toBe(true);
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
+  }, 120_000);
+});
