@@ -123,6 +123,7 @@ function emptyTally(): GapTally {
   };
 }
 
+/** Why Klaviyo likely missed the journey; an anonymous cookie with no contact known anywhere is an anonymous visitor. */
 function missOf(trigger: TriggerBody): KlaviyoMissReason | undefined {
   const reason = MISS_OF[trigger.native.reason];
   const unknown = [trigger.recipient.email, trigger.recipient.phone].every(
@@ -131,16 +132,21 @@ function missOf(trigger: TriggerBody): KlaviyoMissReason | undefined {
   return (reason === 'cookie_expired' || reason === 'other_device') && unknown ? 'anonymous_visitor' : reason;
 }
 
-/** Why a trigger's decisions allow no channel. */
-function refusalOf(trigger: TriggerBody): NotSentReason {
-  const contacts = [trigger.recipient.email, trigger.recipient.phone];
-  if (contacts.every((c) => 'refused' in c)) return 'no_contact';
-  const reasons = [trigger.decisions.email, trigger.decisions.sms].flatMap((d: Decision) =>
-    'allowed' in d && !d.allowed ? [d.reason] : [],
-  );
+/** The reason a send did not go, from the per-channel reasons (a decision's, or the send-time recheck's). */
+function notSentReason(reasons: readonly string[]): NotSentReason {
   if (reasons.some((r) => r === 'no_tracking_consent' || r === 'gpc_opt_out')) return 'no_tracking_consent';
   if (reasons.length > 0 && reasons.every((r) => r === 'no_contact')) return 'no_contact';
   return 'no_messaging_permission';
+}
+
+/** Why a trigger's decisions allow no channel. */
+function refusalOf(trigger: TriggerBody): NotSentReason {
+  if ([trigger.recipient.email, trigger.recipient.phone].every((c) => 'refused' in c)) return 'no_contact';
+  return notSentReason(
+    [trigger.decisions.email, trigger.decisions.sms].flatMap((d: Decision) =>
+      'allowed' in d && !d.allowed ? [d.reason] : [],
+    ),
+  );
 }
 
 const allowsAChannel = (trigger: TriggerBody) =>
@@ -148,12 +154,10 @@ const allowsAChannel = (trigger: TriggerBody) =>
 
 /** Why a delivery was skipped at send time (`outcome_json.withheld`). */
 function withheldReason(outcome: string | null): NotSentReason {
-  const withheld =
-    (outcome ? (JSON.parse(outcome) as { withheld?: Record<string, string> }).withheld : {}) ?? {};
-  const reasons = Object.values(withheld);
-  if (reasons.some((r) => r === 'no_tracking_consent' || r === 'gpc_opt_out')) return 'no_tracking_consent';
-  if (reasons.length > 0 && reasons.every((r) => r === 'no_contact')) return 'no_contact';
-  return 'no_messaging_permission';
+  const withheld = outcome
+    ? (JSON.parse(outcome) as { withheld?: Record<string, string> }).withheld
+    : undefined;
+  return notSentReason(Object.values(withheld ?? {}));
 }
 
 /** Reclaim's outcome for a trigger, from its deliveries: sent, or why not. */

@@ -1,25 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { cli } from '../support/cli.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 describe('the reclaim CLI', () => {
   let dir: string;
@@ -34,31 +18,31 @@ describe('the reclaim CLI', () => {
   });
 
   it('lists its commands with --help and exits 0', async () => {
-    const r = await cli(['--help']);
+    const r = await cli('--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/serve\s+Run the server/);
     expect(r.stdout).toMatch(/migrate\s+Apply pending/);
   });
 
   it('shows help for one command', async () => {
-    const r = await cli(['migrate', '--help']);
+    const r = await cli('migrate', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: reclaim migrate');
   });
 
   it('exits 2 on an unknown command or option', async () => {
-    expect((await cli(['frobnicate'])).code).toBe(2);
-    const r = await cli(['migrate', '--fast']);
+    expect((await cli('frobnicate')).code).toBe(2);
+    const r = await cli('migrate', '--fast');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Unknown option '--fast'");
   });
 
   it('migrates once, then reports the database up to date', async () => {
-    const first = await cli(['migrate']);
+    const first = await cli('migrate');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`applied ${Object.keys(MIGRATIONS).length} migration(s)`);
     for (const name of Object.keys(MIGRATIONS)) expect(first.stdout).toContain(name);
-    const second = await cli(['migrate']);
+    const second = await cli('migrate');
     expect(second.stdout).toBe('database is up to date\n');
   });
 
@@ -66,7 +50,7 @@ describe('the reclaim CLI', () => {
     process.env.RECLAIM_ADMIN_TOKEN = 'a-very-secret-admin-token';
     process.env.SHOPIFY_WEBHOOK_SECRET = 'old-secret,new-secret';
     process.env.RECLAIM_CART_AFTER = '45s';
-    const r = await cli(['config', 'print']);
+    const r = await cli('config', 'print');
     expect(r.code).toBe(0);
     const printed = JSON.parse(r.stdout);
     expect(printed.adminToken).toBe('********');
@@ -77,10 +61,10 @@ describe('the reclaim CLI', () => {
 
   it('exits 78 on invalid config and hides the stack unless --debug', async () => {
     process.env.RECLAIM_IDENTITY_LOOKBACK = 'forever';
-    const plain = await cli(['config', 'print']);
+    const plain = await cli('config', 'print');
     expect(plain.code).toBe(78);
     expect(plain.stderr).not.toContain('    at ');
-    const debug = await cli(['config', 'print', '--debug']);
+    const debug = await cli('config', 'print', '--debug');
     expect(debug.stderr).toContain('    at ');
   });
 });

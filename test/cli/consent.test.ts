@@ -1,21 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { cli } from '../support/cli.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore } from '../../src/store/store.ts';
 import { buildTestApp, testConfig } from '../support/app.ts';
 import { scenarioEnv, WRITE_KEY } from '../support/shop.ts';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 describe('reclaim consent verify', () => {
   let dir: string;
@@ -56,9 +47,8 @@ describe('reclaim consent verify', () => {
   });
 
   const run = async () => {
-    const stdout = new Capture();
-    const code = await main(['consent', 'verify'], { stdout, stderr: new Capture() });
-    return { code, out: stdout.text };
+    const { code, stdout } = await cli('consent', 'verify');
+    return { code, out: stdout };
   };
 
   it('exits 0 for an intact ledger and 1 once a record was edited', async () => {

@@ -1,28 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { cli } from '../support/cli.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { openStore } from '../../src/store/store.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { buildTestApp, testConfig } from '../support/app.ts';
 import { pixelEvent, scenarioEnv, sendPixel } from '../support/shop.ts';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 describe('reclaim profile', () => {
   let dir: string;
@@ -49,28 +33,28 @@ describe('reclaim profile', () => {
   });
 
   it('shows a profile by any identifier, as typed', async () => {
-    const r = await cli(['profile', 'show', '--email', 'CLI@Shop.Example']);
+    const r = await cli('profile', 'show', '--email', 'CLI@Shop.Example');
     expect(r.code).toBe(0);
     const view = JSON.parse(r.stdout);
     expect(view.identifiers.map((i: any) => i.value)).toEqual(
       expect.arrayContaining(['cli@shop.example', 'cli-browser']),
     );
-    expect((await cli(['profile', 'show', '--client-id', 'cli-browser'])).stdout).toBe(r.stdout);
+    expect((await cli('profile', 'show', '--client-id', 'cli-browser')).stdout).toBe(r.stdout);
   });
 
   it('erases a profile and prints the receipt', async () => {
-    const r = await cli(['profile', 'erase', '--email', 'cli@shop.example']);
+    const r = await cli('profile', 'erase', '--email', 'cli@shop.example');
     expect(r.code).toBe(0);
     const receipt = JSON.parse(r.stdout);
     expect(receipt).toMatchObject({ source: 'admin', counts: { events: 1 } });
     expect(r.stdout).not.toContain('cli@shop.example');
-    const after = await cli(['profile', 'show', '--email', 'cli@shop.example']);
+    const after = await cli('profile', 'show', '--email', 'cli@shop.example');
     expect(after.code).toBe(1);
     expect(after.stderr).toContain('no profile matches --email');
   });
 
   it('needs exactly one identifier', async () => {
-    expect((await cli(['profile', 'show'])).code).toBe(2);
-    expect((await cli(['profile', 'show', '--email', 'a@b.co', '--phone', '1'])).code).toBe(2);
+    expect((await cli('profile', 'show')).code).toBe(2);
+    expect((await cli('profile', 'show', '--email', 'a@b.co', '--phone', '1')).code).toBe(2);
   });
 });

@@ -13,9 +13,21 @@ describe('reclaim simulate, score and demo (real processes)', () => {
 
   it('simulates, then scores with a table, a JSON file and plain progress lines', async () => {
     const out = join(dir, 'sim');
-    const sim = await runReclaim(['simulate', '--shoppers', '120', '--days', '7', '--seed', 'cli', '--out', out]);
+    const sim = await runReclaim([
+      'simulate',
+      '--shoppers',
+      '120',
+      '--days',
+      '7',
+      '--seed',
+      'cli',
+      '--out',
+      out,
+    ]);
     expect(sim.code).toBe(0);
-    expect(sim.stdout).toMatch(/^120 shoppers of eu-fashion over 7 days \(seed cli, lookback 100d\): [\d,]+ requests/);
+    expect(sim.stdout).toMatch(
+      /^120 shoppers of eu-fashion over 7 days \(seed cli, lookback 100d\): [\d,]+ requests/,
+    );
     expect(sim.stderr).toMatch(/simulating: 100% \(120\/120 shoppers/);
     const scored = await runReclaim(['score', out]);
     expect(scored.code).toBe(0);

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { cli } from '../support/cli.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { replayFile } from '../../src/engine/replay.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
@@ -88,14 +87,6 @@ describeEachDialect('replay into a Klaviyo that is down for an hour of event tim
   });
 });
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
 describe('reclaim deliveries', () => {
   let standIns: StandIns;
   let dir: string;
@@ -112,12 +103,10 @@ describe('reclaim deliveries', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(...argv: string[]) {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const code = await main(argv, { stdout, stderr });
-    return { code, out: stdout.text, err: stderr.text };
-  }
+  const run = async (...argv: string[]) => {
+    const { code, stdout, stderr } = await cli(...argv);
+    return { code, out: stdout, err: stderr };
+  };
 
   it('lists dead letters, retries them, drops what should not go, and resumes a destination', async () => {
     const url = `sqlite:${join(dir, 'r.sqlite')}`;

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { cli } from '../support/cli.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { replayFile } from '../../src/engine/replay.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
@@ -14,14 +13,6 @@ import { ADMIN_TOKEN, scenarioEnv } from '../support/shop.ts';
 
 const T0 = Date.UTC(2026, 10, 3, 10);
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 describe('the trigger admin API and `reclaim consent why`', () => {
   let dir: string;
@@ -134,8 +125,8 @@ describe('the trigger admin API and `reclaim consent why`', () => {
         }),
       ]),
     );
-    const stdout = new Capture();
-    expect(await main(['consent', 'why', triggers[0].id], { stdout, stderr: new Capture() })).toBe(0);
-    expect(JSON.parse(stdout.text)).toEqual(why);
+    const fromCli = await cli('consent', 'why', triggers[0].id);
+    expect(fromCli.code).toBe(0);
+    expect(JSON.parse(fromCli.stdout)).toEqual(why);
   });
 });

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { cli } from '../support/cli.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { replayFile } from '../../src/engine/replay.ts';
 import { gapReport, type GapReport } from '../../src/reports/gap-report.ts';
 import { formatGapReport } from '../../src/reports/gap-report-text.ts';
@@ -218,14 +217,6 @@ describe('report periods', () => {
   });
 });
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
 describe('reclaim report gap', () => {
   const saved = { ...process.env };
   let dir: string;
@@ -242,10 +233,8 @@ describe('reclaim report gap', () => {
     writeFileSync(file, ndjson(storeDay()));
     process.env.RECLAIM_DATABASE_URL = `sqlite:${join(dir, 'r.sqlite')}`;
     const run = async (...argv: string[]) => {
-      const stdout = new Capture();
-      const stderr = new Capture();
-      const code = await main(argv, { stdout, stderr });
-      return { code, out: stdout.text, err: stderr.text };
+      const { code, stdout, stderr } = await cli(...argv);
+      return { code, out: stdout, err: stderr };
     };
     expect((await run('replay', file, '--until', at(T0, 12 * 24 * 60))).code).toBe(0);
     const text = await run('report', 'gap', '--from', '2026-11-04', '--to', '2026-11-04');
