@@ -192,18 +192,27 @@ export async function loadContacts(
   roots: readonly string[],
 ): Promise<{ root: string; record: IdentifierRecord }[]> {
   const out: { root: string; record: IdentifierRecord }[] = [];
+  // The profiles first, then their identifiers: two index lookups. One join with the OR in it lets
+  // PostgreSQL's planner scan every identifier.
+  const rootOf = new Map<string, string>();
   for (const part of chunks(roots)) {
+    const profiles = await db
+      .selectFrom('profiles')
+      .select(['id', 'merged_into'])
+      .where((eb) => eb.or([eb('id', 'in', part), eb('merged_into', 'in', part)]))
+      .execute();
+    for (const p of profiles) rootOf.set(p.id, p.merged_into ?? p.id);
+  }
+  for (const part of chunks([...rootOf.keys()])) {
     const rows = await db
       .selectFrom('identifiers')
-      .innerJoin('profiles', 'profiles.id', 'identifiers.profile_id')
-      .selectAll('identifiers')
-      .select('profiles.merged_into')
-      .where((eb) => eb.or([eb('profiles.id', 'in', part), eb('profiles.merged_into', 'in', part)]))
-      .where('identifiers.type', 'in', [...CONTACT_IDENTIFIERS])
+      .selectAll()
+      .where('profile_id', 'in', part)
+      .where('type', 'in', [...CONTACT_IDENTIFIERS])
       .execute();
     for (const row of rows) {
       out.push({
-        root: row.merged_into ?? row.profile_id,
+        root: rootOf.get(row.profile_id)!,
         record: {
           key: row.key,
           type: row.type as IdentifierType,
