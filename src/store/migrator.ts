@@ -5,7 +5,8 @@ import { MIGRATIONS } from './migrations/index.ts';
 function migrator(store: Pick<Store, 'db' | 'schema'>): Migrator {
   return new Migrator({
     db: store.db,
-    // Kysely looks migration tables up by name across schemas; name ours, so two schemas never mix.
+    // Kysely looks migration tables up by name across schemas; name ours, so two schemas never mix
+    // (a schema given to Reclaim, or one its URL's search_path picks).
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
     provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
     migrationTableName: 'reclaim_migrations',

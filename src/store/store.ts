@@ -27,7 +27,7 @@ export interface Store {
   readonly capabilities: DialectCapabilities;
   /** Where the data lives, without credentials (for logs and `readyz`). */
   readonly location: string;
-  /** The PostgreSQL schema it works in, when one was given. */
+  /** The PostgreSQL schema it works in (given, or the first of the search path); none on SQLite. */
   readonly schema?: string;
   close(): Promise<void>;
 }
@@ -149,10 +149,16 @@ async function openPostgres(options: OpenStoreOptions): Promise<Store> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next query.
   });
+  // The schema it works in: the one given, or the first of the URL's search_path (`current_schema()`).
+  let current: string | undefined;
   try {
     const client = await pool.connect();
     try {
       if (schema) await client.query(`create schema if not exists ${schema}`);
+      current =
+        schema ??
+        (await client.query<{ s: string | null }>('select current_schema() as s')).rows[0]?.s ??
+        undefined;
     } finally {
       client.release();
     }
@@ -168,7 +174,7 @@ async function openPostgres(options: OpenStoreOptions): Promise<Store> {
     dialect: 'postgres',
     capabilities: CAPABILITIES.postgres,
     location: redactUrl(options.url) + (schema ? ` (schema ${schema})` : ''),
-    ...(schema ? { schema } : {}),
+    ...(current ? { schema: current } : {}),
     close: () => db.destroy(),
   };
 }

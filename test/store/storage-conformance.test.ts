@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { acquireLease, releaseLease } from '../../src/store/lease.ts';
 import { migrateToLatest, pendingMigrations } from '../../src/store/migrator.ts';
-import type { Store } from '../../src/store/store.ts';
-import { describeEachDialect } from '../support/dialects.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
+import { createPostgresSchemaUrl, describeEachDialect } from '../support/dialects.ts';
 
 describeEachDialect('storage conformance', (dialect) => {
   let store: Store;
@@ -90,6 +90,28 @@ describeEachDialect('storage conformance', (dialect) => {
       releaseFirst();
       await first;
       expect([claimedByFirst, second]).toEqual(['x', 'y']);
+    },
+  );
+
+  it.runIf(dialect.name === 'postgres')(
+    'migrates the schema its URL’s search_path names, beside another Reclaim in the same database',
+    async () => {
+      // `store` already holds Reclaim's tables in its own schema; a second one must not mistake them for its own.
+      const other = await createPostgresSchemaUrl();
+      try {
+        const second = await openStore({ url: other.url });
+        try {
+          expect(second.schema).toMatch(/^reclaim_test_/);
+          expect((await migrateToLatest(second)).length).toBeGreaterThan(0);
+          expect(await pendingMigrations(second)).toEqual([]);
+          await second.db.insertInto('leases').values({ name: 'n', holder: 'h', expires_at: 1 }).execute();
+          expect(await store.db.selectFrom('leases').selectAll().execute()).toEqual([]);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await other.drop();
+      }
     },
   );
 });
