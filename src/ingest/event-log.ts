@@ -58,6 +58,7 @@ interface PendingAppend {
  */
 export class EventLog {
   #pending: PendingAppend[] = [];
+  /** A flush is scheduled or running. */
   #scheduled = false;
 
   constructor(private readonly store: Store) {}
@@ -69,17 +70,29 @@ export class EventLog {
   ): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       this.#pending.push({ events, counts, guard, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => void this.#flush());
-      }
+      this.#schedule();
     });
+  }
+
+  /** One group commits at a time; what arrives meanwhile waits for it and goes in the next group. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => void this.#flush());
   }
 
   async #flush(): Promise<void> {
     const group = this.#pending;
     this.#pending = [];
-    this.#scheduled = false;
+    try {
+      await this.#commitGroup(group);
+    } finally {
+      this.#scheduled = false;
+      if (this.#pending.length > 0) this.#schedule();
+    }
+  }
+
+  async #commitGroup(group: PendingAppend[]): Promise<void> {
     try {
       const results = await this.#commit(group);
       group.forEach((append, i) => append.resolve(results[i]!));
