@@ -24,10 +24,6 @@ export const PERSON_TYPES: ReadonlySet<IdentifierType> = new Set(['customerId', 
 /** Identifiers of a browser or device, which several people can share. */
 export const DEVICE_TYPES: ReadonlySet<IdentifierType> = new Set(['browserId', 'clientId', 'anonymousId']);
 
-export const PRIORITY: Readonly<Record<IdentifierType, number>> = Object.fromEntries(
-  IDENTIFIER_TYPES.map((type, index) => [type, index]),
-) as Record<IdentifierType, number>;
-
 export interface Identifier {
   type: IdentifierType;
   value: string;

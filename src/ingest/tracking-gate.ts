@@ -4,10 +4,8 @@ import type { AnonymousCount } from './event-log.ts';
 /**
  * Decides, before anything is stored, what of each event may be kept: the whole event, the event
  * without device identifiers, or only an anonymous count (no tracking consent where it is required).
- * The consent engine provides the real gate; `admitAll` keeps everything.
+ * The consent engine provides it (`consentTrackingGate`).
  */
 export interface TrackingGate {
   admit(events: readonly CanonicalEvent[]): { events: CanonicalEvent[]; counts: AnonymousCount[] };
 }
-
-export const admitAll: TrackingGate = { admit: (events) => ({ events: [...events], counts: [] }) };

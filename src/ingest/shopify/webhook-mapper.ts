@@ -67,8 +67,6 @@ const TOPICS: Record<string, Mapper> = {
   'shop/redact': mapShopRedact,
 };
 
-export const SUPPORTED_TOPICS = Object.keys(TOPICS);
-
 /** The canonical events one webhook becomes; `undefined` for a topic Reclaim does not use. */
 export function mapWebhook(payload: unknown, meta: WebhookMeta): CanonicalEvent[] | undefined {
   const mapper = TOPICS[meta.topic.toLowerCase()];
