@@ -236,7 +236,11 @@ describe('reclaim report gap', () => {
       const { code, stdout, stderr } = await cli(...argv);
       return { code, out: stdout, err: stderr };
     };
-    expect((await run('replay', file, '--until', at(T0, 12 * 24 * 60))).code).toBe(0);
+    const replayed = await run('replay', file, '--until', at(T0, 12 * 24 * 60));
+    expect(replayed.code).toBe(0);
+    // The summary alone on stdout; progress on stderr (plain lines, as stderr is not a terminal here).
+    expect(JSON.parse(replayed.out)).toMatchObject({ lines: storeDay().length, rejected: {} });
+    expect(replayed.err).toMatch(/^replaying: 100% \([\d,]+\/[\d,]+ requests, [\d,]+\/s, done in \d+s\)$/m);
     const text = await run('report', 'gap', '--from', '2026-11-04', '--to', '2026-11-04');
     expect(text.code).toBe(0);
     expect(text.out).toContain('Gap report 2026-11-04 – 2026-11-04');

@@ -1,5 +1,6 @@
 import { replayFile } from '../../engine/replay.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
+import { progress } from '../progress.ts';
 import { withRuntime } from '../runtime.ts';
 
 export const replayCommand: Command = {
@@ -13,8 +14,8 @@ FILE is NDJSON, one recorded request a line:
 Lines are processed in "at" order with the engine's clock at "at"; timers fire as the clock passes
 them; after the last line the clock runs on to --until (default: the last "at" plus the longest
 abandonment window plus one minute). Deliveries go to the configured destinations. Prints a JSON
-summary on stdout: lines, events, triggers by stage, deliveries by destination and outcome.
-Shopify lines are trusted input: their HMAC is not re-verified.`,
+summary on stdout: lines, events, triggers by stage, deliveries by destination and outcome; progress
+goes to stderr. Shopify lines are trusted input: their HMAC is not re-verified.`,
   async run(ctx) {
     const { values, positionals } = parseOptions(ctx.argv, { until: { type: 'string' } }, true);
     if (positionals.length !== 1) throw new UsageError('expected: reclaim replay FILE [--until ISO-8601]');
@@ -22,7 +23,16 @@ Shopify lines are trusted input: their HMAC is not re-verified.`,
     if (until !== undefined && !Number.isFinite(until))
       throw new UsageError('--until must be an ISO-8601 time');
     return withRuntime(ctx, async ({ config, store, log }) => {
-      const summary = await replayFile({ file: positionals[0]!, until, config, store, log });
+      const shown = progress({ label: 'replaying', unit: 'requests', stream: ctx.stderr });
+      const summary = await replayFile({
+        file: positionals[0]!,
+        until,
+        config,
+        store,
+        log,
+        onProgress: (done, total) => shown.update(done, total),
+      });
+      shown.finish();
       ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       return EXIT.OK;
     });
