@@ -52,9 +52,10 @@ interface PendingAppend {
 
 /**
  * The durable, append-only log every ingest path writes to. Appends that arrive while a group commits are
- * committed together as the next group (group commit): each caller's promise resolves only after the transaction holding its events
- * has committed, so an acknowledgement always means durable. An append is all or nothing: if a group
- * fails, its appends are retried one by one so one bad append cannot take the others down.
+ * committed together as the next group (group commit): each caller's promise resolves only after the
+ * transaction holding its events has committed, so an acknowledgement always means durable. An append is
+ * all or nothing: if a group fails, its appends are retried one by one so one bad append cannot take the
+ * others down.
  */
 export class EventLog {
   #pending: PendingAppend[] = [];
