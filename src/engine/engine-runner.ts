@@ -10,11 +10,20 @@ import { fireDueJourneys } from '../journeys/scheduler.ts';
 const LEASE_TTL = 30_000;
 /** How long the loop sleeps when there is nothing to do and nobody wakes it. */
 const IDLE_WAIT = 250;
+/** How long the loop waits before looking again while it gives way to requests. */
+const GIVE_WAY_WAIT = 25;
+/** The oldest unprocessed event never waits longer than this (ms, engine clock) for requests to pause. */
+export const MAX_PROCESSING_LAG = 30_000;
 
 /**
  * Runs the engine in the background of `serve` or `worker`: processes the event log whenever there is
  * something to process, holding a lease so only one process does it at a time (PostgreSQL with several
  * workers). `stop()` lets the current batch finish.
+ *
+ * Ingest comes first: while requests keep arriving on the same thread (`requestsKeepComing`), processing
+ * waits for a pause in them, so a burst is acknowledged at the collector's full speed and processed right
+ * after it. Once the oldest unprocessed event has waited `MAX_PROCESSING_LAG`, processing takes turns with
+ * requests again, so sustained load never leaves the log further behind than that.
  */
 export class EngineRunner {
   readonly #holder = `${process.pid}-${randomUUID()}`;
@@ -31,6 +40,8 @@ export class EngineRunner {
     private readonly log: Logger,
     /** Called after work that may have queued deliveries. */
     private readonly afterWork: () => void = () => undefined,
+    /** True while requests arrive on this thread without a pause (the server); processing gives way. */
+    private readonly requestsKeepComing: () => boolean = () => false,
   ) {}
 
   start(): void {
@@ -39,7 +50,7 @@ export class EngineRunner {
     this.#loop = this.#run();
   }
 
-  /** Asks the loop to look for work now (after an ingest commit, an admin command). */
+  /** Asks the loop to look for work now (after an admin command). */
   wake(): void {
     this.#wakeRequested = true;
     this.#wake?.();
@@ -55,17 +66,22 @@ export class EngineRunner {
   async #run(): Promise<void> {
     while (this.#running) {
       let worked = false;
+      let deferred = false;
+      // Database calls resolve without ever reaching the event loop: without this turn, a backlog would
+      // keep requests from even being read until it was processed.
+      await new Promise((resolve) => setImmediate(resolve));
       try {
         const held = await acquireLease(this.store, 'engine', this.#holder, LEASE_TTL, this.clock.now());
         if (held && !this.#holdsLease) this.engine.processor.forgetCachedState();
         this.#holdsLease = held;
-        if (held) worked = (await this.engine.processor.processBatch()) > 0;
+        deferred = held && (await this.#givesWay());
+        if (held && !deferred) worked = (await this.engine.processor.processBatch()) > 0;
         if (!worked) worked = (await this.#fireDue()) > 0;
         if (worked) this.afterWork();
       } catch (error) {
         this.log.error({ err: error }, 'event processing failed; retrying');
       }
-      if (!worked && this.#running) await this.#sleep();
+      if (!worked && this.#running) await this.#sleep(deferred ? GIVE_WAY_WAIT : IDLE_WAIT);
     }
   }
 
@@ -79,13 +95,20 @@ export class EngineRunner {
     return fireDueJourneys(this.engine.scheduler, pending === undefined ? now : Math.min(now, pending - 1));
   }
 
-  #sleep(): Promise<void> {
+  /** Requests keep coming and the log is not too far behind: processing waits for a pause. */
+  async #givesWay(): Promise<boolean> {
+    if (!this.requestsKeepComing()) return false;
+    const since = await this.engine.processor.pendingSince();
+    return since === undefined || this.clock.now() - since < MAX_PROCESSING_LAG;
+  }
+
+  #sleep(ms: number): Promise<void> {
     if (this.#wakeRequested) {
       this.#wakeRequested = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, IDLE_WAIT);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();

@@ -38,6 +38,8 @@ export interface AppDeps {
   wakeEngine?: () => void;
   /** Asks the delivery workers to look for due rows now (after an operator's retry or resume). */
   wakeDelivery?: () => void;
+  /** Called as each request arrives (the engine gives way to requests). */
+  requestArrived?: () => void;
 }
 
 declare module 'fastify' {
@@ -85,6 +87,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   );
 
+  const requestArrived = deps.requestArrived;
+  if (requestArrived)
+    app.addHook('onRequest', (_req, _reply, done) => {
+      requestArrived();
+      done();
+    });
   app.addHook('onResponse', (req, reply, done) => {
     req.log.debug(
       {

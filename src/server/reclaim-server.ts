@@ -9,6 +9,9 @@ import { createEngine } from '../engine/engine.ts';
 import { EngineRunner } from '../engine/engine-runner.ts';
 import { DeliveryRunner } from '../delivery/delivery-runner.ts';
 
+/** Requests closer together than this (ms) count as one stretch of traffic; the engine waits for a gap. */
+const REQUEST_PAUSE = 25;
+
 /** A running Reclaim: the HTTP server, its background work and its database. */
 export interface RunningReclaim {
   readonly app: FastifyInstance;
@@ -49,7 +52,15 @@ export async function startReclaim({
       log,
       settings: config.delivery,
     });
-    runner = new EngineRunner(engine, store, clock, log, () => delivery?.wake());
+    let lastRequest = Number.NEGATIVE_INFINITY;
+    runner = new EngineRunner(
+      engine,
+      store,
+      clock,
+      log,
+      () => delivery?.wake(),
+      () => performance.now() - lastRequest < REQUEST_PAUSE,
+    );
     app = await buildApp({
       config,
       store,
@@ -58,6 +69,7 @@ export async function startReclaim({
       engine,
       wakeEngine: () => runner?.wake(),
       wakeDelivery: () => delivery?.wake(),
+      requestArrived: () => (lastRequest = performance.now()),
     });
     await app.listen({ port: config.port, host: config.host });
     runner.start();

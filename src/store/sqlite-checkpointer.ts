@@ -18,6 +18,8 @@ export class SqliteCheckpointer {
   readonly #worker: Worker;
   readonly #wal: string;
   #commits = 0;
+  /** Shared with the worker: who is copying the log now (IDLE, WORKER, MAIN), so neither waits on the other. */
+  readonly #copying = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     path: string,
@@ -27,7 +29,10 @@ export class SqliteCheckpointer {
   ) {
     this.#wal = `${path}-wal`;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, driver, intervalMs, copying: this.#copying },
+    });
     this.#worker.unref();
   }
 
@@ -39,12 +44,21 @@ export class SqliteCheckpointer {
    * transactions, where no read of this connection can hold it up.
    */
   afterCommit(database: { pragma(source: string): unknown }): void {
-    if (++this.#commits % RESTART_CHECK_EVERY !== 0) return;
-    if ((statSync(this.#wal, { throwIfNoEntry: false })?.size ?? 0) <= this.restartBytes) return;
+    if (++this.#commits < RESTART_CHECK_EVERY) return;
+    if ((statSync(this.#wal, { throwIfNoEntry: false })?.size ?? 0) <= this.restartBytes) {
+      this.#commits = 0;
+      return;
+    }
+    // While the worker copies, a checkpoint here would sleep until it is done: look again after the next
+    // commit instead.
+    if (Atomics.compareExchange(this.#copying, 0, IDLE, MAIN) !== IDLE) return;
+    this.#commits = 0;
     try {
       database.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
       // The commit stands either way; a busy log is started over at a later look.
+    } finally {
+      Atomics.store(this.#copying, 0, IDLE);
     }
   }
 
@@ -57,16 +71,23 @@ export class SqliteCheckpointer {
   }
 }
 
+const [IDLE, WORKER, MAIN] = [0, 1, 2];
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 5000');
+const copying = workerData.copying;
 const timer = setInterval(() => {
+  // The main connection is starting the log over: nothing to copy this round.
+  if (Atomics.compareExchange(copying, 0, ${IDLE}, ${WORKER}) !== ${IDLE}) return;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch {
     // A busy or locked database skips this round; the next one catches up.
+  } finally {
+    Atomics.store(copying, 0, ${IDLE});
   }
 }, workerData.intervalMs);
 parentPort.on('message', (message) => {
