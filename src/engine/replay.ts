@@ -146,15 +146,30 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   let pending: Promise<void>[] = [];
   let stepStart = first;
   let nextDue = await nextDueAt(store);
+  // Replay re-runs from its file after a crash, so its many small transactions may share commits: a
+  // group is committed before anything is delivered (a partner never sees a trigger the database could
+  // still lose) and at least every CHUNK lines.
+  const group = store.commitGroup;
+  let uncommitted = 0;
+  group?.open();
+  const commit = (reopen: boolean) => {
+    group?.commit();
+    uncommitted = 0;
+    if (reopen) group?.open();
+  };
   /** Ends a step: processes what it ingested, fires what is due, delivers. */
   const settle = async () => {
     if (pending.length > 0) {
+      uncommitted += pending.length;
       await Promise.all(pending);
       pending = [];
       await engine.processor.drain();
     }
     if (nextDue <= clock.now()) await fireAllDue(engine.scheduler, clock.now());
-    if (((await outbox.nextDueAt(delivery.destinations)) ?? Infinity) <= clock.now()) await delivery.drain();
+    if (((await outbox.nextDueAt(delivery.destinations)) ?? Infinity) <= clock.now()) {
+      commit(true);
+      await delivery.drain();
+    } else if (uncommitted >= CHUNK) commit(true);
     nextDue = await nextDueAt(store);
   };
   const fd = openSync(options.file, 'r');
@@ -216,6 +231,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   clock.advanceTo(until);
   await engine.processor.drain();
   await fireAllDue(engine.scheduler, until);
+  commit(false);
   summary.clock.until = new Date(clock.now()).toISOString();
   await delivery.settleAll(clock);
   const stages = await store.db

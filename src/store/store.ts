@@ -29,7 +29,21 @@ export interface Store {
   readonly location: string;
   /** The PostgreSQL schema it works in (given, or the first of the search path); none on SQLite. */
   readonly schema?: string;
+  /** SQLite only: many small transactions written to disk as one commit (`CommitGroup`). */
+  readonly commitGroup?: CommitGroup;
   close(): Promise<void>;
+}
+
+/**
+ * From `open()` to `commit()`, every transaction runs as a savepoint inside one outer transaction: each
+ * still succeeds or rolls back on its own, but the disk sees one commit. Each SQLite commit writes every page
+ * it touched to the log, so a run of thousands of small transactions that re-runs from its input after a
+ * crash (a replay) spends most of its time committing. Never for writes that have been acknowledged to
+ * someone. Call both between transactions, never inside one.
+ */
+export interface CommitGroup {
+  open(): void;
+  commit(): void;
 }
 
 export class StoreUnavailableError extends Error {
@@ -93,14 +107,14 @@ function openSqlite(options: OpenStoreOptions): Store {
   database.pragma('foreign_keys = ON');
   // SQLite's default page cache is 2 MiB; a store's indexes outgrow that within days of traffic.
   database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  // Savepoints (a commit group's transactions) keep their undo pages in memory, not in temporary files.
+  database.pragma('temp_store = MEMORY');
   const checkpointer = memory ? undefined : new SqliteCheckpointer(resolve(path));
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({
-      database: withStatementCache(database, () => checkpointer?.afterCommit(database)),
-    }),
-  });
+  const connection = sqliteConnection(database, () => checkpointer?.afterCommit(database));
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection.database }) });
   return {
     db,
+    commitGroup: connection.commitGroup,
     dialect: 'sqlite',
     capabilities: CAPABILITIES.sqlite,
     location: memory ? 'sqlite::memory:' : `sqlite:${resolve(path)}`,
@@ -114,38 +128,70 @@ function openSqlite(options: OpenStoreOptions): Store {
 /** Prepared statements kept per SQLite connection; Kysely's driver would otherwise prepare each query anew. */
 const STATEMENT_CACHE_SIZE = 256;
 
+/** A statement Kysely's SQLite driver can run: `run` does whatever the transaction step needs. */
+function step(run: () => SqliteDatabase.RunResult): SqliteDatabase.Statement {
+  return { reader: false, run } as unknown as SqliteDatabase.Statement;
+}
+
 /**
  * The SQLite handle Kysely sees, with prepared statements reused by SQL text (least recently used evicted).
  * Preparing a 500-row INSERT costs more than running it. `afterCommit` runs after every commit, between
- * transactions.
+ * transactions. Kysely's `begin`, `commit` and `rollback` become savepoint steps while a commit group is
+ * open.
  */
-function withStatementCache(
+function sqliteConnection(
   database: SqliteDatabase.Database,
   afterCommit: () => void,
-): SqliteDialectConfig['database'] {
+): { database: SqliteDialectConfig['database']; commitGroup: CommitGroup } {
   const cache = new Map<string, SqliteDatabase.Statement>();
-  const commit = database.prepare('commit');
-  const committing = {
-    reader: false,
-    run: (...args: unknown[]) => {
-      const result = commit.run(...args);
-      afterCommit();
-      return result;
+  const [begin, commit] = [database.prepare('begin'), database.prepare('commit')];
+  const [savepoint, release, rollbackTo] = [
+    'savepoint grouped',
+    'release grouped',
+    'rollback to grouped',
+  ].map((sql) => database.prepare(sql)) as [
+    SqliteDatabase.Statement,
+    SqliteDatabase.Statement,
+    SqliteDatabase.Statement,
+  ];
+  const committing = step(() => {
+    const result = commit.run();
+    afterCommit();
+    return result;
+  });
+  let grouped = false;
+  const inGroup: Record<string, SqliteDatabase.Statement> = {
+    begin: step(() => savepoint.run()),
+    commit: step(() => release.run()),
+    rollback: step(() => (rollbackTo.run(), release.run())),
+  };
+  const commitGroup: CommitGroup = {
+    open() {
+      begin.run();
+      grouped = true;
     },
-  } as unknown as SqliteDatabase.Statement;
+    commit() {
+      grouped = false;
+      committing.run();
+    },
+  };
   return {
-    close: () => database.close(),
-    prepare(sql: string) {
-      if (sql === 'commit') return committing;
-      let statement = cache.get(sql);
-      if (statement) {
-        cache.delete(sql);
-      } else {
-        statement = database.prepare(sql);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(sql, statement);
-      return statement;
+    commitGroup,
+    database: {
+      close: () => database.close(),
+      prepare(sql: string) {
+        if (grouped && inGroup[sql]) return inGroup[sql];
+        if (sql === 'commit') return committing;
+        let statement = cache.get(sql);
+        if (statement) {
+          cache.delete(sql);
+        } else {
+          statement = database.prepare(sql);
+          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        }
+        cache.set(sql, statement);
+        return statement;
+      },
     },
   };
 }
