@@ -15,7 +15,8 @@ Lines are processed in "at" order with the engine's clock at "at"; timers fire a
 them; after the last line the clock runs on to --until (default: the last "at" plus the longest
 abandonment window plus one minute). Deliveries go to the configured destinations. Prints a JSON
 summary on stdout: lines, events, triggers by stage, deliveries by destination and outcome; progress
-goes to stderr. Shopify lines are trusted input: their HMAC is not re-verified.`,
+goes to stderr. Shopify lines are trusted input: their HMAC is not re-verified. Give it a database
+no running server uses: a server would fire the same journeys on the wall clock.`,
   async run(ctx) {
     const { values, positionals } = parseOptions(ctx.argv, { until: { type: 'string' } }, true);
     if (positionals.length !== 1) throw new UsageError('expected: reclaim replay FILE [--until ISO-8601]');
