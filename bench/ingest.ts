@@ -2,6 +2,7 @@
 // `npm run bench:ingest` — writes its section of BENCHMARKS.md.
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { PROCESSOR_CURSOR } from '../src/engine/event-processor.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
 import { openStore } from '../src/store/store.ts';
 import { sqliteDatabase, postgresDatabase, type BenchDatabase } from './support/databases.ts';
@@ -117,7 +118,7 @@ async function processedAfter(db: BenchDatabase): Promise<number> {
       const cursor = await store.db
         .selectFrom('cursors')
         .select('position')
-        .where('name', '=', 'event-processor')
+        .where('name', '=', PROCESSOR_CURSOR)
         .executeTakeFirst();
       const last = await store.db
         .selectFrom('events')

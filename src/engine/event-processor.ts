@@ -60,7 +60,8 @@ export interface EventProcessorDeps {
   batchSize?: number;
 }
 
-const CURSOR = 'event-processor';
+/** The processor's position in the event log, a row of `cursors`. */
+export const PROCESSOR_CURSOR = 'event-processor';
 
 const profileEventWriter = new BulkWriter<Database['profile_events']>(
   ['profile_id', 'event_seq'],
@@ -210,7 +211,7 @@ export class EventProcessor {
     const row = await trx
       .selectFrom('cursors')
       .select('position')
-      .where('name', '=', CURSOR)
+      .where('name', '=', PROCESSOR_CURSOR)
       .executeTakeFirst();
     return row?.position ?? 0;
   }
@@ -218,7 +219,7 @@ export class EventProcessor {
   async #advance(trx: Transaction<Database>, position: number): Promise<void> {
     await trx
       .insertInto('cursors')
-      .values({ name: CURSOR, position })
+      .values({ name: PROCESSOR_CURSOR, position })
       .onConflict((oc) => oc.column('name').doUpdateSet({ position }))
       .execute();
   }

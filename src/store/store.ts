@@ -144,16 +144,11 @@ function sqliteConnection(
   afterCommit: () => void,
 ): { database: SqliteDialectConfig['database']; commitGroup: CommitGroup } {
   const cache = new Map<string, SqliteDatabase.Statement>();
-  const [begin, commit] = [database.prepare('begin'), database.prepare('commit')];
-  const [savepoint, release, rollbackTo] = [
-    'savepoint grouped',
-    'release grouped',
-    'rollback to grouped',
-  ].map((sql) => database.prepare(sql)) as [
-    SqliteDatabase.Statement,
-    SqliteDatabase.Statement,
-    SqliteDatabase.Statement,
-  ];
+  const begin = database.prepare('begin');
+  const commit = database.prepare('commit');
+  const savepoint = database.prepare('savepoint grouped');
+  const release = database.prepare('release grouped');
+  const rollbackTo = database.prepare('rollback to grouped');
   const committing = step(() => {
     const result = commit.run();
     afterCommit();
