@@ -142,7 +142,7 @@ export class EventLog {
   }
 }
 
-type EventRow = Required<Omit<Insertable<Database['events']>, 'seq' | 'processed'>>;
+type EventRow = Required<Omit<Insertable<Database['events']>, 'seq'>>;
 
 /** Inserts events, skipping ids already stored, and returns the ids it inserted. */
 const eventWriter = new BulkWriter<EventRow>(

@@ -204,7 +204,7 @@ export interface DataExportTable {
   body_json: string;
 }
 
-/** The append-only log of canonical events; `processed` flips to 1 once identity and journeys saw it. */
+/** The append-only log of canonical events; the event processor follows it with a cursor (`cursors`). */
 export interface EventTable {
   seq: Serial;
   id: string;
@@ -215,7 +215,6 @@ export interface EventTable {
   received_at: number;
   /** The `CanonicalEvent` as JSON. */
   body_json: string;
-  processed: Generated<number>;
 }
 
 /** Shopify webhook deliveries seen, by `X-Shopify-Webhook-Id`, so a redelivery is ignored. */
