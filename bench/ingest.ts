@@ -248,7 +248,7 @@ from a US visitor who accepted tracking, so every request is a real insert of ev
 (not an anonymous count). "Acknowledged → stored" counts the events in the database after the server stopped against
 the events the server answered 2xx for: an acknowledgement is only sent after the transaction that holds the event
 committed (SQLite in WAL mode with \`synchronous=NORMAL\`, which survives a crash or kill of the process; PostgreSQL
-with its defaults).
+with its defaults). Both servers run with the project's Node options (\`.npmrc\`: \`--max-semi-space-size=64\`).
 
 The server gives way to requests: while they keep coming, the event processor (identity, consent, journeys)
 waits for a pause, unless the oldest unprocessed event has waited 30 s, so a burst is acknowledged at the
