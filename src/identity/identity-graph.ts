@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { orderedId } from '../store/ordered-id.ts';
 import type { CanonicalEvent } from '../ingest/canonical-event.ts';
 import {
   DEVICE_TYPES,
@@ -143,7 +143,7 @@ export class IdentityGraph {
     const attached = new Set<string>();
     const createProfile = (): ProfileRecord => {
       const profile: ProfileRecord = {
-        id: `pr_${hash('sha256', `${event.id}:${created++}`, 'base64url').slice(0, 20)}`,
+        id: orderedId('pr_', at, `${event.id}:${created++}`),
         createdAt: at,
         updatedAt: at,
         mergedInto: null,

@@ -1,28 +1,19 @@
-import { hash } from 'node:crypto';
 import type { Insertable, Selectable, Transaction } from 'kysely';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { lockAppends } from '../store/append-lock.ts';
+import { orderedId } from '../store/ordered-id.ts';
 import type { CanonicalEvent } from './canonical-event.ts';
-
-/** Largest time the id's fixed-width base-36 prefix can hold (year 5138). */
-const MAX_ID_TIME = 36 ** 9 - 1;
 
 /**
  * A stable event id: the time the payload itself states (`payloadTime`, epoch ms), then a digest of the
- * idempotency key. The same delivery always yields the same id, and its unique index is the dedupe.
- * Leading with the time keeps inserts near the end of that index, which is several times cheaper than
- * scattering them; a payload without its own time (a Segment call without timestamps) gets a zero
- * prefix, so a retry still maps to the same id.
+ * idempotency key. The same delivery always yields the same id, and its unique index is the dedupe. A
+ * payload without its own time (a Segment call without timestamps) gets a zero prefix, so a retry still
+ * maps to the same id.
  */
 export function eventIdFor(idempotencyKey: string, payloadTime: number | undefined): string {
-  const time =
-    payloadTime === undefined || !Number.isFinite(payloadTime)
-      ? 0
-      : Math.min(Math.max(0, Math.floor(payloadTime)), MAX_ID_TIME);
-  const digest = hash('sha256', idempotencyKey, 'base64url').slice(0, 22);
-  return `ev_${time.toString(36).padStart(9, '0')}${digest}`;
+  return orderedId('ev_', payloadTime, idempotencyKey, 22);
 }
 
 export interface AppendResult {

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { orderedId } from '../store/ordered-id.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConsentStateView } from '../consent/consent-stage.ts';
 import type { EmailState, SmsState } from '../consent/consent-state.ts';
@@ -83,8 +83,9 @@ export type NativeReason =
 export type FireOutcome =
   'triggered' | 'purchased' | 'recent_purchase' | 'cap_cart' | 'cap_checkout' | 'cap_browse';
 
-export const triggerIdFor = (journeyId: string) =>
-  `tr_${hash('sha256', journeyId, 'base64url').slice(0, 20)}`;
+/** A journey's trigger id: one per journey, ordered by when it fell due. */
+export const triggerIdFor = (journey: Pick<Journey, 'id' | 'dueAt'>) =>
+  orderedId('tr_', journey.dueAt ?? undefined, journey.id);
 
 /**
  * Fires due journeys: suppression (bought since, bought recently), caps (one trigger per cart, per
@@ -347,7 +348,7 @@ export class FiringSession {
     const customerId = latest('customerId');
     const kx = latest('kx');
     return {
-      id: triggerIdFor(journey.id),
+      id: triggerIdFor(journey),
       journeyId: journey.id,
       profileId: root,
       stage: journey.stage,

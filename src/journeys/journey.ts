@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { orderedId } from '../store/ordered-id.ts';
 import type {
   CanonicalEvent,
   EventContext,
@@ -98,7 +98,7 @@ const MAX_TOKENS = 20;
 
 export function newJourney(profileId: string, event: CanonicalEvent, stage: JourneyStage): Journey {
   return {
-    id: `jr_${hash('sha256', `${profileId}:${event.id}`, 'base64url').slice(0, 20)}`,
+    id: orderedId('jr_', event.eventTime, `${profileId}:${event.id}`),
     profileId,
     status: 'open',
     stage,
