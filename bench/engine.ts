@@ -186,9 +186,9 @@ async function readDue(store: Store): Promise<number> {
       .selectAll()
       .where('status', '=', 'open')
       .where('due_at', '<=', T0)
-      .where((eb) =>
-        eb.or([eb('due_at', '>', after), eb.and([eb('due_at', '=', after), eb('id', '>', afterId)])]),
-      )
+      // Keyset paging: the first condition lets either database start from the due-time index.
+      .where('due_at', '>=', after)
+      .where((eb) => eb(eb.refTuple('due_at', 'id'), '>', eb.tuple(after, afterId)))
       .orderBy('due_at')
       .orderBy('id')
       .limit(500)
