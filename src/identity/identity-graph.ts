@@ -1,4 +1,3 @@
-import { orderedId } from '../store/ordered-id.ts';
 import type { CanonicalEvent } from '../ingest/canonical-event.ts';
 import {
   DEVICE_TYPES,
@@ -8,6 +7,7 @@ import {
   type Identifier,
   type IdentifierType,
 } from './identifiers.ts';
+import { orderedId } from '../store/ordered-id.ts';
 
 /** One identifier as the graph holds it. Times are event times (epoch ms). */
 export interface IdentifierRecord {

@@ -1,4 +1,3 @@
-import { orderedId } from '../store/ordered-id.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConsentStateView } from '../consent/consent-stage.ts';
 import type { EmailState, SmsState } from '../consent/consent-state.ts';
@@ -10,6 +9,7 @@ import { DEVICE_TYPES } from '../identity/identifiers.ts';
 import { chooseRecipient, type RecipientChoice } from '../identity/recipient.ts';
 import type { LineItem } from '../ingest/canonical-event.ts';
 import type { Database } from '../store/schema.ts';
+import { orderedId } from '../store/ordered-id.ts';
 import { itemsOf, recoveryUrlOf, type Journey, type JourneyStage, type Windows } from './journey.ts';
 import {
   chunks,

@@ -1,4 +1,3 @@
-import { orderedId } from '../store/ordered-id.ts';
 import type {
   CanonicalEvent,
   EventContext,
@@ -7,6 +6,7 @@ import type {
   TrackingCategories,
 } from '../ingest/canonical-event.ts';
 import { sumLines } from '../ingest/money.ts';
+import { orderedId } from '../store/ordered-id.ts';
 
 export const STAGES = ['browse', 'cart', 'checkout'] as const;
 export type JourneyStage = (typeof STAGES)[number];
