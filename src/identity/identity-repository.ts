@@ -40,23 +40,36 @@ function toProfile(row: Database['profiles']): ProfileRecord {
   };
 }
 
-const identifierWriter = new BulkWriter<Database['identifiers']>(
-  ['key', 'type', 'value', 'profile_id', 'first_seen', 'last_seen', 'linked_at', 'confirmed_at', 'status'],
-  (trx, rows) =>
-    trx
-      .insertInto('identifiers')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet((eb) => ({
-          profile_id: eb.ref('excluded.profile_id'),
-          first_seen: eb.ref('excluded.first_seen'),
-          last_seen: eb.ref('excluded.last_seen'),
-          linked_at: eb.ref('excluded.linked_at'),
-          confirmed_at: eb.ref('excluded.confirmed_at'),
-          status: eb.ref('excluded.status'),
-        })),
-      ),
-);
+/**
+ * Upserts identifiers. `moved`: new ones, and those that joined another profile. `touched`: those staying
+ * with the profile they are stored with (most writes: a sighting moves their times); leaving `profile_id`
+ * out of their update spares its index, which SQLite rewrites for every column an update assigns, even to
+ * the same value.
+ */
+const identifierWriters = {
+  moved: identifierWriter(true),
+  touched: identifierWriter(false),
+};
+
+function identifierWriter(moveProfile: boolean) {
+  return new BulkWriter<Database['identifiers']>(
+    ['key', 'type', 'value', 'profile_id', 'first_seen', 'last_seen', 'linked_at', 'confirmed_at', 'status'],
+    (trx, rows) =>
+      trx
+        .insertInto('identifiers')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => ({
+            ...(moveProfile && { profile_id: eb.ref('excluded.profile_id') }),
+            first_seen: eb.ref('excluded.first_seen'),
+            last_seen: eb.ref('excluded.last_seen'),
+            linked_at: eb.ref('excluded.linked_at'),
+            confirmed_at: eb.ref('excluded.confirmed_at'),
+            status: eb.ref('excluded.status'),
+          })),
+        ),
+  );
+}
 
 const profileWriter = new BulkWriter<Database['profiles']>(
   ['id', 'created_at', 'updated_at', 'merged_into', 'counts_json', 'customer_id'],
@@ -172,6 +185,7 @@ export class IdentityRepository {
       const cached = this.#cache.identifier(key);
       if (cached) {
         ws.identifiers.set(key, cached);
+        ws.storedProfileOf.set(key, cached.profileId);
         profileIds.add(cached.profileId);
       } else wanted.push(key);
     }
@@ -179,6 +193,7 @@ export class IdentityRepository {
       const rows = await trx.selectFrom('identifiers').selectAll().where('key', 'in', part).execute();
       for (const row of rows) {
         ws.identifiers.set(row.key, toRecord(row));
+        ws.storedProfileOf.set(row.key, row.profile_id);
         profileIds.add(row.profile_id);
       }
     }
@@ -221,23 +236,23 @@ export class IdentityRepository {
 
   /** Writes every changed identifier, profile, link and refusal; flattens merge chains. */
   async save(trx: Trx, ws: IdentityWorkingSet): Promise<void> {
-    await identifierWriter.write(
-      trx,
-      [...ws.dirtyIdentifiers].map((key) => {
-        const r = ws.identifiers.get(key)!;
-        return {
-          key: r.key,
-          type: r.type,
-          value: r.value,
-          profile_id: r.profileId,
-          first_seen: r.firstSeen,
-          last_seen: r.lastSeen,
-          linked_at: r.linkedAt,
-          confirmed_at: r.confirmedAt,
-          status: r.status,
-        };
-      }),
-    );
+    const rows = { moved: [] as Database['identifiers'][], touched: [] as Database['identifiers'][] };
+    for (const key of ws.dirtyIdentifiers) {
+      const r = ws.identifiers.get(key)!;
+      rows[ws.storedProfileOf.get(key) === r.profileId ? 'touched' : 'moved'].push({
+        key: r.key,
+        type: r.type,
+        value: r.value,
+        profile_id: r.profileId,
+        first_seen: r.firstSeen,
+        last_seen: r.lastSeen,
+        linked_at: r.linkedAt,
+        confirmed_at: r.confirmedAt,
+        status: r.status,
+      });
+    }
+    await identifierWriters.moved.write(trx, rows.moved);
+    await identifierWriters.touched.write(trx, rows.touched);
     const profiles = [...ws.dirtyProfiles].map((id) => ws.profiles.get(id)!);
     await profileWriter.write(
       trx,

@@ -200,6 +200,8 @@ describeEachDialect('identity scenarios from real payloads', (dialect) => {
     await sendPixel(t.app, [pixelEvent('product_added_to_cart', day(5), 'old-browser')], {
       cart: 'cart-within',
     });
+    // Processed as it arrives, so the browser is stored with Kim's profile when it comes back.
+    await process();
     await sendPixel(t.app, [pixelEvent('product_added_to_cart', day(20), 'old-browser')], {
       cart: 'cart-after',
     });
