@@ -71,21 +71,29 @@ function identifierWriter(moveProfile: boolean) {
   );
 }
 
-const profileWriter = new BulkWriter<Database['profiles']>(
-  ['id', 'created_at', 'updated_at', 'merged_into', 'counts_json', 'customer_id'],
-  (trx, rows) =>
-    trx
-      .insertInto('profiles')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          updated_at: eb.ref('excluded.updated_at'),
-          merged_into: eb.ref('excluded.merged_into'),
-          counts_json: eb.ref('excluded.counts_json'),
-          customer_id: eb.ref('excluded.customer_id'),
-        })),
-      ),
-);
+/** Upserts profiles; only those merged away assign `merged_into`, sparing its index (as for identifiers). */
+const profileWriters = {
+  merged: profileWriter(true),
+  live: profileWriter(false),
+};
+
+function profileWriter(merged: boolean) {
+  return new BulkWriter<Database['profiles']>(
+    ['id', 'created_at', 'updated_at', 'merged_into', 'counts_json', 'customer_id'],
+    (trx, rows) =>
+      trx
+        .insertInto('profiles')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            updated_at: eb.ref('excluded.updated_at'),
+            ...(merged && { merged_into: eb.ref('excluded.merged_into') }),
+            counts_json: eb.ref('excluded.counts_json'),
+            customer_id: eb.ref('excluded.customer_id'),
+          })),
+        ),
+  );
+}
 
 const linkWriter = new BulkWriter<Database['identity_links']>(
   ['a', 'b', 'first_seen', 'last_seen'],
@@ -254,22 +262,22 @@ export class IdentityRepository {
     await identifierWriters.moved.write(trx, rows.moved);
     await identifierWriters.touched.write(trx, rows.touched);
     const profiles = [...ws.dirtyProfiles].map((id) => ws.profiles.get(id)!);
-    await profileWriter.write(
-      trx,
-      profiles.map((p) => ({
-        id: p.id,
-        created_at: p.createdAt,
-        updated_at: p.updatedAt,
-        merged_into: p.mergedInto === null ? null : ws.root(p.id).id,
-        counts_json: JSON.stringify(p.counts),
-        customer_id: p.customerId,
-      })),
-    );
-    for (const merged of profiles.filter((p) => p.mergedInto !== null)) {
+    const merged = profiles.filter((p) => p.mergedInto !== null);
+    const toRow = (p: ProfileRecord) => ({
+      id: p.id,
+      created_at: p.createdAt,
+      updated_at: p.updatedAt,
+      merged_into: p.mergedInto === null ? null : ws.root(p.id).id,
+      counts_json: JSON.stringify(p.counts),
+      customer_id: p.customerId,
+    });
+    await profileWriters.live.write(trx, profiles.filter((p) => p.mergedInto === null).map(toRow));
+    await profileWriters.merged.write(trx, merged.map(toRow));
+    for (const profile of merged) {
       await trx
         .updateTable('profiles')
-        .set({ merged_into: ws.root(merged.id).id })
-        .where('merged_into', '=', merged.id)
+        .set({ merged_into: ws.root(profile.id).id })
+        .where('merged_into', '=', profile.id)
         .execute();
     }
     await linkWriter.write(
