@@ -86,7 +86,7 @@ export const LAST_SEEN_STEP = 3_600_000;
  */
 export class IdentityWorkingSet {
   readonly identifiers = new Map<string, IdentifierRecord>();
-  /** The profile each identifier read from the database belongs to there. */
+  /** For identifiers read from the database (or from the cache of committed batches): their stored profile. */
   readonly storedProfileOf = new Map<string, string>();
   readonly profiles = new Map<string, ProfileRecord>();
   readonly dirtyIdentifiers = new Set<string>();
