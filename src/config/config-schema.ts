@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 
@@ -85,6 +86,15 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** The app's client secret(s) for webhook HMAC; two during a rotation. Empty: webhooks answer 401. */
       webhookSecrets: list.default([]),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      /**
+       * Threads that parse, validate and map Segment API calls next to the main thread, which stores them;
+       * 0 does it all on the main thread. Default: one per core beyond the first, at most 4.
+       */
+      workers: integer(0, 16).default(Math.min(4, availableParallelism() - 1)),
     })
     .prefault({}),
   pixel: z
@@ -261,6 +271,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_WRITE_KEYS', path: ['writeKeys'], secret: true },
   { name: 'RECLAIM_ADMIN_TOKEN', path: ['adminToken'], secret: true },
   { name: 'SHOPIFY_WEBHOOK_SECRET', path: ['shopify', 'webhookSecrets'], secret: true },
+  { name: 'RECLAIM_INGEST_WORKERS', path: ['ingest', 'workers'] },
   { name: 'RECLAIM_PIXEL_ORIGINS', path: ['pixel', 'allowedOrigins'] },
   { name: 'RECLAIM_PIXEL_RATE_LIMIT', path: ['pixel', 'rateLimitPerMinute'] },
   { name: 'RECLAIM_CHECKOUT_MARKETING_BOX', path: ['consent', 'checkoutMarketingBox'] },

@@ -5,6 +5,8 @@ import type { Clock } from '../runtime/clock.ts';
 import { ApiError } from '../server/api-error.ts';
 import { consentEvent } from './consent-endpoint/consent-mapper.ts';
 import { asDict } from './fields.ts';
+import type { EventLog } from './event-log.ts';
+import type { CallPreparer } from './ingest-workers.ts';
 import type { Ingestor } from './ingestor.ts';
 import { pixelRoutes } from './pixel/pixel-routes.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -15,6 +17,8 @@ export interface BrowserRoutesOptions {
   config: Config;
   clock: Clock;
   ingestor: Ingestor;
+  eventLog: EventLog;
+  preparer: CallPreparer;
 }
 
 /**
@@ -23,7 +27,7 @@ export interface BrowserRoutesOptions {
  */
 export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
   app,
-  { config, clock, ingestor },
+  { config, clock, ingestor, eventLog, preparer },
 ) => {
   const origins = config.pixel.allowedOrigins;
   await app.register(cors, {
@@ -44,7 +48,7 @@ export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
     );
   });
 
-  await app.register(pixelRoutes, { config, clock, ingestor });
+  await app.register(pixelRoutes, { config, clock, eventLog, preparer });
 
   app.post('/v1/consent', { bodyLimit: 64 * 1024 }, async (req) => {
     const raw = asDict(req.body);

@@ -34,7 +34,7 @@ export interface AnonymousCount {
 export type AppendGuard = (trx: Transaction<Database>) => Promise<boolean>;
 
 interface PendingAppend {
-  events: readonly CanonicalEvent[];
+  rows: readonly EventRow[];
   counts: readonly AnonymousCount[];
   guard?: AppendGuard;
   resolve: (result: AppendResult) => void;
@@ -60,8 +60,17 @@ export class EventLog {
     counts: readonly AnonymousCount[] = [],
     guard?: AppendGuard,
   ): Promise<AppendResult> {
+    return this.appendRows(events.map(toRow), counts, guard);
+  }
+
+  /** Appends events already in their stored form (`toRow`), as the ingest workers prepare them. */
+  appendRows(
+    rows: readonly EventRow[],
+    counts: readonly AnonymousCount[] = [],
+    guard?: AppendGuard,
+  ): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#pending.push({ events, counts, guard, resolve, reject });
+      this.#pending.push({ rows, counts, guard, resolve, reject });
       this.#schedule();
     });
   }
@@ -113,10 +122,10 @@ export class EventLog {
       const rows: EventRow[] = [];
       group.forEach((append, index) => {
         if (!accepted[index]) return;
-        for (const event of append.events) {
-          if (owner.has(event.id)) continue;
-          owner.set(event.id, index);
-          rows.push(toRow(event));
+        for (const row of append.rows) {
+          if (owner.has(row.id)) continue;
+          owner.set(row.id, index);
+          rows.push(row);
         }
       });
       const stored = new Array<number>(group.length).fill(0);
@@ -127,13 +136,14 @@ export class EventLog {
       );
       return group.map((append, index) => ({
         stored: stored[index]!,
-        duplicates: append.events.length - stored[index]!,
+        duplicates: append.rows.length - stored[index]!,
       }));
     });
   }
 }
 
-type EventRow = Required<Omit<Insertable<Database['events']>, 'seq'>>;
+/** An event as the log stores it. */
+export type EventRow = Required<Omit<Insertable<Database['events']>, 'seq'>>;
 
 /** Inserts events, skipping ids already stored, and returns the ids it inserted. */
 const eventWriter = new BulkWriter<EventRow>(
@@ -147,7 +157,7 @@ const eventWriter = new BulkWriter<EventRow>(
 );
 
 /** Columns first; the JSON body leaves out what the columns already hold. */
-function toRow(event: CanonicalEvent): EventRow {
+export function toRow(event: CanonicalEvent): EventRow {
   const { id, idempotencyKey, kind, source, eventTime, receivedAt, ...body } = event;
   return {
     id,

@@ -19,6 +19,7 @@ import type { Engine } from '../engine/engine.ts';
 import { deliveryRoutes } from '../delivery/delivery-routes.ts';
 import { browserRoutes } from '../ingest/browser-routes.ts';
 import { EventLog } from '../ingest/event-log.ts';
+import { IngestWorkers, inProcessPreparer } from '../ingest/ingest-workers.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
 import { segmentRoutes } from '../ingest/segment/segment-routes.ts';
 import { webhookRoutes } from '../ingest/shopify/webhook-routes.ts';
@@ -46,6 +47,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The body's exact bytes, kept for signature checks (Shopify webhook HMAC). */
     rawBody?: Buffer;
+  }
+  interface FastifyContextConfig {
+    /** false: the route prepares `rawBody` itself (Segment API and pixel calls, see `CallPreparer`). */
+    parseBody?: boolean;
   }
 }
 
@@ -77,6 +82,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           apiError('RECLAIM_ERR_MALFORMED_JSON', 'body is empty; a JSON document was expected'),
           undefined,
         );
+        return;
+      }
+      if (req.routeOptions.config.parseBody === false) {
+        done(null, undefined);
         return;
       }
       try {
@@ -120,7 +129,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { store: deps.store });
   const eventLog = new EventLog(deps.store);
   const ingestor = new Ingestor(eventLog, consentTrackingGate);
-  const ingest = { config: deps.config, clock: deps.clock, ingestor };
+  const preparer =
+    deps.config.ingest.workers > 0
+      ? await IngestWorkers.start(deps.config.ingest.workers)
+      : inProcessPreparer;
+  app.addHook('onClose', () => preparer.close());
+  const ingest = { config: deps.config, clock: deps.clock, ingestor, eventLog, preparer };
   await app.register(segmentRoutes, ingest);
   await app.register(browserRoutes, ingest);
   await app.register(webhookRoutes, ingest);

@@ -201,12 +201,12 @@ describeEachDialect('Segment-compatible API', (dialect) => {
 });
 
 describe('the real @segment/analytics-node client', () => {
-  it('delivers to Reclaim unchanged', async () => {
+  it('delivers to Reclaim unchanged, small calls and a large batch (prepared on an ingest worker)', async () => {
     const { openStore } = await import('../../src/store/store.ts');
     const { migrateToLatest } = await import('../../src/store/migrator.ts');
     const store = await openStore({ url: 'sqlite::memory:' });
     await migrateToLatest(store);
-    const t = await buildTestApp(store, testConfig({ RECLAIM_WRITE_KEYS: KEY }));
+    const t = await buildTestApp(store, testConfig({ RECLAIM_WRITE_KEYS: KEY, RECLAIM_INGEST_WORKERS: '1' }));
     const host = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const analytics = new Analytics({ writeKey: KEY, host, flushAt: 3, maxRetries: 0 });
     const failures: unknown[] = [];
@@ -232,6 +232,21 @@ describe('the real @segment/analytics-node client', () => {
     expect(events[0]!.ids).toEqual({ customerId: 'cust-42', email: 'buyer@example.com' });
     expect(events[1]).toMatchObject({ ids: { checkoutToken: 'chk-1' }, commerce: { value: '20.00' } });
     expect(events[2]).toMatchObject({ context: { gclid: 'G1' } });
+
+    const bulk = new Analytics({ writeKey: KEY, host, flushAt: 100, maxRetries: 0 });
+    bulk.on('error', (e) => failures.push(e));
+    for (let i = 0; i < 100; i++)
+      bulk.track({
+        anonymousId: 'anon-9',
+        event: 'Product Viewed',
+        context,
+        properties: { product_id: `p-${i}`, name: 'Organic Cotton Tee', price: 32, currency: 'USD' },
+      });
+    await bulk.closeAndFlush({ timeout: 10_000 });
+    expect(failures).toEqual([]);
+    const all = await storedEvents(store);
+    expect(all).toHaveLength(103);
+    expect(all[3 + 42]).toMatchObject({ kind: 'product_view', commerce: { lines: [{ productId: 'p-42' }] } });
     await t.app.close();
     await store.close();
   });

@@ -21,7 +21,15 @@ export class LogCapture extends Writable {
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ env: { RECLAIM_DATABASE_URL: 'sqlite::memory:', RECLAIM_LOG_LEVEL: 'info', ...env } });
+  return loadConfig({
+    env: {
+      RECLAIM_DATABASE_URL: 'sqlite::memory:',
+      RECLAIM_LOG_LEVEL: 'info',
+      // In-process unless a test says otherwise: a worker thread per test app would only slow the suite.
+      RECLAIM_INGEST_WORKERS: '0',
+      ...env,
+    },
+  });
 }
 
 export interface TestApp {
