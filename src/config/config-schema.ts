@@ -91,8 +91,8 @@ export const configSchema = z.strictObject({
   ingest: z
     .strictObject({
       /**
-       * Threads that parse, validate and map Segment API calls next to the main thread, which stores them;
-       * 0 does it all on the main thread. Default: one per core beyond the first, at most 4.
+       * Threads that parse, validate and map large Segment and pixel bodies (8 KiB and more) while the main
+       * thread stores rows; 0 does it all on the main thread. Default: one per core beyond the first, at most 4.
        */
       workers: integer(0, 16).default(Math.min(4, availableParallelism() - 1)),
     })

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { apiError } from '../server/api-error.ts';
 import { prepareCall, type PreparedCall, type IngestCall } from './prepared-ingest.ts';
 
-/** Turns Segment calls into stored rows: in-process, or on worker threads (`IngestWorkers`). */
+/** Turns Segment and pixel calls into stored rows: in-process, or on worker threads (`IngestWorkers`). */
 export interface CallPreparer {
   prepare(call: IngestCall): Promise<PreparedCall>;
   close(): Promise<void>;
