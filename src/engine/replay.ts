@@ -1,34 +1,22 @@
-import { closeSync, openSync, readSync, createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
 import type { Config } from '../config/config-schema.ts';
 import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { consentEvent } from '../ingest/consent-endpoint/consent-mapper.ts';
 import { EventLog } from '../ingest/event-log.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
-import { pixelEvents } from '../ingest/pixel/pixel-ingest.ts';
 import { signalsFrom } from '../ingest/request-signals.ts';
-import { segmentEvents } from '../ingest/segment/segment-ingest.ts';
 import { acceptWebhook } from '../ingest/shopify/webhook-ingest.ts';
 import { fireAllDue } from '../journeys/scheduler.ts';
 import { ManualClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ApiError } from '../server/api-error.ts';
-import { parseJsonExact } from '../server/json-body.ts';
 import type { Store } from '../store/store.ts';
 import { DeliveryRunner } from '../delivery/delivery-runner.ts';
 import { Outbox } from '../delivery/outbox.ts';
 import { createEngine } from './engine.ts';
-
-/** One recorded request (CONTRACT.md "Event time and replay"). */
-const lineSchema = z.looseObject({
-  at: z.string().refine((v) => Number.isFinite(Date.parse(v)), 'at must be an ISO-8601 time'),
-  kind: z.enum(['segment', 'pixel', 'shopify', 'consent']),
-  path: z.string().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.unknown(),
-});
-type ReplayLine = z.output<typeof lineSchema>;
+import { LineReader, readAndPrepare, type IndexedLine } from './line-reader.ts';
+import { lineHeaders, type PreparedLine } from './replay-line.ts';
 
 /** Most lines ingested per step; timers inside a step fire in event-time order between its events. */
 const CHUNK = 2000;
@@ -38,6 +26,10 @@ const CHUNK = 2000;
  * leave at most this late — and a replay of a month is not a step per trigger.
  */
 const TIMER_STEP = 60_000;
+/** Lines read and prepared at a time, the next chunk while the engine works on this one. */
+const READ_AHEAD = 100;
+/** Files this long are read on a thread of their own (`ingest.workers` > 0); shorter ones in-process. */
+const THREADED_FROM_LINES = 2_000;
 
 /** The earliest due time of an open journey, or Infinity. */
 async function nextDueAt(store: Store): Promise<number> {
@@ -79,15 +71,9 @@ export interface ReplayOptions {
   partnersOnReplayClock?: boolean;
 }
 
-interface Indexed {
-  at: number;
-  offset: number;
-  length: number;
-}
-
 /** Pass one: where each line is and when it happened, without keeping the lines in memory. */
-async function indexFile(file: string): Promise<Indexed[]> {
-  const lines: Indexed[] = [];
+async function indexFile(file: string): Promise<IndexedLine[]> {
+  const lines: IndexedLine[] = [];
   let offset = 0;
   const reader = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of reader) {
@@ -127,7 +113,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     fetch: options.fetch,
     ...(options.partnersOnReplayClock && { partnerClock: clock }),
   });
-  const ingestor = new Ingestor(new EventLog(store), consentTrackingGate);
+  const eventLog = new EventLog(store);
+  const ingestor = new Ingestor(eventLog, consentTrackingGate);
   const outbox = new Outbox(store);
   const summary: ReplaySummary = {
     lines: index.length,
@@ -172,9 +159,21 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     } else if (uncommitted >= CHUNK) commit(true);
     nextDue = await nextDueAt(store);
   };
-  const fd = openSync(options.file, 'r');
+  const settings = { geo: config.geo, bannerWordingVersion: config.consent.bannerWordingVersion };
+  let fd: number | undefined;
+  const reader = await LineReader.open(
+    options.file,
+    settings,
+    config.ingest.workers > 0 && index.length >= THREADED_FROM_LINES,
+  );
   try {
+    let prepared: PreparedLine[] = [];
+    let next = reader.prepare(index.slice(0, READ_AHEAD));
     for (let i = 0; i < index.length; i++) {
+      if (i % READ_AHEAD === 0) {
+        prepared = await next;
+        next = reader.prepare(index.slice(i + READ_AHEAD, i + 2 * READ_AHEAD));
+      }
       const entry = index[i]!;
       // A step ends before a line that comes after a due time (the clock passes it first), after
       // CHUNK lines, or once it spans the shortest window (a journey it starts could fall due).
@@ -192,20 +191,22 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
         stepStart = entry.at;
         options.onProgress?.(i, index.length);
       }
-      const buffer = Buffer.alloc(entry.length);
-      readSync(fd, buffer, 0, entry.length, entry.offset);
-      let line: ReplayLine;
-      try {
-        const parsed = lineSchema.safeParse(parseJsonExact(buffer));
-        if (!parsed.success) throw new ApiError('RECLAIM_ERR_INVALID_SHAPE', parsed.error.issues[0]!.message);
-        line = parsed.data;
-      } catch (error) {
-        reject(error instanceof ApiError ? error.code : 'RECLAIM_ERR_MALFORMED_JSON');
+      let line = prepared[i % READ_AHEAD]!;
+      if (line.outcome !== 'unreadable') {
+        clock.advanceTo(line.at);
+        // Prepared with the clock at the line's own time; should the clock already be past it (a line
+        // whose time the index read differently), prepare it again with the time it is received at.
+        if (clock.now() !== line.at) {
+          fd ??= openSync(options.file, 'r');
+          line = readAndPrepare(fd, [entry], settings, clock.now())[0]!;
+        }
+      }
+      if (line.outcome === 'unreadable' || line.outcome === 'refused') {
+        reject(line.code);
         continue;
       }
-      clock.advanceTo(Date.parse(line.at));
       pending.push(
-        dispatch(line, ingestor, config, clock.now()).then(
+        ingest(line, ingestor, eventLog, config, clock.now()).then(
           (result) => {
             summary.events.stored += result.stored;
             summary.events.duplicates += result.duplicates;
@@ -220,7 +221,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     await settle();
     options.onProgress?.(index.length, index.length);
   } finally {
-    closeSync(fd);
+    await reader.close();
+    if (fd !== undefined) closeSync(fd);
   }
   const longest = Math.max(
     config.journeys.browseAfter,
@@ -252,34 +254,26 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   return summary;
 }
 
-/** One line through the same code the live endpoint runs after authentication (webhooks: after the HMAC). */
-async function dispatch(
-  line: ReplayLine,
+/**
+ * One line through the same code the live endpoint runs after authentication (webhooks: after the HMAC).
+ * Segment and pixel lines arrive prepared (`prepareLine`); the event log stores their rows.
+ */
+async function ingest(
+  prepared: Extract<PreparedLine, { outcome: 'rows' | 'line' }>,
   ingestor: Ingestor,
+  eventLog: EventLog,
   config: Config,
   receivedAt: number,
 ): Promise<{ stored: number; duplicates: number }> {
-  const headers = Object.fromEntries(
-    Object.entries(line.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-  );
-  const signals = signalsFrom(
-    headers,
-    headers['x-forwarded-for']?.split(',')[0]?.trim(),
-    config.geo,
-    receivedAt,
-  );
-  switch (line.kind) {
-    case 'segment':
-      return ingestor.accept(segmentEvents(line.path ?? '/v1/batch', line.body, signals));
-    case 'pixel':
-      return ingestor.accept(pixelEvents(line.body, signals, config.consent.bannerWordingVersion));
-    case 'consent':
-      return ingestor.accept([consentEvent(line.body, signals)]);
-    case 'shopify': {
-      const result = await acceptWebhook(ingestor, headers, JSON.stringify(line.body), line.body, receivedAt);
-      return result.status === 'accepted'
-        ? { stored: result.events, duplicates: 0 }
-        : { stored: 0, duplicates: result.status === 'duplicate' ? 1 : 0 };
-    }
+  if (prepared.outcome === 'rows') return eventLog.appendRows(prepared.rows, prepared.counts);
+  const { line } = prepared;
+  const headers = lineHeaders(line);
+  if (line.kind === 'shopify') {
+    const result = await acceptWebhook(ingestor, headers, JSON.stringify(line.body), line.body, receivedAt);
+    return result.status === 'accepted'
+      ? { stored: result.events, duplicates: 0 }
+      : { stored: 0, duplicates: result.status === 'duplicate' ? 1 : 0 };
   }
+  const ip = headers['x-forwarded-for']?.split(',')[0]?.trim();
+  return ingestor.accept([consentEvent(line.body, signalsFrom(headers, ip, config.geo, receivedAt))]);
 }

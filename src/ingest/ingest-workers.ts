@@ -1,5 +1,5 @@
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../runtime/ts-worker.ts';
 import { apiError } from '../server/api-error.ts';
 import { prepareCall, type PreparedCall, type IngestCall } from './prepared-ingest.ts';
 
@@ -52,11 +52,8 @@ export class IngestWorkers implements CallPreparer {
   }
 
   async #spawn(): Promise<Thread> {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: WORKER_DATA });
+    const worker = await startTsWorker(new URL('./ingest-worker-entry.ts', import.meta.url));
     const thread: Thread = { worker, jobs: new Map() };
-    const [ready] = (await Promise.race([once(worker, 'message'), once(worker, 'error')])) as unknown[];
-    if (ready !== 'ready') throw ready instanceof Error ? ready : new Error('ingest worker failed to start');
-    worker.unref();
     worker.on('message', (message: { id: number; prepared?: PreparedCall; defect?: string }) => {
       const job = thread.jobs.get(message.id);
       thread.jobs.delete(message.id);
@@ -99,16 +96,3 @@ export class IngestWorkers implements CallPreparer {
     await Promise.all(this.#threads.map((t) => t.worker.terminate()));
   }
 }
-
-/** The worker loads TypeScript through tsx, as `bin/reclaim.js` does (a worker does not inherit loaders). */
-const WORKER_DATA = {
-  loader: import.meta.resolve('tsx/esm/api'),
-  entry: new URL('./ingest-worker-entry.ts', import.meta.url).href,
-};
-
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-import(workerData.loader)
-  .then((tsx) => { tsx.register(); return import(workerData.entry); })
-  .then(() => parentPort.postMessage('ready'), (error) => { throw error; });
-`;

@@ -8,10 +8,13 @@ import { pixelEvents } from './pixel/pixel-ingest.ts';
 import type { RequestSignals } from './request-signals.ts';
 import { segmentEvents } from './segment/segment-ingest.ts';
 
-/** One call as it arrived: the body's bytes and what the request says, for a Segment path or the pixel. */
-export type IngestCall = { body: Uint8Array; signals: RequestSignals } & (
+/** Where a call came in — a Segment path or the pixel — and what its request says. */
+export type CallOrigin = { signals: RequestSignals } & (
   { source: 'segment'; path: string } | { source: 'pixel'; bannerWordingVersion: string }
 );
+
+/** One call as it arrived: the body's bytes and where it came in. */
+export type IngestCall = CallOrigin & { body: Uint8Array };
 
 /**
  * A call turned into what the event log stores, or the error to answer with. `events` counts the call's
@@ -36,6 +39,11 @@ export function prepareCall(call: IngestCall): PreparedCall {
   } catch (error) {
     return { outcome: 'unreadable', error: errorOf(error) };
   }
+  return prepareBody(call, body);
+}
+
+/** `prepareCall` for a body already parsed (exactly, by `parseJsonExact`). */
+export function prepareBody(call: CallOrigin, body: unknown): PreparedCall {
   const bodyKey = asDict(body).writeKey;
   const writeKey = typeof bodyKey === 'string' ? bodyKey : undefined;
   let events: CanonicalEvent[];
