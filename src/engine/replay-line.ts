@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config/config-schema.ts';
 import type { AnonymousCount, EventRow } from '../ingest/event-log.ts';
 import { prepareBody } from '../ingest/prepared-ingest.ts';
-import { signalsFrom } from '../ingest/request-signals.ts';
+import { signalsFrom, type RequestSignals } from '../ingest/request-signals.ts';
 import { ApiError } from '../server/api-error.ts';
 import { parseJsonExact } from '../server/json-body.ts';
 
@@ -24,8 +24,8 @@ export interface LineSettings {
 
 /**
  * A line read ahead of the engine. Segment and pixel lines arrive as the rows the event log stores,
- * prepared as the live endpoint prepares them with the clock at the line's time (`at`); Shopify and
- * consent lines (`line`) are dispatched in order, as they may depend on what came before them.
+ * prepared as the live endpoint prepares them with the clock at the line's time (`at`); Shopify lines
+ * (whose redelivery check runs in the database) and consent lines arrive parsed (`line`).
  */
 export type PreparedLine =
   | { outcome: 'unreadable'; code: string }
@@ -36,6 +36,12 @@ export type PreparedLine =
 /** Request headers of a line, names lower-cased as an HTTP server sees them. */
 export function lineHeaders(line: ReplayLine): Record<string, string> {
   return Object.fromEntries(Object.entries(line.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** What a line's request says about the visitor, received at `receivedAt`. */
+export function lineSignals(line: ReplayLine, geo: Config['geo'], receivedAt: number): RequestSignals {
+  const headers = lineHeaders(line);
+  return signalsFrom(headers, headers['x-forwarded-for']?.split(',')[0]?.trim(), geo, receivedAt);
 }
 
 /**
@@ -56,13 +62,7 @@ export function prepareLine(bytes: Buffer, settings: LineSettings, receivedAt?: 
   }
   const at = Date.parse(line.at);
   if (line.kind !== 'segment' && line.kind !== 'pixel') return { outcome: 'line', at, line };
-  const headers = lineHeaders(line);
-  const signals = signalsFrom(
-    headers,
-    headers['x-forwarded-for']?.split(',')[0]?.trim(),
-    settings.geo,
-    receivedAt ?? at,
-  );
+  const signals = lineSignals(line, settings.geo, receivedAt ?? at);
   const prepared =
     line.kind === 'segment'
       ? prepareBody({ source: 'segment', path: line.path ?? '/v1/batch', signals }, line.body)

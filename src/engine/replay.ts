@@ -5,7 +5,6 @@ import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { consentEvent } from '../ingest/consent-endpoint/consent-mapper.ts';
 import { EventLog } from '../ingest/event-log.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
-import { signalsFrom } from '../ingest/request-signals.ts';
 import { acceptWebhook } from '../ingest/shopify/webhook-ingest.ts';
 import { fireAllDue } from '../journeys/scheduler.ts';
 import { ManualClock } from '../runtime/clock.ts';
@@ -16,7 +15,7 @@ import { DeliveryRunner } from '../delivery/delivery-runner.ts';
 import { Outbox } from '../delivery/outbox.ts';
 import { createEngine } from './engine.ts';
 import { LineReader, readAndPrepare, type IndexedLine } from './line-reader.ts';
-import { lineHeaders, type PreparedLine } from './replay-line.ts';
+import { lineHeaders, lineSignals, type PreparedLine } from './replay-line.ts';
 
 /** Most lines ingested per step; timers inside a step fire in event-time order between its events. */
 const CHUNK = 2000;
@@ -267,13 +266,12 @@ async function ingest(
 ): Promise<{ stored: number; duplicates: number }> {
   if (prepared.outcome === 'rows') return eventLog.appendRows(prepared.rows, prepared.counts);
   const { line } = prepared;
-  const headers = lineHeaders(line);
   if (line.kind === 'shopify') {
+    const headers = lineHeaders(line);
     const result = await acceptWebhook(ingestor, headers, JSON.stringify(line.body), line.body, receivedAt);
     return result.status === 'accepted'
       ? { stored: result.events, duplicates: 0 }
       : { stored: 0, duplicates: result.status === 'duplicate' ? 1 : 0 };
   }
-  const ip = headers['x-forwarded-for']?.split(',')[0]?.trim();
-  return ingestor.accept([consentEvent(line.body, signalsFrom(headers, ip, config.geo, receivedAt))]);
+  return ingestor.accept([consentEvent(line.body, lineSignals(line, config.geo, receivedAt))]);
 }
