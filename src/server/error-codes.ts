@@ -37,7 +37,8 @@ export const ERROR_CODES = {
   },
   RECLAIM_ERR_UNAVAILABLE: {
     status: 503,
-    meaning: 'Reclaim is starting, shutting down, or cannot reach its database; retry later.',
+    meaning:
+      'Reclaim is starting, shutting down, cannot reach its database, or lost the thread preparing the call; retry later.',
   },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
