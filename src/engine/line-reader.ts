@@ -65,11 +65,15 @@ export class LineReader {
   /** The prepared lines, in the order given. */
   async prepare(lines: readonly IndexedLine[]): Promise<PreparedLine[]> {
     if (this.#fd !== undefined) return readAndPrepare(this.#fd, lines, this.settings);
+    const worker = this.#worker!;
     const id = ++this.#asked;
+    // While an answer is awaited, the thread keeps the process alive: nothing else may.
+    worker.ref();
     const prepared = await new Promise<PreparedLine[]>((resolve) => {
       this.#waiting.set(id, resolve);
-      this.#worker!.postMessage({ id, lines });
+      worker.postMessage({ id, lines });
     });
+    if (this.#waiting.size === 0) worker.unref();
     if (this.#failed) throw this.#failed;
     return prepared;
   }
