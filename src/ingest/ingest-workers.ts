@@ -1,5 +1,4 @@
-import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../runtime/ts-worker.ts';
+import { WorkerChannel } from '../runtime/ts-worker.ts';
 import { apiError } from '../server/api-error.ts';
 import { prepareCall, type PreparedCall, type IngestCall } from './prepared-ingest.ts';
 
@@ -21,15 +20,7 @@ export const inProcessPreparer: CallPreparer = {
  */
 const OFF_THREAD_BYTES = 8 * 1024;
 
-interface Job {
-  resolve: (prepared: PreparedCall) => void;
-  reject: (error: unknown) => void;
-}
-
-interface Thread {
-  worker: Worker;
-  jobs: Map<number, Job>;
-}
+type Thread = WorkerChannel<IngestCall, PreparedCall>;
 
 /**
  * Parsing, validating, mapping and serialising a batch costs about as much as storing it. These threads
@@ -39,7 +30,6 @@ interface Thread {
  */
 export class IngestWorkers implements CallPreparer {
   readonly #threads: Thread[] = [];
-  #nextId = 0;
   #closing = false;
 
   private constructor(private readonly offThreadBytes: number) {}
@@ -51,48 +41,30 @@ export class IngestWorkers implements CallPreparer {
     return pool;
   }
 
-  async #spawn(): Promise<Thread> {
-    const worker = await startTsWorker(new URL('./ingest-worker-entry.ts', import.meta.url));
-    const thread: Thread = { worker, jobs: new Map() };
-    worker.on('message', (message: { id: number; prepared?: PreparedCall; defect?: string }) => {
-      const job = thread.jobs.get(message.id);
-      thread.jobs.delete(message.id);
-      if (message.prepared) job?.resolve(message.prepared);
-      else job?.reject(new Error(`ingest worker: ${message.defect}`));
+  async #spawn(): Promise<void> {
+    const thread: Thread = await WorkerChannel.start(new URL('./ingest-worker-entry.ts', import.meta.url), {
+      stopped: () => apiError('RECLAIM_ERR_UNAVAILABLE', 'the call could not be prepared; retry it'),
+      onStop: () => {
+        const index = this.#threads.indexOf(thread);
+        if (index !== -1) this.#threads.splice(index, 1);
+        if (!this.#closing) void this.#spawn().catch(() => undefined);
+      },
     });
-    worker.on('error', () => this.#fail(thread));
-    worker.on('exit', () => this.#fail(thread));
     this.#threads.push(thread);
-    return thread;
-  }
-
-  #fail(thread: Thread): void {
-    const index = this.#threads.indexOf(thread);
-    if (index === -1) return;
-    this.#threads.splice(index, 1);
-    const error = apiError('RECLAIM_ERR_UNAVAILABLE', 'the call could not be prepared; retry it');
-    for (const job of thread.jobs.values()) job.reject(error);
-    thread.jobs.clear();
-    if (!this.#closing) void this.#spawn().catch(() => undefined);
   }
 
   prepare(call: IngestCall): Promise<PreparedCall> {
     if (call.body.byteLength < this.offThreadBytes) return inProcessPreparer.prepare(call);
     const thread = this.#threads.reduce<Thread | undefined>(
-      (best, t) => (best === undefined || t.jobs.size < best.jobs.size ? t : best),
+      (best, t) => (best === undefined || t.inFlight < best.inFlight ? t : best),
       undefined,
     );
     // Every thread died at once and none is back yet: prepare here rather than refuse.
-    if (!thread) return inProcessPreparer.prepare(call);
-    const id = ++this.#nextId;
-    return new Promise<PreparedCall>((resolve, reject) => {
-      thread.jobs.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, call });
-    });
+    return thread ? thread.request(call) : inProcessPreparer.prepare(call);
   }
 
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#threads.map((t) => t.worker.terminate()));
+    await Promise.all(this.#threads.map((t) => t.terminate()));
   }
 }
