@@ -4,7 +4,11 @@ import type { CanonicalEvent } from './canonical-event.ts';
 import type { AppendResult, EventLog } from './event-log.ts';
 import type { TrackingGate } from './tracking-gate.ts';
 
-/** Where every ingest path hands its canonical events: consent gate first, then the durable log. */
+/**
+ * Where webhooks and consent decisions hand their canonical events: consent gate first, then the durable
+ * log. Segment and pixel calls pass the same gate in `prepareCall` (on a worker thread, which cannot be
+ * handed a gate) and reach the log as rows.
+ */
 export class Ingestor {
   constructor(
     private readonly log: EventLog,
