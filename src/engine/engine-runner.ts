@@ -12,6 +12,8 @@ const LEASE_TTL = 30_000;
 const IDLE_WAIT = 250;
 /** How long the loop waits before looking again while it gives way to requests. */
 const GIVE_WAY_WAIT = 25;
+/** Most events per batch while requests are arriving: they wait for the connection while a batch runs. */
+const BATCH_WHILE_REQUESTS = 1_000;
 /** The oldest unprocessed event never waits longer than this (ms, engine clock) for requests to pause. */
 export const MAX_PROCESSING_LAG = 30_000;
 
@@ -23,7 +25,7 @@ export const MAX_PROCESSING_LAG = 30_000;
  * Ingest comes first: while requests keep arriving on the same thread (`requestsKeepComing`), processing
  * waits for a pause in them, so a burst is acknowledged at the collector's full speed and processed right
  * after it. Once the oldest unprocessed event has waited `MAX_PROCESSING_LAG`, processing takes turns with
- * requests again, so sustained load never leaves the log further behind than that.
+ * requests again, in smaller batches, so sustained load never leaves the log further behind than that.
  */
 export class EngineRunner {
   readonly #holder = `${process.pid}-${randomUUID()}`;
@@ -74,8 +76,10 @@ export class EngineRunner {
         const held = await acquireLease(this.store, 'engine', this.#holder, LEASE_TTL, this.clock.now());
         if (held && !this.#holdsLease) this.engine.processor.forgetCachedState();
         this.#holdsLease = held;
-        deferred = held && (await this.#givesWay());
-        if (held && !deferred) worked = (await this.engine.processor.processBatch()) > 0;
+        const busy = this.requestsKeepComing();
+        deferred = held && busy && (await this.#givesWay());
+        if (held && !deferred)
+          worked = (await this.engine.processor.processBatch(busy ? BATCH_WHILE_REQUESTS : undefined)) > 0;
         if (!worked) worked = (await this.#fireDue()) > 0;
         if (worked) this.afterWork();
       } catch (error) {
@@ -95,9 +99,8 @@ export class EngineRunner {
     return fireDueJourneys(this.engine.scheduler, pending === undefined ? now : Math.min(now, pending - 1));
   }
 
-  /** Requests keep coming and the log is not too far behind: processing waits for a pause. */
+  /** While requests keep coming: the log is not too far behind, so processing waits for a pause. */
   async #givesWay(): Promise<boolean> {
-    if (!this.requestsKeepComing()) return false;
     const since = await this.engine.processor.pendingSince();
     return since === undefined || this.clock.now() - since < MAX_PROCESSING_LAG;
   }

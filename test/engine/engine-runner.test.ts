@@ -11,13 +11,13 @@ import { testConfig } from '../support/app.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 12);
 
-function views(clock: ManualClock, count: number): CanonicalEvent[] {
+function views(clock: ManualClock, count: number, burst = 'runner'): CanonicalEvent[] {
   return Array.from({ length: count }, (_, n) => ({
-    id: eventIdFor(`runner-${n}`, clock.now()),
+    id: eventIdFor(`${burst}-${n}`, clock.now()),
     kind: 'product_view',
     source: 'pixel',
     name: 'product_viewed',
-    idempotencyKey: `runner-${n}`,
+    idempotencyKey: `${burst}-${n}`,
     eventTime: clock.now(),
     receivedAt: clock.now(),
     ids: { clientId: `browser-${n % 3}` },
@@ -42,6 +42,8 @@ describe('the engine gives way to requests', () => {
   let clock: ManualClock;
   let runner: EngineRunner;
   let requestsKeepComing: boolean;
+  /** Events processed by each of the runner's batches (transactions) that found any. */
+  let batches: number[];
   const pending = () => engine.processor.pendingSince();
 
   beforeEach(async () => {
@@ -51,6 +53,13 @@ describe('the engine gives way to requests', () => {
     const config = testConfig();
     const log = createLogger({ level: 'silent' });
     engine = createEngine({ config, store, log, clock });
+    batches = [];
+    const processBatch = engine.processor.processBatch.bind(engine.processor);
+    engine.processor.processBatch = async (limit) => {
+      const count = await processBatch(limit);
+      if (count > 0) batches.push(count);
+      return count;
+    };
     requestsKeepComing = true;
     runner = new EngineRunner(engine, store, clock, log, undefined, () => requestsKeepComing);
     runner.start();
@@ -81,5 +90,20 @@ describe('the engine gives way to requests', () => {
     clock.advanceBy(1);
     await until(async () => (await pending()) === undefined);
     expect(requestsKeepComing).toBe(true);
+  });
+
+  it('takes a backlog in large batches when requests pause, and in smaller ones while they keep coming', async () => {
+    await new EventLog(store).append(views(clock, 2_500));
+    requestsKeepComing = false;
+    await until(async () => (await pending()) === undefined);
+    expect(batches).toEqual([2_500]);
+
+    batches = [];
+    clock.advanceBy(60_000);
+    await new EventLog(store).append(views(clock, 2_500, 'second'));
+    requestsKeepComing = true;
+    clock.advanceBy(MAX_PROCESSING_LAG);
+    await until(async () => (await pending()) === undefined);
+    expect(batches).toEqual([1_000, 1_000, 500]);
   });
 });
