@@ -13,6 +13,8 @@ import { at, ndjson, pixelLine, webhookLine } from '../support/replay-lines.ts';
 const T0 = Date.UTC(2026, 10, 2, 9, 0);
 const MIN = 60_000;
 const jo = { id: '7812345678901', email: 'jo@shop.example' };
+const alice = { id: '7812345678902', email: 'alice@family.example' };
+const bob = { id: '7812345678903', email: 'bob@family.example' };
 
 const contact = (email: string, token: string) => (e: any) => {
   e.data.checkout.email = email;
@@ -146,6 +148,19 @@ const CASES: {
     ],
     expect: ['checkout'],
     check: ([t]) => expect(t!.recipient.email).toMatchObject({ value: 'dee@shop.example' }),
+  },
+  {
+    name: 'two shoppers carting on one family tablet → each cart trigger goes to its own shopper',
+    lines: (b) => [
+      pixelLine(at(b, 0), 'tablet', 'product_added_to_cart', undefined, { customer: alice, cart: 'cart-9a' }),
+      pixelLine(at(b, 10), 'tablet', 'product_added_to_cart', undefined, { customer: bob, cart: 'cart-9b' }),
+    ],
+    expect: ['cart', 'cart'],
+    check: ([first, second]) => {
+      expect(first!.recipient.email).toMatchObject({ value: 'alice@family.example' });
+      expect(second!.recipient.email).toMatchObject({ value: 'bob@family.example' });
+      expect(first!.profileId).not.toBe(second!.profileId);
+    },
   },
 ];
 
