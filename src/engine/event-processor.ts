@@ -64,7 +64,7 @@ export interface EventProcessorDeps {
  * Most events per transaction. A live store's sessions interleave: one shopper's page views, cart and
  * checkout lie thousands of events apart in the log, and each transaction writes the pages of every
  * profile, identifier and index entry it touched. The bigger the batch, the more of a session shares one
- * write — on a backlog, 4,000 per transaction resolved about a third more events per second than 1,000
+ * write — on a backlog, 4,000 per transaction resolved a fifth to a third more events per second than 1,000
  * (BENCHMARKS.md, Identity); past that the working set only grew.
  */
 export const PROCESSOR_BATCH = 4_000;
