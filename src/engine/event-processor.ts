@@ -67,7 +67,7 @@ export interface EventProcessorDeps {
  * write — on a backlog, 4,000 per transaction resolved a fifth to a third more events per second than 1,000
  * (BENCHMARKS.md, Identity); past that the working set only grew.
  */
-export const PROCESSOR_BATCH = 4_000;
+const PROCESSOR_BATCH = 4_000;
 
 /** The processor's position in the event log, a row of `cursors`. */
 export const PROCESSOR_CURSOR = 'event-processor';
