@@ -3,10 +3,10 @@ import type { Config } from '../../src/config/config-schema.ts';
 import { DestinationStates } from '../../src/delivery/destination-states.ts';
 import { Outbox } from '../../src/delivery/outbox.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
-import { migrateToLatest } from '../../src/store/migrator.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import type { Fault } from '../../src/stand-ins/fault-plan.ts';
 import { testConfig } from '../support/app.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 import {
   deliveryRow,
   delivererFor,
@@ -100,8 +100,7 @@ describe.each(CASES)('the $name destination, against its contract-enforcing stan
   afterAll(() => standIns.close());
   beforeEach(async () => {
     clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 5));
-    store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    store = await openTestSqlite();
     config = testConfig({ ...standIns.env, RECLAIM_DELIVERY_TIMEOUT: '300ms' });
     const s = c.standIn(standIns);
     s.requests.length = 0;

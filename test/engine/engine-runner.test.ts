@@ -5,9 +5,9 @@ import type { CanonicalEvent } from '../../src/ingest/canonical-event.ts';
 import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { migrateToLatest } from '../../src/store/migrator.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { testConfig } from '../support/app.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 12);
 
@@ -47,8 +47,7 @@ describe('the engine gives way to requests', () => {
   const pending = () => engine.processor.pendingSince();
 
   beforeEach(async () => {
-    store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    store = await openTestSqlite();
     clock = new ManualClock(T0);
     const config = testConfig();
     const log = createLogger({ level: 'silent' });

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalEventSchema } from '../../src/ingest/canonical-event.ts';
 import { signShopifyBody } from '../../src/ingest/shopify/webhook-hmac.ts';
-import { migrateToLatest } from '../../src/store/migrator.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { contractJson, contractText, PIXEL_EVENT_FILES } from '../support/contracts.ts';
 import { countEvents, storedEvents } from '../support/events.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 
 const KEY = 'fuzz_key';
 const SECRET = 'fuzz_secret';
@@ -112,8 +112,7 @@ describe('hostile input at every endpoint', () => {
   let store: Store;
   let t: TestApp;
   beforeAll(async () => {
-    store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    store = await openTestSqlite();
     t = await buildTestApp(
       store,
       testConfig({

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IngestWorkers } from '../../src/ingest/ingest-workers.ts';
 import { prepareCall, type IngestCall } from '../../src/ingest/prepared-ingest.ts';
-import { migrateToLatest } from '../../src/store/migrator.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { contractJson } from '../support/contracts.ts';
 import { countEvents, storedEvents } from '../support/events.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 
 const KEY = 'seg_write_key_1';
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
@@ -104,8 +104,7 @@ describe('the Segment API with ingest workers', () => {
   let store: Store;
   let t: TestApp;
   beforeEach(async () => {
-    store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    store = await openTestSqlite();
     t = await buildTestApp(store, testConfig({ RECLAIM_WRITE_KEYS: KEY, RECLAIM_INGEST_WORKERS: '1' }));
   });
   afterEach(async () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalEventSchema } from '../../src/ingest/canonical-event.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
-import { describeEachDialect } from '../support/dialects.ts';
+import { describeEachDialect, openTestSqlite } from '../support/dialects.ts';
 import { countEvents, storedEvents } from '../support/events.ts';
 
 const KEY = 'seg_write_key_1';
@@ -202,10 +202,7 @@ describeEachDialect('Segment-compatible API', (dialect) => {
 
 describe('the real @segment/analytics-node client', () => {
   it('delivers to Reclaim unchanged, small calls and a large batch (prepared on an ingest worker)', async () => {
-    const { openStore } = await import('../../src/store/store.ts');
-    const { migrateToLatest } = await import('../../src/store/migrator.ts');
-    const store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    const store = await openTestSqlite();
     const t = await buildTestApp(store, testConfig({ RECLAIM_WRITE_KEYS: KEY, RECLAIM_INGEST_WORKERS: '1' }));
     const host = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const analytics = new Analytics({ writeKey: KEY, host, flushAt: 3, maxRetries: 0 });

@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
 import { openStore } from '../../src/store/store.ts';
-import { migrateToLatest } from '../../src/store/migrator.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 
 describe('the HTTP app', () => {
   let store: Store;
   let t: TestApp;
   beforeEach(async () => {
-    store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    store = await openTestSqlite();
     t = await buildTestApp(store);
   });
   afterEach(async () => {
@@ -40,8 +39,7 @@ describe('the HTTP app', () => {
   });
 
   it('is not ready when the database is gone', async () => {
-    const gone = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(gone);
+    const gone = await openTestSqlite();
     const other = await buildTestApp(gone);
     await gone.close();
     const res = await other.app.inject({ method: 'GET', url: '/readyz' });

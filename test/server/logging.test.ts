@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../../src/store/migrator.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 
 const EMAIL = 'jane.doe@example.com';
 const PHONE = '+14155550123';
@@ -12,8 +12,7 @@ describe('logs carry no personal data', () => {
   let store: Store;
   let t: TestApp;
   beforeEach(async () => {
-    store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    store = await openTestSqlite();
     t = await buildTestApp(store, testConfig({ RECLAIM_LOG_LEVEL: 'debug' }), (app) =>
       app.post('/echo', (req) => {
         req.log.info(

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTruth } from '../../src/simulation/scorer.ts';
 import { DEFAULT_WEBHOOK_SECRET, simulate, SIMULATION_FILES } from '../../src/simulation/simulator.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
-import { migrateToLatest } from '../../src/store/migrator.ts';
+import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig } from '../support/app.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 
 const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const lines = (dir: string) =>
@@ -73,8 +73,7 @@ describe('the store simulator', () => {
   describe('every request it writes is one the live endpoints accept', () => {
     let store: Store;
     beforeAll(async () => {
-      store = await openStore({ url: 'sqlite::memory:' });
-      await migrateToLatest(store);
+      store = await openTestSqlite();
     });
     afterAll(() => store.close());
 

@@ -15,14 +15,14 @@ export interface TestDialect {
 
 const createdSchemas: string[] = [];
 
-const sqlite: TestDialect = {
-  name: 'sqlite',
-  async open() {
-    const store = await openStore({ url: 'sqlite::memory:' });
-    await migrateToLatest(store);
-    return store;
-  },
-};
+/** A fresh, migrated, empty in-memory SQLite database. */
+export async function openTestSqlite(): Promise<Store> {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  await migrateToLatest(store);
+  return store;
+}
+
+const sqlite: TestDialect = { name: 'sqlite', open: openTestSqlite };
 
 const postgres: TestDialect = {
   name: 'postgres',
