@@ -11,6 +11,8 @@ import { startBareServer, startReclaimServer } from './support/processes.ts';
 import { fmt, table, writeSection, type BenchSection } from './support/report.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+/** Rounds per database: each a baseline load, then Reclaim's, for single events and for batches. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
 const WRITE_KEY = 'bench_write_key';
 const BATCH_SIZE = 100;
@@ -149,107 +151,120 @@ async function storedCount(db: BenchDatabase): Promise<number> {
   }
 }
 
-export async function runIngestBench(): Promise<BenchSection> {
-  const bare = await startBareServer();
-  const bareSingle = await load(bare.url, '/v1/pixel', pixelBody, 1);
-  const bareBatch = await load(bare.url, '/v1/batch', batchBody, BATCH_SIZE);
-  await bare.stop();
+/** One load of Reclaim and the bare handler's load just before it (same payloads, same moment of the machine). */
+interface Round {
+  bare: Load;
+  reclaim: Load;
+  /** Seconds until the processor had processed the round's burst. */
+  processed: number;
+}
 
-  const rows: (string | number)[][] = [
-    [
-      'bare Fastify (baseline)',
-      'pixel, 1 event/request',
-      fmt(bareSingle.reqPerSec),
-      fmt(bareSingle.eventsPerSec),
-      bareSingle.p50,
-      bareSingle.p99,
-      '1.00',
-      '–',
-      '–',
-      '–',
-    ],
-    [
-      'bare Fastify (baseline)',
-      `Segment batch, ${BATCH_SIZE} events/request`,
-      fmt(bareBatch.reqPerSec),
-      fmt(bareBatch.eventsPerSec),
-      bareBatch.p50,
-      bareBatch.p99,
-      '1.00',
-      '–',
-      '–',
-      '–',
-    ],
-  ];
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** The ratio of each round's Reclaim load to its own baseline: the median, then the range. */
+function ratioCell(rounds: readonly Round[]): string {
+  const ratios = rounds.map((r) => r.reclaim.reqPerSec / r.bare.reqPerSec);
+  const range = rounds.length > 1 ? ` (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '';
+  return fmt(median(ratios), 2) + range;
+}
+
+/** Requests/s, events/s, p50 and p99 of loads, each the median over the rounds. */
+const loadCells = (loads: readonly Load[]) => [
+  fmt(median(loads.map((l) => l.reqPerSec))),
+  fmt(median(loads.map((l) => l.eventsPerSec))),
+  median(loads.map((l) => l.p50)),
+  median(loads.map((l) => l.p99)),
+];
+
+export async function runIngestBench(): Promise<BenchSection> {
+  // The baseline stays up, idle between its loads, so each Reclaim load is paired with one just before it.
+  const bare = await startBareServer();
+  const single: Round[] = [];
+  const batched: Round[] = [];
+  const rows: (string | number)[][] = [];
   const databases = [sqliteDatabase(), await postgresDatabase()].filter(
     (d): d is BenchDatabase => d !== undefined,
   );
-  for (const db of databases) {
-    const server = await startReclaimServer({
-      RECLAIM_DATABASE_URL: db.url,
-      RECLAIM_WRITE_KEYS: WRITE_KEY,
-      RECLAIM_PIXEL_RATE_LIMIT: '10000000',
-    });
-    const single = await load(server.url, '/v1/pixel', pixelBody, 1);
-    const singleProcessed = await processedAfter(db);
-    const batch = await load(server.url, '/v1/batch', batchBody, BATCH_SIZE, true);
-    const batchProcessed = await processedAfter(db);
-    await server.stop();
-    const stored = await storedCount(db);
-    const acknowledged = single.ok + batch.ok * BATCH_SIZE;
-    const durable =
-      stored >= acknowledged
-        ? `${fmt(stored)} / ${fmt(acknowledged)} ✓`
-        : `${fmt(stored)} / ${fmt(acknowledged)} ✗`;
-    rows.push(
-      [
-        `Reclaim on ${db.name}`,
-        'pixel, 1 event/request',
-        fmt(single.reqPerSec),
-        fmt(single.eventsPerSec),
-        single.p50,
-        single.p99,
-        fmt(single.reqPerSec / bareSingle.reqPerSec, 2),
-        durable,
-        fmt(singleProcessed, 1),
-        fmt(single.ok / (DURATION + singleProcessed)),
-      ],
-      [
-        `Reclaim on ${db.name}`,
-        `Segment batch, ${BATCH_SIZE} events/request`,
-        fmt(batch.reqPerSec),
-        fmt(batch.eventsPerSec),
-        batch.p50,
-        batch.p99,
-        fmt(batch.reqPerSec / bareBatch.reqPerSec, 2),
-        '',
-        fmt(batchProcessed, 1),
-        fmt((batch.ok * BATCH_SIZE) / (DURATION + batchProcessed)),
-      ],
-    );
-    if (single.failed + batch.failed > 0)
-      rows.push([
-        `Reclaim on ${db.name}`,
-        'failed requests',
-        single.failed + batch.failed,
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
-    await db.drop();
+  try {
+    for (const db of databases) {
+      const server = await startReclaimServer({
+        RECLAIM_DATABASE_URL: db.url,
+        RECLAIM_WRITE_KEYS: WRITE_KEY,
+        RECLAIM_PIXEL_RATE_LIMIT: '10000000',
+      });
+      const dbSingle: Round[] = [];
+      const dbBatched: Round[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const bareSingle = await load(bare.url, '/v1/pixel', pixelBody, 1);
+        const reclaimSingle = await load(server.url, '/v1/pixel', pixelBody, 1);
+        dbSingle.push({ bare: bareSingle, reclaim: reclaimSingle, processed: await processedAfter(db) });
+        const bareBatch = await load(bare.url, '/v1/batch', batchBody, BATCH_SIZE);
+        const reclaimBatch = await load(server.url, '/v1/batch', batchBody, BATCH_SIZE, true);
+        dbBatched.push({ bare: bareBatch, reclaim: reclaimBatch, processed: await processedAfter(db) });
+      }
+      await server.stop();
+      single.push(...dbSingle);
+      batched.push(...dbBatched);
+      const stored = await storedCount(db);
+      const acknowledged =
+        dbSingle.reduce((n, r) => n + r.reclaim.ok, 0) +
+        dbBatched.reduce((n, r) => n + r.reclaim.ok, 0) * BATCH_SIZE;
+      const durable = `${fmt(stored)} / ${fmt(acknowledged)} ${stored >= acknowledged ? '✓' : '✗'}`;
+      const reclaimRow = (load: string, rounds: Round[], eventsPerRequest: number, stored: string) => {
+        const processed = median(rounds.map((r) => r.processed));
+        const sustained = median(
+          rounds.map((r) => (r.reclaim.ok * eventsPerRequest) / (DURATION + r.processed)),
+        );
+        return [
+          `Reclaim on ${db.name}`,
+          load,
+          ...loadCells(rounds.map((r) => r.reclaim)),
+          ratioCell(rounds),
+          stored,
+          fmt(processed, 1),
+          fmt(sustained),
+        ];
+      };
+      rows.push(
+        reclaimRow('pixel, 1 event/request', dbSingle, 1, durable),
+        reclaimRow(`Segment batch, ${BATCH_SIZE} events/request`, dbBatched, BATCH_SIZE, ''),
+      );
+      const failed = [...dbSingle, ...dbBatched].reduce((n, r) => n + r.reclaim.failed, 0);
+      if (failed > 0)
+        rows.push([`Reclaim on ${db.name}`, 'failed requests', failed, '', '', '', '', '', '', '']);
+      await db.drop();
+    }
+  } finally {
+    await bare.stop();
   }
+  const bareRow = (load: string, rounds: Round[]) => [
+    'bare Fastify (baseline)',
+    load,
+    ...loadCells(rounds.map((r) => r.bare)),
+    '1.00',
+    '–',
+    '–',
+    '–',
+  ];
+  rows.unshift(
+    bareRow('pixel, 1 event/request', single),
+    bareRow(`Segment batch, ${BATCH_SIZE} events/request`, batched),
+  );
   return {
     key: 'ingest',
     title: 'Ingest',
     command: 'npm run bench:ingest',
-    markdown: `${CONNECTIONS} connections for ${DURATION}s per row (autocannon, same machine, loopback). Every event has a unique id and comes
+    markdown: `${CONNECTIONS} connections for ${DURATION}s per load (autocannon, same machine, loopback). This machine's speed drifts
+by up to a half within minutes, so the baseline is measured right before each of Reclaim's loads, ${ROUNDS} rounds per
+database, and each row gives the median over its rounds; the ratio is the median of each round's ratio to its own
+baseline, with the lowest and highest in brackets. Every event has a unique id and comes
 from a US visitor who accepted tracking, so every request is a real insert of events with their identifiers
 (not an anonymous count). "Acknowledged → stored" counts the events in the database after the server stopped against
-the events the server answered 2xx for: an acknowledgement is only sent after the transaction that holds the event
+the events the server answered 2xx for, over all rounds: an acknowledgement is only sent after the transaction that holds the event
 committed (SQLite in WAL mode with \`synchronous=NORMAL\`, which survives a crash or kill of the process; PostgreSQL
 with its defaults). Both servers run with the project's Node options (\`.npmrc\`: \`--max-semi-space-size=64\`).
 Reclaim runs with its default of ${INGEST_WORKERS} ingest worker thread(s) on this machine: a Segment batch (about 39 KB) is
@@ -259,7 +274,7 @@ prepared on the main thread.
 The server gives way to requests: while they keep coming, the event processor (identity, consent, journeys)
 waits for a pause, unless the oldest unprocessed event has waited 30 s, so a burst is acknowledged at the
 collector's speed and processed right after it. "Processed after" is how long after the end of the ${DURATION}s burst
-the processor had processed every event of it; "sustained" divides the burst's events by the burst plus that
+the processor had processed every event of it (the next baseline load waits for that); "sustained" divides the burst's events by the burst plus that
 time — the rate at which this one process can both take in and process events for as long as the load lasts.
 
 ${table(['server', 'load', 'requests/s', 'events/s', 'p50 ms', 'p99 ms', 'ratio to baseline', 'acknowledged → stored', 'processed after, s', 'sustained events/s'], rows)}`,
