@@ -205,6 +205,11 @@ export async function runIngestBench(): Promise<BenchSection> {
         const bareBatch = await load(bare.url, '/v1/batch', batchBody, BATCH_SIZE);
         const reclaimBatch = await load(server.url, '/v1/batch', batchBody, BATCH_SIZE, true);
         dbBatched.push({ bare: bareBatch, reclaim: reclaimBatch, processed: await processedAfter(db) });
+        const ratio = (r: Round) => fmt(r.reclaim.reqPerSec / r.bare.reqPerSec, 2);
+        console.error(
+          `${db.name} round ${round + 1}/${ROUNDS}: pixel ${fmt(reclaimSingle.reqPerSec)} requests/s (${ratio(dbSingle.at(-1)!)} of ${fmt(bareSingle.reqPerSec)}), ` +
+            `batch ${fmt(reclaimBatch.eventsPerSec)} events/s (${ratio(dbBatched.at(-1)!)} of ${fmt(bareBatch.eventsPerSec)})`,
+        );
       }
       await server.stop();
       single.push(...dbSingle);
