@@ -165,9 +165,12 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** Reclaim's requests/s in a round over its own baseline's. */
+const roundRatio = (round: Round) => round.reclaim.reqPerSec / round.bare.reqPerSec;
+
 /** The ratio of each round's Reclaim load to its own baseline: the median, then the range. */
 function ratioCell(rounds: readonly Round[]): string {
-  const ratios = rounds.map((r) => r.reclaim.reqPerSec / r.bare.reqPerSec);
+  const ratios = rounds.map(roundRatio);
   const range = rounds.length > 1 ? ` (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '';
   return fmt(median(ratios), 2) + range;
 }
@@ -205,10 +208,9 @@ export async function runIngestBench(): Promise<BenchSection> {
         const bareBatch = await load(bare.url, '/v1/batch', batchBody, BATCH_SIZE);
         const reclaimBatch = await load(server.url, '/v1/batch', batchBody, BATCH_SIZE, true);
         dbBatched.push({ bare: bareBatch, reclaim: reclaimBatch, processed: await processedAfter(db) });
-        const ratio = (r: Round) => fmt(r.reclaim.reqPerSec / r.bare.reqPerSec, 2);
         console.error(
-          `${db.name} round ${round + 1}/${ROUNDS}: pixel ${fmt(reclaimSingle.reqPerSec)} requests/s (${ratio(dbSingle.at(-1)!)} of ${fmt(bareSingle.reqPerSec)}), ` +
-            `batch ${fmt(reclaimBatch.eventsPerSec)} events/s (${ratio(dbBatched.at(-1)!)} of ${fmt(bareBatch.eventsPerSec)})`,
+          `${db.name} round ${round + 1}/${ROUNDS}: pixel ${fmt(reclaimSingle.reqPerSec)} requests/s (${fmt(roundRatio(dbSingle.at(-1)!), 2)} of ${fmt(bareSingle.reqPerSec)}), ` +
+            `batch ${fmt(reclaimBatch.eventsPerSec)} events/s (${fmt(roundRatio(dbBatched.at(-1)!), 2)} of ${fmt(bareBatch.eventsPerSec)})`,
         );
       }
       await server.stop();
@@ -219,17 +221,22 @@ export async function runIngestBench(): Promise<BenchSection> {
         dbSingle.reduce((n, r) => n + r.reclaim.ok, 0) +
         dbBatched.reduce((n, r) => n + r.reclaim.ok, 0) * BATCH_SIZE;
       const durable = `${fmt(stored)} / ${fmt(acknowledged)} ${stored >= acknowledged ? '✓' : '✗'}`;
-      const reclaimRow = (load: string, rounds: Round[], eventsPerRequest: number, stored: string) => {
+      const reclaimRow = (
+        loadName: string,
+        rounds: Round[],
+        eventsPerRequest: number,
+        storedCell: string,
+      ) => {
         const processed = median(rounds.map((r) => r.processed));
         const sustained = median(
           rounds.map((r) => (r.reclaim.ok * eventsPerRequest) / (DURATION + r.processed)),
         );
         return [
           `Reclaim on ${db.name}`,
-          load,
+          loadName,
           ...loadCells(rounds.map((r) => r.reclaim)),
           ratioCell(rounds),
-          stored,
+          storedCell,
           fmt(processed, 1),
           fmt(sustained),
         ];
@@ -246,9 +253,9 @@ export async function runIngestBench(): Promise<BenchSection> {
   } finally {
     await bare.stop();
   }
-  const bareRow = (load: string, rounds: Round[]) => [
+  const bareRow = (loadName: string, rounds: Round[]) => [
     'bare Fastify (baseline)',
-    load,
+    loadName,
     ...loadCells(rounds.map((r) => r.bare)),
     '1.00',
     '–',
