@@ -6,10 +6,9 @@ import { LineReader, type IndexedLine } from '../../src/engine/line-reader.ts';
 import { replayFile } from '../../src/engine/replay.ts';
 import { storedEvents } from '../support/events.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { migrateToLatest } from '../../src/store/migrator.ts';
-import { openStore } from '../../src/store/store.ts';
 import { simulate, SIMULATION_FILES } from '../../src/simulation/simulator.ts';
 import { testConfig } from '../support/app.ts';
+import { openTestSqlite } from '../support/dialects.ts';
 import { ndjson, segmentLine } from '../support/replay-lines.ts';
 
 const log = createLogger({ level: 'silent' });
@@ -65,9 +64,8 @@ describe('replay lines read on a thread', () => {
 
   it('replay to the same events, triggers and summary as lines read in-process', async () => {
     const replay = async (workers: string) => {
-      const store = await openStore({ url: 'sqlite::memory:' });
+      const store = await openTestSqlite();
       try {
-        await migrateToLatest(store);
         const config = testConfig({ RECLAIM_INGEST_WORKERS: workers });
         const summary = await replayFile({ file, config, store, log });
         const triggers = await store.db.selectFrom('triggers').selectAll().orderBy('id').execute();
@@ -109,9 +107,8 @@ describe('a replay line the index placed after its own time', () => {
       us,
     );
     writeFileSync(file, ndjson([before, early]));
-    const store = await openStore({ url: 'sqlite::memory:' });
+    const store = await openTestSqlite();
     try {
-      await migrateToLatest(store);
       await replayFile({ file, config: testConfig(), store, log });
       const events = await storedEvents(store);
       expect(events.map((e) => [e.ids.anonymousId, new Date(e.receivedAt).toISOString()])).toEqual([
