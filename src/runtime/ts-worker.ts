@@ -14,7 +14,7 @@ import(workerData.loader)
  * resolves once the module has loaded; a module that fails to load rejects. The thread does not keep the
  * process alive.
  */
-export async function startTsWorker(entry: URL, data: unknown = {}): Promise<Worker> {
+async function startTsWorker(entry: URL, data: unknown = {}): Promise<Worker> {
   const worker = new Worker(BOOTSTRAP, {
     eval: true,
     workerData: { loader: import.meta.resolve('tsx/esm/api'), entry: entry.href, data },
