@@ -202,15 +202,21 @@ export async function runIngestBench(): Promise<BenchSection> {
       const dbSingle: Round[] = [];
       const dbBatched: Round[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const bareSingle = await load(bare.url, '/v1/pixel', pixelBody, 1);
-        const reclaimSingle = await load(server.url, '/v1/pixel', pixelBody, 1);
-        dbSingle.push({ bare: bareSingle, reclaim: reclaimSingle, processed: await processedAfter(db) });
-        const bareBatch = await load(bare.url, '/v1/batch', batchBody, BATCH_SIZE);
-        const reclaimBatch = await load(server.url, '/v1/batch', batchBody, BATCH_SIZE, true);
-        dbBatched.push({ bare: bareBatch, reclaim: reclaimBatch, processed: await processedAfter(db) });
+        const pixel: Round = {
+          bare: await load(bare.url, '/v1/pixel', pixelBody, 1),
+          reclaim: await load(server.url, '/v1/pixel', pixelBody, 1),
+          processed: await processedAfter(db),
+        };
+        const batch: Round = {
+          bare: await load(bare.url, '/v1/batch', batchBody, BATCH_SIZE),
+          reclaim: await load(server.url, '/v1/batch', batchBody, BATCH_SIZE, true),
+          processed: await processedAfter(db),
+        };
+        dbSingle.push(pixel);
+        dbBatched.push(batch);
         console.error(
-          `${db.name} round ${round + 1}/${ROUNDS}: pixel ${fmt(reclaimSingle.reqPerSec)} requests/s (${fmt(roundRatio(dbSingle.at(-1)!), 2)} of ${fmt(bareSingle.reqPerSec)}), ` +
-            `batch ${fmt(reclaimBatch.eventsPerSec)} events/s (${fmt(roundRatio(dbBatched.at(-1)!), 2)} of ${fmt(bareBatch.eventsPerSec)})`,
+          `${db.name} round ${round + 1}/${ROUNDS}: pixel ${fmt(pixel.reclaim.reqPerSec)} requests/s (${fmt(roundRatio(pixel), 2)} of ${fmt(pixel.bare.reqPerSec)}), ` +
+            `batch ${fmt(batch.reclaim.eventsPerSec)} events/s (${fmt(roundRatio(batch), 2)} of ${fmt(batch.bare.eventsPerSec)})`,
         );
       }
       await server.stop();
