@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { fireAllDue } from '../../src/journeys/scheduler.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { describeEachDialect } from '../support/dialects.ts';
@@ -123,5 +124,36 @@ describeEachDialect('data-subject rights', (dialect) => {
     expect(await store.db.selectFrom('identifiers').selectAll().execute()).toEqual([]);
     const [receipt] = await store.db.selectFrom('erasure_receipts').selectAll().execute();
     expect(receipt!.source).toBe('shopify:shop/redact');
+  });
+
+  it('keeps processing after a shop/redact: a shopper who comes afterwards is recognised and their journey fires', async () => {
+    await sendWebhook(t.app, 'shop/redact', 'shop_redact');
+    await t.engine.processor.drain();
+    await sendPixel(t.app, [pixelEvent('product_viewed', '2026-11-22T12:00:00.000Z', 'new-phone')], {
+      customer: { id: '7812345678999', email: 'new@shop.example', phone: null },
+    });
+    await t.engine.processor.drain();
+    expect((await lookup(t.app, 'email=new@shop.example')).status).toBe(200);
+    t.clock.advanceBy(3 * 3_600_000);
+    await fireAllDue(t.engine.scheduler, t.clock.now());
+    const triggers = await store.db.selectFrom('triggers').select(['stage']).execute();
+    expect(triggers).toEqual([{ stage: 'browse' }]);
+  });
+
+  it('never hands out an erased event’s sequence number again', async () => {
+    const newest = await store.db
+      .selectFrom('events')
+      .select('seq')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    // An erasure removes a shopper's events wherever they stand in the log, the newest included.
+    await store.db.deleteFrom('events').where('seq', '=', newest.seq).execute();
+    await sendPixel(t.app, [pixelEvent('page_viewed', '2026-11-22T12:00:00.000Z', 'other-phone')]);
+    const after = await store.db
+      .selectFrom('events')
+      .select('seq')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(Number(after.seq)).toBeGreaterThan(Number(newest.seq));
   });
 });
