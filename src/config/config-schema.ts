@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
@@ -53,6 +54,59 @@ const fraction = z.preprocess(
     .max(1, 'must be a number above 0 and at most 1'),
 );
 
+const ORIGIN_MESSAGE = 'must be origins such as https://shop.example (scheme and host, no path), * or null';
+
+/**
+ * Browser origins exactly as a browser writes them in `Origin` (`https://shop.example`, lower case, no
+ * path or trailing slash), `*` for any, or `null` for the opaque origin of a sandboxed frame.
+ */
+const origins = list.transform((items, ctx) =>
+  items.map((item) => {
+    if (item === '*' || item === 'null') return item;
+    const parsed = URL.canParse(item) ? new URL(item) : undefined;
+    const exact =
+      parsed && /^https?:$/.test(parsed.protocol) && item.replace(/\/$/, '').toLowerCase() === parsed.origin;
+    if (!exact) ctx.addIssue({ code: 'custom', message: `${ORIGIN_MESSAGE}; "${item}" is not one` });
+    return parsed?.origin ?? item;
+  }),
+);
+
+const PROXY_MESSAGE =
+  'must be false, a number of proxy hops (1 to 10), or a list of proxy addresses and CIDRs (10.0.0.0/8, loopback)';
+
+/** Named address ranges `proxy-addr` (Fastify's `trustProxy`) understands. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(value: string): boolean {
+  if (PROXY_RANGE_NAMES.has(value)) return true;
+  const [address = '', prefix, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which peers may tell Reclaim the client's address through `X-Forwarded-For`: none (`false`), the nearest
+ * N hops, or proxies at these addresses. `true` (trust any peer) is refused: it lets every client choose
+ * its own address, and with it escape the per-address rate limit.
+ */
+const trustProxy = z
+  .union([z.boolean(), z.number(), z.string(), z.array(z.string())], { error: PROXY_MESSAGE })
+  .transform((value, ctx): false | number | string[] => {
+    if (value === false || value === 'false' || value === '0' || value === 0) return false;
+    const hops = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+    if (Number.isInteger(hops) && hops >= 1 && hops <= 10) return hops;
+    const entries = (Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [])
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
+    if (entries.length === 0 || !entries.every(isAddressOrCidr)) {
+      ctx.addIssue({ code: 'custom', message: PROXY_MESSAGE });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const metricName = z.string().min(1).max(127, 'must be under 128 characters');
 
 const databaseUrl = z
@@ -75,6 +129,8 @@ export const configSchema = z.strictObject({
   sqliteSynchronous: z.enum(['normal', 'full']).default('normal'),
   port: integer(0, 65535).default(8080),
   host: z.string().min(1).default('0.0.0.0'),
+  /** Proxies believed about the client's address (`X-Forwarded-For`); CONTRACT.md "Network trust". */
+  trustProxy: trustProxy.default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeout: duration(100).default(10_000),
@@ -99,8 +155,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   pixel: z
     .strictObject({
-      /** Origins allowed to call `/v1/pixel` and `/v1/consent` from a browser; `*` allows any. */
-      allowedOrigins: list.default(['*']),
+      /**
+       * Origins allowed to call `/v1/pixel` and `/v1/consent` from a browser; `*` allows any. A request
+       * whose `Origin` is not listed is refused (403); a request without `Origin` is not a browser's.
+       */
+      allowedOrigins: origins.default(['*']),
       /** Requests per minute one IP address may make to the browser-facing endpoints. */
       rateLimitPerMinute: integer(1, 10_000_000).default(1200),
     })
@@ -266,6 +325,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_SQLITE_SYNCHRONOUS', path: ['sqliteSynchronous'] },
   { name: 'PORT', path: ['port'] },
   { name: 'HOST', path: ['host'] },
+  { name: 'RECLAIM_TRUST_PROXY', path: ['trustProxy'] },
   { name: 'RECLAIM_LOG_LEVEL', path: ['logLevel'] },
   { name: 'RECLAIM_SHUTDOWN_TIMEOUT', path: ['shutdownTimeout'] },
   { name: 'RECLAIM_WRITE_KEYS', path: ['writeKeys'], secret: true },

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { ApiError } from '../server/api-error.ts';
+import { ApiError, apiError } from '../server/api-error.ts';
 import { consentEvent } from './consent-endpoint/consent-mapper.ts';
 import { asDict } from './fields.ts';
 import type { EventLog } from './event-log.ts';
@@ -23,21 +23,27 @@ export interface BrowserRoutesOptions {
 
 /**
  * The endpoints browsers call directly — `/v1/pixel` and `/v1/consent` — with CORS for the store's
- * origins and a per-IP rate limit.
+ * origins (a browser's request from any other origin is refused) and a per-IP rate limit.
  */
 export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
   app,
   { config, clock, ingestor, eventLog, preparer },
 ) => {
   const origins = config.pixel.allowedOrigins;
+  const anyOrigin = origins.includes('*');
   await app.register(cors, {
-    origin: origins.includes('*') ? '*' : origins,
+    origin: anyOrigin ? '*' : origins,
     methods: ['POST'],
     allowedHeaders: ['content-type', 'authorization'],
     maxAge: 86_400,
   });
   const limiter = new RateLimiter(clock, config.pixel.rateLimitPerMinute);
   app.addHook('onRequest', (req, _reply, done) => {
+    const origin = req.headers.origin;
+    if (!anyOrigin && origin !== undefined && !origins.includes(origin.toLowerCase())) {
+      done(apiError('RECLAIM_ERR_ORIGIN_FORBIDDEN', 'requests from this origin are not accepted'));
+      return;
+    }
     const wait = req.method === 'OPTIONS' ? 0 : limiter.take(req.ip);
     done(
       wait > 0

@@ -66,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // costs more than the request. Lines that need the request id carry it explicitly.
     childLoggerFactory: (logger) => logger,
     bodyLimit: MAX_BODY_BYTES,
-    trustProxy: true,
+    trustProxy: proxyTrust(deps.config.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -161,6 +161,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
   return app;
+}
+
+/**
+ * Fastify's form of `RECLAIM_TRUST_PROXY`. A hop count becomes "the nearest N peers", which Fastify itself
+ * no longer offers because a client that reaches Reclaim directly could then name its own address; the
+ * docs say to use a hop count only where the proxies are the only way in.
+ */
+function proxyTrust(
+  trust: Config['trustProxy'],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong media type) in Reclaim's error shape. */

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
     status: 401,
     meaning: 'A Shopify webhook whose X-Shopify-Hmac-Sha256 is missing or does not match the body.',
   },
+  RECLAIM_ERR_ORIGIN_FORBIDDEN: {
+    status: 403,
+    meaning: 'A browser request from an origin that `RECLAIM_PIXEL_ORIGINS` does not list.',
+  },
   RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
   RECLAIM_ERR_BODY_TOO_LARGE: { status: 413, meaning: 'The body exceeds the size limit of this endpoint.' },
   RECLAIM_ERR_UNSUPPORTED_MEDIA_TYPE: {

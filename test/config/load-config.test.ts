@@ -82,6 +82,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env })).toThrow(message);
   });
 
+  it('reads RECLAIM_TRUST_PROXY as off, a hop count, or proxy addresses; never as "trust everyone"', () => {
+    expect(loadConfig({ env: {} }).trustProxy).toBe(false);
+    expect(loadConfig({ env: { RECLAIM_TRUST_PROXY: 'false' } }).trustProxy).toBe(false);
+    expect(loadConfig({ env: { RECLAIM_TRUST_PROXY: '2' } }).trustProxy).toBe(2);
+    expect(loadConfig({ env: { RECLAIM_TRUST_PROXY: '10.0.0.0/8, ::1, loopback' } }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '::1',
+      'loopback',
+    ]);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.example', '99', ' , '])
+      expect(() => loadConfig({ env: { RECLAIM_TRUST_PROXY: bad } }), bad).toThrow(
+        'RECLAIM_TRUST_PROXY (trustProxy) must be false, a number of proxy hops',
+      );
+  });
+
+  it('reads RECLAIM_PIXEL_ORIGINS as exact origins and refuses what no browser would send', () => {
+    expect(
+      loadConfig({ env: { RECLAIM_PIXEL_ORIGINS: 'https://Shop.example/, http://localhost:3000, null' } })
+        .pixel.allowedOrigins,
+    ).toEqual(['https://shop.example', 'http://localhost:3000', 'null']);
+    for (const bad of ['shop.example', 'https://shop.example/cart', 'ftp://shop.example', '*.shop.example'])
+      expect(() => loadConfig({ env: { RECLAIM_PIXEL_ORIGINS: bad } }), bad).toThrow(
+        `RECLAIM_PIXEL_ORIGINS (pixel.allowedOrigins) must be origins such as https://shop.example`,
+      );
+  });
+
   it('never echoes a secret value in an error', () => {
     expect(() => loadConfig({ env: { RECLAIM_ADMIN_TOKEN: 'short' } })).not.toThrow(/short/);
   });

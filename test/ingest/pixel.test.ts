@@ -253,6 +253,61 @@ describeEachDialect('Shopify Web Pixel endpoint', (dialect) => {
     expect((await post({ events: [{ ...fixture('page_viewed'), id: 'later' }] })).statusCode).toBe(200);
   });
 
+  it('refuses writes from an origin outside RECLAIM_PIXEL_ORIGINS, and stores nothing', async () => {
+    for (const url of ['/v1/pixel', '/v1/consent']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'text/plain', origin: 'https://evil.example' },
+        payload: JSON.stringify({ events: [fixture('page_viewed')] }),
+      });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('RECLAIM_ERR_ORIGIN_FORBIDDEN');
+    }
+    expect(await countEvents(store)).toBe(0);
+    const own = await post(
+      { events: [fixture('page_viewed')] },
+      { origin: 'https://northwind-demo.myshopify.com' },
+    );
+    expect(own.statusCode).toBe(200);
+  });
+
+  it('counts the rate limit by the socket address: X-Forwarded-For from an untrusted peer changes nothing', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const headers = { 'x-forwarded-for': `203.0.113.${i}` };
+      statuses.push(
+        (await post({ events: [{ ...fixture('page_viewed'), id: `x${i}` }] }, headers)).statusCode,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+  });
+
+  it.each(['1', '127.0.0.1/32'])(
+    'believes X-Forwarded-For from a trusted proxy (RECLAIM_TRUST_PROXY=%s)',
+    async (trust) => {
+      const proxied = await buildTestApp(
+        store,
+        testConfig({ RECLAIM_PIXEL_RATE_LIMIT: '1', RECLAIM_TRUST_PROXY: trust }),
+      );
+      try {
+        const statuses: number[] = [];
+        for (const [i, ip] of ['203.0.113.1', '203.0.113.2', '203.0.113.2'].entries()) {
+          const res = await proxied.app.inject({
+            method: 'POST',
+            url: '/v1/pixel',
+            headers: { 'content-type': 'text/plain', 'x-forwarded-for': ip },
+            payload: JSON.stringify({ events: [{ ...fixture('page_viewed'), id: `p${i}` }] }),
+          });
+          statuses.push(res.statusCode);
+        }
+        expect(statuses).toEqual([200, 200, 429]);
+      } finally {
+        await proxied.app.close();
+      }
+    },
+  );
+
   it('refuses a body above its size limit with 413', async () => {
     const event = { ...fixture('page_viewed'), data: { padding: 'x'.repeat(300 * 1024) } };
     expect((await post({ events: [event] })).statusCode).toBe(413);
