@@ -225,6 +225,22 @@ describeEachDialect('Shopify Web Pixel endpoint', (dialect) => {
     expect(await countEvents(store)).toBe(0);
   });
 
+  it.each([
+    ['init.data, as CONTRACT.md writes it', (data: object) => data],
+    ['the whole init object', (data: object) => ({ data })],
+  ])('reads the logged-in customer, cart and shop from %s', async (_shape, wrap) => {
+    const { data } = contractJson('shopify/pixel-events/init.json');
+    const res = await post({ events: [fixture('page_viewed')], init: wrap(data) });
+    expect(res.statusCode).toBe(200);
+    const [event] = await storedEvents(store);
+    expect(event!.ids).toMatchObject({
+      customerId: '7812345678901',
+      email: 'jane.doe@example.com',
+      cartToken: expect.any(String),
+    });
+    expect(event!.context.shop).toBe('northwind-demo.myshopify.com');
+  });
+
   it('answers CORS preflight for the store origin', async () => {
     const res = await t.app.inject({
       method: 'OPTIONS',

@@ -76,7 +76,7 @@ export function mapPixelEvent(event: PixelEvent, envelope: PixelEnvelope): Canon
   const klaviyo = cookies
     ? (readKlaviyoCookie(cookies.__kla_id) ?? { cookiePresent: false, identified: false })
     : undefined;
-  const initData = asDict(body.init?.data);
+  const initData = initDataOf(body.init);
   const customer = asDict(initData.customer);
   const checkout = asDict(data.checkout);
   const shipping = asDict(checkout.shippingAddress);
@@ -245,4 +245,13 @@ function withTotals(lines: LineItem[], currency: unknown, value?: string): Comme
     value: value ?? sumLines(lines),
     currency: typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? currency : undefined,
   };
+}
+
+/**
+ * The pixel's `init.data` (`customer`, `cart`, `shop`). CONTRACT.md lets `init` be that object itself or
+ * the whole `init` the pixel received (`{ data: { … } }`); both mean the same.
+ */
+function initDataOf(init: PixelBody['init']): Record<string, unknown> {
+  const whole = asDict(init);
+  return Object.hasOwn(whole, 'data') ? asDict(whole.data) : whole;
 }
