@@ -226,7 +226,11 @@ export class ConsentStage implements Stage {
     if (event.kind === 'consent' && decision) {
       const action: LedgerAction =
         decision.state === 'granted' ? 'grant' : decision.state === 'denied' ? 'deny' : 'withdraw';
-      const wording = { id: decision.wordingVersion, text: decision.wording };
+      const wording = {
+        id: decision.wordingVersion,
+        text: decision.wording,
+        initialState: decision.initialState,
+      };
       const capture = { source: decision.source, pageUrl: decision.captureUrl, formId: decision.formId };
       const evidence = {
         optInLevel: decision.optInLevel,

@@ -201,6 +201,11 @@ export const consentDecisionSchema = z.strictObject({
   wordingVersion: z.string().max(256).optional(),
   /** For tracking: the four Customer Privacy categories. */
   categories: trackingCategoriesSchema.optional(),
+  /**
+   * Whether the box was ticked before the shopper acted (TCPA and PECR records: what they were shown). A
+   * grant from a pre-ticked box is refused at the edge (Planet49), so a stored grant is `unchecked` or unknown.
+   */
+  initialState: z.enum(['unchecked', 'checked']).optional(),
   /** A soft opt-in precondition: an opt-out was offered at collection (and not used). */
   optOutOffered: z.boolean().optional(),
   /** Wording of the opt-out offered at collection, for a soft opt-in. */

@@ -55,6 +55,34 @@ describeEachDialect('POST /v1/consent', (dialect) => {
     });
   });
 
+  it('keeps the checkbox’s initial state in the ledger record, beside the wording shown', async () => {
+    const sms = {
+      ...grant,
+      subject: { phone: '+1 415 555 0134' },
+      permission: 'sms',
+      wordingVersion: 'sms-popup-v3',
+      country: 'US',
+    };
+    expect((await post(sms)).statusCode).toBe(200);
+    await t.engine.processor.drain();
+    const rows = await store.db.selectFrom('consent_ledger').select('record_json').execute();
+    const records = rows.map((r) => JSON.parse(r.record_json));
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        permission: 'sms_marketing',
+        action: 'grant',
+        wording: { id: 'sms-popup-v3', text: grant.wording, initialState: 'unchecked' },
+      }),
+    );
+  });
+
+  it('never records a pre-ticked box as a grant', async () => {
+    const res = await post({ ...grant, initialState: 'checked' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({ code: 'RECLAIM_ERR_CONSENT_UNPROVEN', path: 'initialState' });
+    expect(await countEvents(store)).toBe(0);
+  });
+
   it('records the same decision once', async () => {
     await post(grant);
     expect((await post(grant)).json().status).toBe('duplicate');

@@ -82,6 +82,7 @@ export function mapConsentBody(body: ConsentBody, signals: RequestSignals): Cano
       wording: body.wording,
       wordingVersion: body.wordingVersion,
       categories: body.categories,
+      initialState: body.initialState,
       optOutOffered: body.optOutOffered,
       optOutWording: body.optOutWording,
       confirmed: body.confirmed,
