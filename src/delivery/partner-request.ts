@@ -78,7 +78,7 @@ function parseJson(text: string): unknown {
 /** The decision HTTP semantics give when the partner says nothing more specific. */
 export function classifyStatus(response: PartnerResponse): DeliveryError {
   const { status } = response;
-  const message = `HTTP ${status}: ${summary(response)}`;
+  const message = `HTTP ${status}: ${partnerErrorSummary(response)}`;
   if (status === 429)
     return throttled(message, { status, retryAfter: retryAfterMs(response.headers.get('retry-after')) });
   if (status === 408 || status >= 500) return retryable(message, { status });
@@ -88,11 +88,36 @@ export function classifyStatus(response: PartnerResponse): DeliveryError {
   return payloadInvalid(message, { status });
 }
 
-function summary(response: PartnerResponse): string {
-  const errors = (response.body as { errors?: { detail?: unknown; title?: unknown }[] } | undefined)?.errors;
-  const first = Array.isArray(errors) ? errors[0] : undefined;
-  const detail = first?.detail ?? first?.title;
-  return typeof detail === 'string' ? detail : response.text.slice(0, 200) || 'no body';
+/** A partner's code or field path, kept only when it is a bare token: never free text. */
+const TOKEN = /^[\w./:-]{1,80}$/;
+const token = (value: unknown): string | undefined =>
+  (typeof value === 'string' || typeof value === 'number') && TOKEN.test(String(value))
+    ? String(value)
+    : undefined;
+
+/**
+ * What a partner's error body says, in its codes and field paths only. Partners echo the request in their
+ * error text ("'Ana Dias, 12 Rua…' is not a valid address"), so no free text of theirs — `detail`, `title`,
+ * `message` — is ever stored or logged. JSON:API (Klaviyo): `code` and `source.pointer` of the first error;
+ * Graph API (Meta): `type`, `code` and `error_subcode`.
+ */
+export function partnerErrorSummary(response: PartnerResponse): string {
+  const body = response.body as
+    | {
+        errors?: { code?: unknown; source?: { pointer?: unknown; parameter?: unknown } }[];
+        error?: { type?: unknown; code?: unknown; error_subcode?: unknown };
+      }
+    | undefined;
+  const first = Array.isArray(body?.errors) ? body.errors[0] : undefined;
+  const graph = body?.error;
+  const parts = [
+    ['code', token(first?.code ?? graph?.code)],
+    ['type', token(graph?.type)],
+    ['subcode', token(graph?.error_subcode)],
+    ['at', token(first?.source?.pointer ?? first?.source?.parameter)],
+  ].flatMap(([name, value]) => (value === undefined ? [] : [`${name} ${value}`]));
+  if (parts.length > 0) return parts.join(', ');
+  return response.text.length === 0 ? 'no body' : `a ${response.text.length}-byte body, not shown`;
 }
 
 /** `Retry-After` as milliseconds: seconds or an HTTP date (RFC 9110 §10.2.3); 1 s when absent. */

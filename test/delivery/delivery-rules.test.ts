@@ -4,7 +4,8 @@ import { recheckAtSend } from '../../src/consent/policy.ts';
 import { redact } from '../../src/delivery/delivery-errors.ts';
 import { PartnerRateLimit } from '../../src/delivery/partner-rate-limit.ts';
 import type { PartnerResponse } from '../../src/delivery/partner-request.ts';
-import { retryAfterMs } from '../../src/delivery/partner-request.ts';
+import { classifyStatus, retryAfterMs } from '../../src/delivery/partner-request.ts';
+import { klaviyo } from '../../src/destinations/klaviyo/index.ts';
 import { retryDelay } from '../../src/delivery/retry-delay.ts';
 import { meta } from '../../src/destinations/meta/index.ts';
 import { userData } from '../../src/destinations/meta/user-data.ts';
@@ -172,6 +173,43 @@ describe('retry timing and error text', () => {
       30_000,
     );
     expect(retryAfterMs(null)).toBe(1000);
+  });
+
+  it('keeps every word a partner echoes out of stored and logged errors: codes and field paths only', () => {
+    const echoed = 'Ana Dias, 12 Rua das Flores, Lisboa is not a valid name for ana@shop.example';
+    const answer = (status: number, body: unknown): PartnerResponse => ({
+      status,
+      headers: new Headers(),
+      text: JSON.stringify(body),
+      body,
+    });
+    const klaviyoError = klaviyo.classify!(
+      answer(400, {
+        errors: [
+          {
+            status: 400,
+            code: 'invalid',
+            title: echoed,
+            detail: echoed,
+            source: { pointer: '/data/attributes/profile/data/attributes/first_name' },
+          },
+        ],
+      }),
+    )!;
+    expect(klaviyoError.toJSON()).toEqual({
+      kind: 'payload_invalid',
+      message: 'HTTP 400: code invalid, at /data/attributes/profile/data/attributes/first_name',
+      status: 400,
+      code: 'invalid',
+    });
+    const metaError = meta.classify!(
+      answer(400, { error: { message: echoed, type: 'OAuthException', code: 100, error_subcode: 2804003 } }),
+    )!;
+    expect(metaError.message).toBe('HTTP 400: code 100, type OAuthException, subcode 2804003');
+    const plain = classifyStatus({ status: 502, headers: new Headers(), text: echoed, body: undefined });
+    expect(plain.message).toBe(`HTTP 502: a ${echoed.length}-byte body, not shown`);
+    for (const error of [klaviyoError, metaError, plain])
+      expect(JSON.stringify(error.toJSON())).not.toMatch(/Ana|Rua|Lisboa|shop\.example/);
   });
 
   it('keeps contact details a partner echoes out of stored errors', () => {

@@ -1,5 +1,5 @@
 import { DeliveryError } from '../../delivery/delivery-errors.ts';
-import { classifyStatus, type PartnerResponse } from '../../delivery/partner-request.ts';
+import { classifyStatus, partnerErrorSummary, type PartnerResponse } from '../../delivery/partner-request.ts';
 import type { DestinationDefinition } from '../destination.ts';
 import { conversion } from './actions/conversion.ts';
 import { metaSettings, type MetaSettings } from './settings.ts';
@@ -15,12 +15,11 @@ const TRANSIENT_CODES = new Set([1, 2]);
  * exist (100 with subcode 33) is configuration too; throttling codes wait; the rest of 400 is the payload.
  */
 function classify(response: PartnerResponse): DeliveryError {
-  const error = (response.body as { error?: { code?: unknown; error_subcode?: unknown; message?: unknown } })
-    ?.error;
+  const error = (response.body as { error?: { code?: unknown; error_subcode?: unknown } })?.error;
   const code = typeof error?.code === 'number' ? error.code : undefined;
   const decided = classifyStatus(response);
   if (code === undefined) return decided;
-  const message = `HTTP ${response.status}: ${typeof error?.message === 'string' ? error.message : 'Graph API error'}`;
+  const message = `HTTP ${response.status}: ${partnerErrorSummary(response)}`;
   const details = { status: response.status, code: String(code) };
   if (
     code === 190 ||
