@@ -300,6 +300,12 @@ export const configSchema = z.strictObject({
       claimTimeout: duration().default(120_000),
     })
     .prefault({}),
+  exports: z
+    .strictObject({
+      /** How long a data-subject export is kept for the merchant to fetch before it is deleted. */
+      ttl: duration(60_000).default(30 * 86_400_000),
+    })
+    .prefault({}),
   reports: z
     .strictObject({
       /** Orders placed this long after a Reclaim send are credited to it in the gap report. */
@@ -357,6 +363,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_DELIVERY_RETRY_HORIZON', path: ['delivery', 'retryHorizon'] },
   { name: 'RECLAIM_DELIVERY_TIMEOUT', path: ['delivery', 'timeout'] },
   { name: 'RECLAIM_ATTRIBUTION_WINDOW', path: ['reports', 'attributionWindow'] },
+  { name: 'RECLAIM_EXPORT_TTL', path: ['exports', 'ttl'] },
 ];
 
 /** Config keys whose values are masked wherever the config is shown. */

@@ -16,6 +16,8 @@ const GIVE_WAY_WAIT = 25;
 const BATCH_WHILE_REQUESTS = 1_000;
 /** The oldest unprocessed event never waits longer than this (ms, engine clock) for requests to pause. */
 export const MAX_PROCESSING_LAG = 30_000;
+/** How often (engine clock) an idle loop deletes what has outlived its keeping period. */
+const HOUSEKEEPING_EVERY = 3_600_000;
 
 /**
  * Runs the engine in the background of `serve` or `worker`: processes the event log whenever there is
@@ -34,6 +36,7 @@ export class EngineRunner {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #wakeRequested = false;
+  #housekeptAt = -Infinity;
 
   constructor(
     private readonly engine: Engine,
@@ -81,6 +84,7 @@ export class EngineRunner {
         if (held && !deferred)
           worked = (await this.engine.processor.processBatch(busy ? BATCH_WHILE_REQUESTS : undefined)) > 0;
         if (!worked) worked = (await this.#fireDue()) > 0;
+        if (!worked) await this.#housekeep();
         if (worked) this.afterWork();
       } catch (error) {
         this.log.error({ err: error }, 'event processing failed; retrying');
@@ -97,6 +101,14 @@ export class EngineRunner {
     const pending = await this.engine.processor.pendingSince();
     const now = this.clock.now();
     return fireDueJourneys(this.engine.scheduler, pending === undefined ? now : Math.min(now, pending - 1));
+  }
+
+  async #housekeep(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.#housekeptAt < HOUSEKEEPING_EVERY) return;
+    this.#housekeptAt = now;
+    const deleted = await this.engine.housekeep(now);
+    if (deleted > 0) this.log.info({ deleted }, 'expired data-subject exports deleted');
   }
 
   /** While requests keep coming: the log is not too far behind, so processing waits for a pause. */

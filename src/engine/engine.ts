@@ -1,4 +1,5 @@
 import type { Config } from '../config/config-schema.ts';
+import { deleteExpiredExports, eraseExports } from '../identity/data-exports.ts';
 import { Eraser, type ErasureStep } from '../identity/erasure.ts';
 import { dataRequestCommand, eraseCommand } from '../identity/identity-commands.ts';
 import type { IdentityRules } from '../identity/identity-graph.ts';
@@ -38,6 +39,8 @@ export interface Engine {
   readonly triggerDetails: TriggerDetail[];
   /** The destinations the config turns on; the engine queues their deliveries. */
   readonly destinations: EnabledDestination[];
+  /** Deletes what has outlived its keeping period (data-subject exports); answers how many rows went. */
+  housekeep(now: number): Promise<number>;
 }
 
 export function identityRules(config: Config): IdentityRules {
@@ -76,7 +79,12 @@ export function createEngine(deps: EngineDeps): Engine {
     new JourneyStage(settings, consent, sinks),
     new ConversionStage(destinations, consent),
   ];
-  const erasureSteps: ErasureStep[] = [eraseJourneys, eraseConsent, eraseDeliveries(destinations)];
+  const erasureSteps: ErasureStep[] = [
+    eraseJourneys,
+    eraseConsent,
+    eraseDeliveries(destinations),
+    eraseExports,
+  ];
   const profileSections: Record<string, ProfileSection> = {
     consents: consentSection,
     journeys: journeySection,
@@ -96,5 +104,6 @@ export function createEngine(deps: EngineDeps): Engine {
     scheduler: { store: deps.store, clock: deps.clock, settings, sinks },
     triggerDetails: [deliveryDetail],
     destinations,
+    housekeep: (now) => deleteExpiredExports(deps.store.db, now - deps.config.exports.ttl),
   };
 }

@@ -144,7 +144,6 @@ async function eraseIdentity(trx: Trx, scope: ErasureScope): Promise<Record<stri
       'identity_decisions',
       'identifiers',
       'profiles',
-      'data_exports',
       'webhook_deliveries',
       'anonymous_counts',
     ] as const) {

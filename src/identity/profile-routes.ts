@@ -5,6 +5,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';
 import type { Store } from '../store/store.ts';
 import { adminCommandEvent, exportIdFor, receiptIdFor } from './identity-commands.ts';
+import { deleteExport, findExport, listExports } from './data-exports.ts';
 import { readReceipt } from './erasure.ts';
 import type { IdentifierType } from './identifiers.ts';
 import { currentProfileId, findProfile } from './profile-group.ts';
@@ -19,6 +20,8 @@ export interface ProfileRoutesOptions {
   wake: () => void;
   /** How long erase and export requests wait for the engine before answering 202. */
   waitMs?: number;
+  /** How long an export is kept (ms); older ones are gone even before housekeeping deletes them. */
+  exportTtl: number;
 }
 
 /** Lookup parameters and the identifier type each one names. */
@@ -117,36 +120,20 @@ export const profileRoutes: FastifyPluginAsync<ProfileRoutesOptions> = (app, opt
       .send({ status: done ? 'ready' : 'accepted', exportId, url: `/admin/v1/exports/${exportId}` });
   });
 
+  const keptSince = () => opts.clock.now() - opts.exportTtl;
+
   app.get<{ Params: { id: string } }>('/admin/v1/exports/:id', async (req) => {
-    const row = await store.db
-      .selectFrom('data_exports')
-      .selectAll()
-      .where('id', '=', req.params.id)
-      .executeTakeFirst();
-    if (!row) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such export');
-    return {
-      id: row.id,
-      createdAt: new Date(row.created_at).toISOString(),
-      source: row.source,
-      ...JSON.parse(row.body_json),
-    };
+    const found = await findExport(store.db, req.params.id, keptSince());
+    if (!found) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such export (deleted, expired or erased)');
+    return found;
   });
 
-  app.get('/admin/v1/exports', async () => {
-    const rows = await store.db
-      .selectFrom('data_exports')
-      .select(['id', 'created_at', 'source', 'profile_id'])
-      .orderBy('created_at', 'desc')
-      .limit(500)
-      .execute();
-    return {
-      exports: rows.map((r) => ({
-        id: r.id,
-        createdAt: new Date(r.created_at).toISOString(),
-        source: r.source,
-        profileId: r.profile_id,
-      })),
-    };
+  app.delete<{ Params: { id: string } }>('/admin/v1/exports/:id', async (req, reply) => {
+    if (!(await deleteExport(store.db, req.params.id)))
+      throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such export');
+    return reply.status(204).send();
   });
+
+  app.get('/admin/v1/exports', async () => ({ exports: await listExports(store.db, keptSince()) }));
   return Promise.resolve();
 };

@@ -147,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clock: deps.clock,
       sections: deps.engine.profileSections,
       wake: deps.wakeEngine ?? (() => undefined),
+      exportTtl: deps.config.exports.ttl,
     });
     await admin.register(deliveryRoutes, {
       store: deps.store,

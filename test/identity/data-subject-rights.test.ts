@@ -103,6 +103,53 @@ describeEachDialect('data-subject rights', (dialect) => {
     expect(exported.profiles[0].id).toBe(profile);
   });
 
+  async function exportOf(email: string): Promise<{ profile: string; url: string }> {
+    const profile = (await lookup(t.app, `email=${email}`)).body.id;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/profiles/${profile}/export`,
+      headers: auth,
+    });
+    expect(res.statusCode).toBe(201);
+    return { profile, url: res.json().url };
+  }
+  const fetchExport = (url: string) => t.app.inject({ method: 'GET', url, headers: auth });
+
+  it('deletes a shopper’s earlier exports when the shopper is erased', async () => {
+    const ola = await exportOf('ola@shop.example');
+    const john = await exportOf('john@example.com');
+    expect((await fetchExport(ola.url)).body).toContain('ola@shop.example');
+    const erased = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/profiles/${ola.profile}/erase`,
+      headers: auth,
+    });
+    expect(erased.json().receipt.counts).toMatchObject({ data_exports: 1 });
+    const gone = await fetchExport(ola.url);
+    expect(gone.statusCode).toBe(404);
+    const listed = (await fetchExport('/admin/v1/exports')).json().exports;
+    expect(listed.map((e: { profileId: string }) => e.profileId)).toEqual([john.profile]);
+    const rows = await store.db.selectFrom('data_exports').select('body_json').execute();
+    expect(rows.map((r) => r.body_json).join()).not.toContain('ola@shop.example');
+  });
+
+  it('lets the merchant delete an export, and expires exports after RECLAIM_EXPORT_TTL', async () => {
+    const ola = await exportOf('ola@shop.example');
+    const deleted = await t.app.inject({ method: 'DELETE', url: ola.url, headers: auth });
+    expect(deleted.statusCode).toBe(204);
+    expect((await fetchExport(ola.url)).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: ola.url, headers: auth })).statusCode).toBe(404);
+
+    const john = await exportOf('john@example.com');
+    t.clock.advanceBy(29 * 86_400_000);
+    expect((await fetchExport(john.url)).statusCode).toBe(200);
+    expect(await t.engine.housekeep(t.clock.now())).toBe(0);
+    t.clock.advanceBy(2 * 86_400_000);
+    expect((await fetchExport(john.url)).statusCode).toBe(404);
+    expect(await t.engine.housekeep(t.clock.now())).toBe(1);
+    expect(await store.db.selectFrom('data_exports').selectAll().execute()).toEqual([]);
+  });
+
   it('keeps the admin API closed without the bearer token', async () => {
     expect(
       (await t.app.inject({ method: 'GET', url: '/admin/v1/profiles/lookup?email=ola@shop.example' }))
