@@ -187,6 +187,19 @@ export const configSchema = z.strictObject({
       policyRevision: z.string().min(1).max(64).default('1'),
     })
     .prefault({}),
+  store: z
+    .strictObject({
+      /**
+       * The store's own country (ISO 3166-1 alpha-2): phone numbers an operator types without a country
+       * code (`020 7946 0958`) are read as this country's.
+       */
+      country: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as GB')
+        .transform((c) => c.toUpperCase())
+        .optional(),
+    })
+    .prefault({}),
   geo: z
     .strictObject({
       /** Trusted request header carrying the visitor's ISO country code (`DE`). */
@@ -343,6 +356,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_CHECKOUT_MARKETING_BOX', path: ['consent', 'checkoutMarketingBox'] },
   { name: 'RECLAIM_US_EMAIL_REQUIRES_OPT_IN', path: ['consent', 'usEmailRequiresOptIn'] },
   { name: 'RECLAIM_ESP_SERVICE_PROVIDER_DPA', path: ['consent', 'espServiceProviderDpa'] },
+  { name: 'RECLAIM_STORE_COUNTRY', path: ['store', 'country'] },
   { name: 'RECLAIM_GEO_COUNTRY_HEADER', path: ['geo', 'countryHeader'] },
   { name: 'RECLAIM_GEO_REGION_HEADER', path: ['geo', 'regionHeader'] },
   { name: 'RECLAIM_BROWSE_AFTER', path: ['journeys', 'browseAfter'] },

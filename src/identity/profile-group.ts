@@ -43,9 +43,19 @@ export type FindResult =
   | { status: 'invalid' };
 
 /** The profile an identifier (as a person would type it: any case, any phone format) points to. */
-export async function findProfile(db: Db, type: IdentifierType, raw: string): Promise<FindResult> {
+export async function findProfile(
+  db: Db,
+  type: IdentifierType,
+  raw: string,
+  /** The country a phone number without a country code belongs to (the store's). */
+  phoneCountry?: string,
+): Promise<FindResult> {
   const value =
-    type === 'email' ? normalizeEmail(raw) : type === 'phone' ? normalizePhone(raw) : raw.trim() || undefined;
+    type === 'email'
+      ? normalizeEmail(raw)
+      : type === 'phone'
+        ? normalizePhone(raw, phoneCountry)
+        : raw.trim() || undefined;
   if (!value) return { status: 'invalid' };
   const row = await db
     .selectFrom('identifiers')

@@ -22,6 +22,8 @@ export interface ProfileRoutesOptions {
   waitMs?: number;
   /** How long an export is kept (ms); older ones are gone even before housekeeping deletes them. */
   exportTtl: number;
+  /** The store's country, for phone numbers typed without a country code. */
+  phoneCountry?: string;
 }
 
 /** Lookup parameters and the identifier type each one names. */
@@ -51,9 +53,9 @@ export const profileRoutes: FastifyPluginAsync<ProfileRoutesOptions> = (app, opt
       throw apiError('RECLAIM_ERR_BAD_REQUEST', `give exactly one of ${Object.keys(LOOKUPS).join(', ')}`);
     }
     const [param, type] = given[0]!;
-    const found = await findProfile(store.db, type, query[param]!);
+    const found = await findProfile(store.db, type, query[param]!, opts.phoneCountry);
     if (found.status === 'invalid')
-      throw apiError('RECLAIM_ERR_BAD_REQUEST', `${param} is not a valid ${type}`, param);
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', invalidLookup(param, type, opts.phoneCountry), param);
     if (found.status === 'shared') {
       throw apiError(
         'RECLAIM_ERR_NOT_FOUND',
@@ -137,3 +139,11 @@ export const profileRoutes: FastifyPluginAsync<ProfileRoutesOptions> = (app, opt
   app.get('/admin/v1/exports', async () => ({ exports: await listExports(store.db, keptSince()) }));
   return Promise.resolve();
 };
+
+/** Why a lookup value was refused, with what would make it work. */
+export function invalidLookup(param: string, type: IdentifierType, phoneCountry?: string): string {
+  if (type !== 'phone') return `${param} is not a valid ${type}`;
+  return phoneCountry
+    ? `${param} is not a valid phone number in ${phoneCountry} or in international form (+44 20 7946 0958)`
+    : `${param} is not a valid phone number in international form (+44 20 7946 0958); set RECLAIM_STORE_COUNTRY to look up numbers written without a country code`;
+}

@@ -148,6 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sections: deps.engine.profileSections,
       wake: deps.wakeEngine ?? (() => undefined),
       exportTtl: deps.config.exports.ttl,
+      phoneCountry: deps.config.store.country,
     });
     await admin.register(deliveryRoutes, {
       store: deps.store,

@@ -110,6 +110,21 @@ describeEachDialect('identity scenarios from real payloads', (dialect) => {
     expect(await profileOf('anonymous_id=a-1')).toBe(await profileOf('anonymous_id=a-2'));
   });
 
+  it('finds a shopper by a phone number typed the way the store’s country writes it', async () => {
+    await t.app.close();
+    await store.close();
+    await start({ RECLAIM_STORE_COUNTRY: 'gb' });
+    await sendSegment(t.app, 'identify', { anonymousId: 'uk-1', traits: { phone: '+44 20 7946 0958' } });
+    await process();
+    expect(await profileOf('phone=020%207946%200958')).toBe(await profileOf('anonymous_id=uk-1'));
+  });
+
+  it('says how to look up a national-format number when the store’s country is not set', async () => {
+    const res = await lookup(t.app, 'phone=020%207946%200958');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('RECLAIM_STORE_COUNTRY');
+  });
+
   it('treats a phone in three formats as one E.164 number', async () => {
     await sendSegment(t.app, 'identify', {
       anonymousId: 'p-1',
