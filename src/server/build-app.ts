@@ -13,6 +13,7 @@ import type { Store } from '../store/store.ts';
 import { ApiError, apiError } from './api-error.ts';
 import { healthRoutes } from './health-routes.ts';
 import { requireAdminToken } from './admin-auth.ts';
+import { withIsoTimes } from './iso-times.ts';
 import { profileRoutes } from '../identity/profile-routes.ts';
 import { triggerRoutes } from '../journeys/trigger-routes.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes, ingest);
   await app.register(async (admin) => {
     requireAdminToken(admin, deps.config.adminToken);
+    admin.addHook('preSerialization', (_req, _reply, payload, done) => done(null, withIsoTimes(payload)));
     await admin.register(triggerRoutes, { store: deps.store, details: deps.engine.triggerDetails });
     await admin.register(profileRoutes, {
       store: deps.store,

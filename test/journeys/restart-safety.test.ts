@@ -78,6 +78,15 @@ describe('a worker killed at any point', () => {
     }
     // One last run to completion, stopped gracefully.
     const child = spawn(process.execPath, [RECLAIM_BIN, 'worker'], { env, stdio: 'ignore' });
+    const holdsLease = async () =>
+      (await store.db
+        .selectFrom('leases')
+        .select('holder')
+        .where('holder', 'like', `${child.pid}-%`)
+        .executeTakeFirst()) !== undefined;
+    // Until it holds the engine lease the worker is still starting, and a stop would find no handler yet.
+    for (let waited = 0; waited < 60_000 && !(await holdsLease()); waited += 200)
+      await new Promise((r) => setTimeout(r, 200));
     for (let waited = 0; waited < 60_000 && (await count('triggers')) < SHOPPERS; waited += 200)
       await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGTERM');

@@ -113,7 +113,11 @@ describe('the trigger admin API and `reclaim consent why`', () => {
       url: `/admin/v1/triggers/${triggers[0].id}`,
       headers: auth,
     });
-    const { why } = res.json();
+    const { why, trigger } = res.json();
+    // Times read the same on every admin endpoint: ISO-8601, never epoch milliseconds.
+    expect(trigger.dueAt).toBe(triggers[0].dueAt);
+    expect(trigger.firedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(res.body).not.toMatch(/"(at|\w+At)":\d/);
     expect(why.email.decision).toMatchObject({ allowed: true, basis: 'consent' });
     expect(why.email.records).toEqual(
       expect.arrayContaining([

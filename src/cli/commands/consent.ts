@@ -1,3 +1,4 @@
+import { withIsoTimes } from '../../server/iso-times.ts';
 import { verifyLedger } from '../../consent/consent-ledger.ts';
 import type { TriggerBody } from '../../journeys/firing.ts';
 import { explainDecisions } from '../../journeys/trigger-routes.ts';
@@ -33,7 +34,7 @@ hash outside Reclaim (a ticket, an email) to prove later that nothing before it 
           return EXIT.FAILURE;
         }
         ctx.stdout.write(
-          `${JSON.stringify(await explainDecisions(store.db, JSON.parse(row.body_json) as TriggerBody), null, 2)}\n`,
+          `${JSON.stringify(withIsoTimes(await explainDecisions(store.db, JSON.parse(row.body_json) as TriggerBody)), null, 2)}\n`,
         );
         return EXIT.OK;
       });
