@@ -69,8 +69,13 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     stdout.write(`${command.help}\n`);
     return EXIT.OK;
   }
+  const listeners: [NodeJS.Signals, () => void][] = [];
   const stopSignal = new Promise<string>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const listener = () => resolve(signal);
+      listeners.push([signal, listener]);
+      process.once(signal, listener);
+    }
   });
   try {
     return await command.run({ argv: commandArgv, configFile, debug, stdout, stderr, stopSignal });
@@ -80,6 +85,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     if (code === EXIT.USAGE) stderr.write(`run "reclaim ${name} --help" for usage\n`);
     if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return code;
+  } finally {
+    // Once the command has its exit code, a signal ends the process again instead of being swallowed.
+    for (const [signal, listener] of listeners) process.off(signal, listener);
   }
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,6 +92,26 @@ describe('reclaim serve (a real process)', () => {
     expect(result.stderr.trim()).toBe(
       `reclaim serve: invalid configuration: unknown key "jorneys" in ${file}`,
     );
+  });
+
+  it('exits 69 when the port is taken, releasing its threads and database', async () => {
+    const occupant = createServer();
+    occupant.listen(0, '127.0.0.1');
+    await once(occupant, 'listening');
+    const port = (occupant.address() as AddressInfo).port;
+    try {
+      // Ingest threads on: they are what kept a failed start alive. Killed after a generous bound.
+      const result = await runReclaim(
+        ['serve'],
+        { PORT: String(port), HOST: '127.0.0.1', RECLAIM_INGEST_WORKERS: '2' },
+        dir,
+        20_000,
+      );
+      expect(result.stderr).toContain('reclaim serve: port is already in use');
+      expect(result.code).toBe(69);
+    } finally {
+      occupant.close();
+    }
   });
 
   it('exits 69 without a stack trace when PostgreSQL is unreachable', async () => {

@@ -52,12 +52,21 @@ export async function startReclaimProcess(
   return { child, url, stdout: () => out, stderr: () => err, exited };
 }
 
-/** Runs `reclaim ARGS…` to completion. */
-export async function runReclaim(args: string[], env: Record<string, string> = {}, cwd?: string) {
+/**
+ * Runs `reclaim ARGS…` to completion. With `timeoutMs`, a process still running then is killed (SIGKILL) and
+ * its exit code is `null`.
+ */
+export async function runReclaim(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+  timeoutMs?: number,
+) {
   const child = spawn(process.execPath, [RECLAIM_BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(timeoutMs === undefined ? {} : { timeout: timeoutMs, killSignal: 'SIGKILL' as const }),
   });
   let stdout = '';
   let stderr = '';
