@@ -69,12 +69,15 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     stdout.write(`${command.help}\n`);
     return EXIT.OK;
   }
+  // Held for the whole command: a second signal while stopping is ignored, not fatal. `npm start` forwards
+  // the terminal's Ctrl-C that the server also receives, and a service manager may signal the whole group;
+  // RECLAIM_SHUTDOWN_TIMEOUT bounds the stop instead.
   const listeners: [NodeJS.Signals, () => void][] = [];
   const stopSignal = new Promise<string>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const listener = () => resolve(signal);
       listeners.push([signal, listener]);
-      process.once(signal, listener);
+      process.on(signal, listener);
     }
   });
   try {
