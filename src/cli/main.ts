@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load-config.ts';
+import { ConfigError, misspeltVariableWarnings } from '../config/load-config.ts';
 import { MigrationError } from '../store/migrator.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 import { EXIT, UsageError, type Command, type CommandContext } from './command.ts';
@@ -69,6 +69,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     stdout.write(`${command.help}\n`);
     return EXIT.OK;
   }
+  for (const warning of misspeltVariableWarnings()) stderr.write(`${warning}\n`);
   // Held for the whole command: a second signal while stopping is ignored, not fatal. `npm start` forwards
   // the terminal's Ctrl-C that the server also receives, and a service manager may signal the whole group;
   // RECLAIM_SHUTDOWN_TIMEOUT bounds the stop instead.
