@@ -75,5 +75,20 @@ describe('reclaim simulate, score and demo (real processes)', () => {
     expect(existsSync(join(dir, 'data', 'demo', 'reclaim.sqlite'))).toBe(true);
     demo.child.kill('SIGTERM');
     expect(await demo.exited).toBe(0);
+
+    // The command the demo prints shows its report again, from anywhere: not the default database's zeros.
+    const printed = /^ {2}RECLAIM_DATABASE_URL=(\S+) npx reclaim report gap --from (\S+) --to (\S+)$/m.exec(
+      demo.stdout(),
+    );
+    expect(printed).not.toBeNull();
+    const [, databaseUrl, from, to] = printed!;
+    const again = await runReclaim(['report', 'gap', '--from', from!, '--to', to!], {
+      RECLAIM_DATABASE_URL: databaseUrl!,
+    });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Gap report 2026-10-01 – 2026-10-05');
+    const abandoned = /^abandoned(?:\s+([\d,]+)){4}$/m.exec(again.stdout);
+    expect(Number(abandoned?.[1]?.replaceAll(',', ''))).toBe(report.total.abandoned);
+    expect(report.total.abandoned).toBeGreaterThan(0);
   }, 120_000);
 });
