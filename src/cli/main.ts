@@ -43,7 +43,7 @@ Global options:
   --debug        print stack traces on errors
   --help         help for reclaim or for one command
 
-Exit codes: 0 ok, 1 failed, 2 usage, 69 database unavailable, 78 invalid configuration.`;
+Exit codes: 0 ok, 1 failed, 2 usage, 69 database unavailable or port taken, 78 invalid configuration.`;
 
 export interface MainIo {
   stdout?: NodeJS.WritableStream & CommandContext['stdout'];
