@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,4 +93,23 @@ describe('reclaim simulate, score and demo (real processes)', () => {
     expect(Number(abandoned?.[1]?.replaceAll(',', ''))).toBe(report.total.abandoned);
     expect(report.total.abandoned).toBeGreaterThan(0);
   }, 120_000);
+
+  it('exits 69 when the demo cannot serve because the port is taken', async () => {
+    const occupant = createServer();
+    occupant.listen(0, '127.0.0.1');
+    await once(occupant, 'listening');
+    try {
+      const port = String((occupant.address() as AddressInfo).port);
+      const demo = await runReclaim(
+        ['demo', '--shoppers', '20', '--days', '2'],
+        { PORT: port, HOST: '127.0.0.1' },
+        dir,
+        60_000,
+      );
+      expect(demo.stderr).toContain('reclaim demo: port is already in use');
+      expect(demo.code).toBe(69);
+    } finally {
+      occupant.close();
+    }
+  }, 90_000);
 });

@@ -120,7 +120,11 @@ when set, otherwise one made up for this run and printed. Every run starts from 
     }
 
     live = true;
-    const running = await startReclaim({ config, log });
+    // A taken port ends the demo with exit 69; the stand-in's server would otherwise keep the process alive.
+    const running = await startReclaim({ config, log }).catch(async (error: unknown) => {
+      await standIn.close();
+      throw error;
+    });
     const auth = `-H "Authorization: Bearer ${adminToken}"`;
     const databaseUrl = `sqlite:${resolve(DEMO_DIR, 'reclaim.sqlite')}`;
     const { from, to } = periodOptions(meta.start, meta.end);
