@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load-config.ts';
+import { ConfigError, misspeltVariableWarnings } from '../config/load-config.ts';
 import { MigrationError } from '../store/migrator.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 import { EXIT, UsageError, type Command, type CommandContext } from './command.ts';
@@ -43,7 +43,7 @@ Global options:
   --debug        print stack traces on errors
   --help         help for reclaim or for one command
 
-Exit codes: 0 ok, 1 failed, 2 usage, 69 database unavailable, 78 invalid configuration.`;
+Exit codes: 0 ok, 1 failed, 2 usage, 69 database unavailable or port taken, 78 invalid configuration.`;
 
 export interface MainIo {
   stdout?: NodeJS.WritableStream & CommandContext['stdout'];
@@ -69,8 +69,17 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     stdout.write(`${command.help}\n`);
     return EXIT.OK;
   }
+  for (const warning of misspeltVariableWarnings()) stderr.write(`${warning}\n`);
+  // Held for the whole command: a second signal while stopping is ignored, not fatal. `npm start` forwards
+  // the terminal's Ctrl-C that the server also receives, and a service manager may signal the whole group;
+  // RECLAIM_SHUTDOWN_TIMEOUT bounds the stop instead.
+  const listeners: [NodeJS.Signals, () => void][] = [];
   const stopSignal = new Promise<string>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const listener = () => resolve(signal);
+      listeners.push([signal, listener]);
+      process.on(signal, listener);
+    }
   });
   try {
     return await command.run({ argv: commandArgv, configFile, debug, stdout, stderr, stopSignal });
@@ -80,6 +89,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     if (code === EXIT.USAGE) stderr.write(`run "reclaim ${name} --help" for usage\n`);
     if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return code;
+  } finally {
+    // Once the command has its exit code, a signal ends the process again instead of being swallowed.
+    for (const [signal, listener] of listeners) process.off(signal, listener);
   }
 }
 

@@ -134,6 +134,10 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeout: duration(100).default(10_000),
+  /** Longest a client may take to send a whole request, body included; then 408 and the connection closes. */
+  requestTimeout: duration(100).default(30_000),
+  /** Longest a client may take to send a request's headers (at most `requestTimeout`). */
+  headersTimeout: duration(100).default(10_000),
   /** Write keys for the Segment-compatible API; empty means that API answers 401. */
   writeKeys: list.default([]),
   /** Bearer token for `/admin/*` and the dashboard; unset means admin answers 401. */
@@ -347,6 +351,8 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_TRUST_PROXY', path: ['trustProxy'] },
   { name: 'RECLAIM_LOG_LEVEL', path: ['logLevel'] },
   { name: 'RECLAIM_SHUTDOWN_TIMEOUT', path: ['shutdownTimeout'] },
+  { name: 'RECLAIM_REQUEST_TIMEOUT', path: ['requestTimeout'] },
+  { name: 'RECLAIM_HEADERS_TIMEOUT', path: ['headersTimeout'] },
   { name: 'RECLAIM_WRITE_KEYS', path: ['writeKeys'], secret: true },
   { name: 'RECLAIM_ADMIN_TOKEN', path: ['adminToken'], secret: true },
   { name: 'SHOPIFY_WEBHOOK_SECRET', path: ['shopify', 'webhookSecrets'], secret: true },

@@ -35,6 +35,55 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return deepFreeze(parsed.data);
 }
 
+/** Prefixes of the variables Reclaim reads; any other variable with one of them is probably a typo. */
+const OWN_PREFIXES = ['RECLAIM_', 'KLAVIYO_', 'SHOPIFY_', 'META_', 'GA4_'] as const;
+
+/** Variables read outside `ENVIRONMENT`: the config file's path, and the test suite's PostgreSQL. */
+const OTHER_KNOWN = ['RECLAIM_CONFIG', 'RECLAIM_TEST_POSTGRES_URL'] as const;
+
+/**
+ * One warning line for each variable that looks like Reclaim's (`RECLAIM_*`, `KLAVIYO_*`, `SHOPIFY_*`,
+ * `META_*`, `GA4_*`) but is not one it reads, naming the known variable nearest in spelling. A misspelt
+ * variable would otherwise be ignored without a word and its default used. The value is never shown:
+ * it may be a secret.
+ */
+export function misspeltVariableWarnings(env: Record<string, string | undefined> = process.env): string[] {
+  const known = [...ENVIRONMENT.map((v) => v.name), ...OTHER_KNOWN];
+  const warnings: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!OWN_PREFIXES.some((prefix) => name.startsWith(prefix)) || known.includes(name)) continue;
+    // `RECLAIM_PORT` means `PORT`: the name without its prefix is compared too.
+    const bare = name.slice(name.indexOf('_') + 1);
+    let nearest = known[0]!;
+    let best = Number.POSITIVE_INFINITY;
+    for (const candidate of known) {
+      const distance = Math.min(editDistance(name, candidate), editDistance(bare, candidate));
+      if (distance < best) [nearest, best] = [candidate, distance];
+    }
+    warnings.push(
+      `reclaim: warning: ${name} is not a variable Reclaim reads and is ignored; did you mean ${nearest}?`,
+    );
+  }
+  return warnings;
+}
+
+/** Levenshtein distance: the fewest single-character insertions, deletions and substitutions from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
+import { ISO_FORMAT, parseIsoTime } from '../runtime/iso-time.ts';
 import { apiError } from '../server/api-error.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -19,10 +20,10 @@ export interface TriggerRoutesOptions {
 
 const parseTime = (value: string | undefined, name: string): number | undefined => {
   if (value === undefined || value === '') return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms))
-    throw apiError('RECLAIM_ERR_BAD_REQUEST', `${name} must be an ISO-8601 time`, name);
-  return ms;
+  const time = parseIsoTime(value);
+  if (!time.ok)
+    throw apiError('RECLAIM_ERR_BAD_REQUEST', `${name} must be ${ISO_FORMAT}; got "${value}"`, name);
+  return time.ms;
 };
 
 /** One trigger as the admin API lists it: stage, profile, recipient, legal basis per channel, delivery state. */

@@ -11,6 +11,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Store } from '../store/store.ts';
 import { ApiError, apiError } from './api-error.ts';
+import { clientErrorHandler } from './client-error.ts';
 import { healthRoutes } from './health-routes.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import { withIsoTimes } from './iso-times.ts';
@@ -67,6 +68,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // costs more than the request. Lines that need the request id carry it explicitly.
     childLoggerFactory: (logger) => logger,
     bodyLimit: MAX_BODY_BYTES,
+    // A client that trickles its headers or body holds a connection and its buffers: Node answers 408 and
+    // closes the connection once either limit passes, checking at a quarter of the shorter one.
+    requestTimeout: deps.config.requestTimeout,
+    http: {
+      headersTimeout: Math.min(deps.config.headersTimeout, deps.config.requestTimeout),
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(deps.config.headersTimeout, deps.config.requestTimeout) / 4,
+      ),
+    },
+    clientErrorHandler,
     trustProxy: proxyTrust(deps.config.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -18,6 +18,11 @@ export const ERROR_CODES = {
     meaning: 'A browser request from an origin that `RECLAIM_PIXEL_ORIGINS` does not list.',
   },
   RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
+  RECLAIM_ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    meaning:
+      'The request headers or body arrived too slowly (`RECLAIM_HEADERS_TIMEOUT`, `RECLAIM_REQUEST_TIMEOUT`); the connection is closed, nothing was stored.',
+  },
   RECLAIM_ERR_BODY_TOO_LARGE: { status: 413, meaning: 'The body exceeds the size limit of this endpoint.' },
   RECLAIM_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -30,6 +35,10 @@ export const ERROR_CODES = {
   RECLAIM_ERR_CONSENT_UNPROVEN: {
     status: 422,
     meaning: 'A consent grant without the proof the law asks for: no wording, or a pre-ticked box.',
+  },
+  RECLAIM_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    meaning: 'The request headers exceed the size limit; the connection is closed.',
   },
   RECLAIM_ERR_RATE_LIMITED: {
     status: 429,

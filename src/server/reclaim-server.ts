@@ -38,7 +38,7 @@ export async function startReclaim({
   clock = systemClock,
 }: StartOptions): Promise<RunningReclaim> {
   const store = await openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
   let runner: EngineRunner | undefined;
   let delivery: DeliveryRunner | undefined;
   try {
@@ -75,23 +75,29 @@ export async function startReclaim({
     runner.start();
     await delivery.start();
   } catch (error) {
+    // A start that fails half-way (the port is taken) releases what it opened: the ingest threads and
+    // background loops would otherwise keep the process alive after the command has returned its exit code.
+    await app?.close().catch(() => undefined);
+    await runner?.stop();
+    await delivery?.stop();
     await store.close();
     throw error;
   }
-  const address = app.server.address();
+  const server = app;
+  const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url, database: store.location.replace(/\/\/.*@/, '//') }, 'reclaim is serving');
 
   let stopping: Promise<void> | undefined;
   return {
-    app,
+    app: server,
     store,
     url,
     stop: () => {
       stopping ??= (async () => {
         log.info('shutting down: finishing in-flight requests and jobs');
-        await app.close();
+        await server.close();
         await runner?.stop();
         await delivery?.stop();
         await store.close();

@@ -59,6 +59,20 @@ describe('the reclaim CLI', () => {
     expect(r.stdout).not.toContain('secret-admin');
   });
 
+  it('warns, one line each, about a misspelt variable and names the one meant, without failing', async () => {
+    process.env.RECLAIM_DATABSE_URL = 'sqlite:/somewhere/else.sqlite';
+    process.env.KLAVIYO_APIKEY = 'pk_a-secret-key';
+    process.env.RECLAIM_CART_AFTER = '45s';
+    const r = await cli('config', 'print');
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n').filter((line) => line.includes('warning'))).toEqual([
+      'reclaim: warning: KLAVIYO_APIKEY is not a variable Reclaim reads and is ignored; did you mean KLAVIYO_API_KEY?',
+      'reclaim: warning: RECLAIM_DATABSE_URL is not a variable Reclaim reads and is ignored; did you mean RECLAIM_DATABASE_URL?',
+    ]);
+    expect(r.stderr).not.toContain('a-secret-key');
+    expect(JSON.parse(r.stdout).journeys.cartAfter).toBe(45_000);
+  });
+
   it('exits 78 on invalid config and hides the stack unless --debug', async () => {
     process.env.RECLAIM_IDENTITY_LOOKBACK = 'forever';
     const plain = await cli('config', 'print');

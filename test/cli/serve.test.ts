@@ -1,11 +1,18 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../src/store/store.ts';
 import { createPostgresSchemaUrl, POSTGRES_URL } from '../support/dialects.ts';
-import { runReclaim, startReclaimProcess } from '../support/process.ts';
+import {
+  descendantsOf,
+  isRunning,
+  runReclaim,
+  startReclaimProcess,
+  startWithNpm,
+} from '../support/process.ts';
 
 describe('reclaim serve (a real process)', () => {
   let dir: string;
@@ -41,7 +48,32 @@ describe('reclaim serve (a real process)', () => {
     }
   });
 
-  it('lets a request that is in flight at SIGTERM finish, and keeps what it acknowledged', async () => {
+  it.runIf(process.platform === 'linux')(
+    'stops, server and all, when `npm start` is sent SIGTERM',
+    async () => {
+      const server = await startWithNpm({ RECLAIM_DATABASE_URL: `sqlite:${join(dir, 'npm.sqlite')}` });
+      const npmPid = server.child.pid!;
+      const below = descendantsOf(npmPid);
+      try {
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+        expect(below.length).toBeGreaterThan(0);
+        server.child.kill('SIGTERM');
+        await server.exited;
+        const port = Number(new URL(server.url).port);
+        await vi.waitFor(
+          async () => {
+            expect(await connectionRefused(port)).toBe(true);
+            expect(below.filter(isRunning)).toEqual([]);
+          },
+          { timeout: 20_000, interval: 200 },
+        );
+      } finally {
+        for (const pid of below.filter(isRunning)) process.kill(pid, 'SIGKILL');
+      }
+    },
+  );
+
+  it('lets a request that is in flight at SIGTERM finish, even when signalled again, and keeps what it acknowledged', async () => {
     const server = await startReclaimProcess(['serve'], { RECLAIM_WRITE_KEYS: 'key-1' }, dir);
     const port = Number(new URL(server.url).port);
     const socket = connect(port, '127.0.0.1');
@@ -60,6 +92,9 @@ describe('reclaim serve (a real process)', () => {
     );
     socket.write(body.slice(0, 5));
     await new Promise((r) => setTimeout(r, 200));
+    // Twice, as when a terminal's Ctrl-C reaches both npm (which forwards it) and the server.
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
     server.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     expect(server.child.exitCode).toBeNull();
@@ -93,6 +128,26 @@ describe('reclaim serve (a real process)', () => {
     );
   });
 
+  it('exits 69 when the port is taken, releasing its threads and database', async () => {
+    const occupant = createServer();
+    occupant.listen(0, '127.0.0.1');
+    await once(occupant, 'listening');
+    const port = (occupant.address() as AddressInfo).port;
+    try {
+      // Ingest threads on: they are what kept a failed start alive. Killed after a generous bound.
+      const result = await runReclaim(
+        ['serve'],
+        { PORT: String(port), HOST: '127.0.0.1', RECLAIM_INGEST_WORKERS: '2' },
+        dir,
+        20_000,
+      );
+      expect(result.stderr).toContain('reclaim serve: port is already in use');
+      expect(result.code).toBe(69);
+    } finally {
+      occupant.close();
+    }
+  });
+
   it('exits 69 without a stack trace when PostgreSQL is unreachable', async () => {
     const result = await runReclaim(
       ['serve'],
@@ -106,3 +161,15 @@ describe('reclaim serve (a real process)', () => {
     expect(result.stderr).not.toContain('    at ');
   });
 });
+
+/** Whether a TCP connection to this loopback port is refused (nothing listens there). */
+function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}

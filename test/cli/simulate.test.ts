@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,5 +77,39 @@ describe('reclaim simulate, score and demo (real processes)', () => {
     expect(existsSync(join(dir, 'data', 'demo', 'reclaim.sqlite'))).toBe(true);
     demo.child.kill('SIGTERM');
     expect(await demo.exited).toBe(0);
+
+    // The command the demo prints shows its report again, from anywhere: not the default database's zeros.
+    const printed = /^ {2}RECLAIM_DATABASE_URL=(\S+) npx reclaim report gap --from (\S+) --to (\S+)$/m.exec(
+      demo.stdout(),
+    );
+    expect(printed).not.toBeNull();
+    const [, databaseUrl, from, to] = printed!;
+    const again = await runReclaim(['report', 'gap', '--from', from!, '--to', to!], {
+      RECLAIM_DATABASE_URL: databaseUrl!,
+    });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Gap report 2026-10-01 – 2026-10-05');
+    const abandoned = /^abandoned(?:\s+([\d,]+)){4}$/m.exec(again.stdout);
+    expect(Number(abandoned?.[1]?.replaceAll(',', ''))).toBe(report.total.abandoned);
+    expect(report.total.abandoned).toBeGreaterThan(0);
   }, 120_000);
+
+  it('exits 69 when the demo cannot serve because the port is taken', async () => {
+    const occupant = createServer();
+    occupant.listen(0, '127.0.0.1');
+    await once(occupant, 'listening');
+    try {
+      const port = String((occupant.address() as AddressInfo).port);
+      const demo = await runReclaim(
+        ['demo', '--shoppers', '20', '--days', '2'],
+        { PORT: port, HOST: '127.0.0.1' },
+        dir,
+        60_000,
+      );
+      expect(demo.stderr).toContain('reclaim demo: port is already in use');
+      expect(demo.code).toBe(69);
+    } finally {
+      occupant.close();
+    }
+  }, 90_000);
 });

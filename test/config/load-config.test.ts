@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError, loadConfig, misspeltVariableWarnings } from '../../src/config/load-config.ts';
 
 describe('loadConfig', () => {
   let dir: string;
@@ -123,5 +123,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file: file('[1]'), env: {} })).toThrow('must hold a JSON object');
     expect(() => loadConfig({ file: file('{'), env: {} })).toThrow('is not valid JSON');
     expect(() => loadConfig({ file: join(dir, 'missing.json'), env: {} })).toThrow('cannot be read: ENOENT');
+  });
+});
+
+describe('misspeltVariableWarnings', () => {
+  it('names the nearest known variable for each unknown one with a Reclaim prefix', () => {
+    const warnings = misspeltVariableWarnings({
+      RECLAIM_ADMIN_TOKEN: 'known-and-fine-0123',
+      RECLAIM_CONFIG: 'reclaim.json',
+      RECLAIM_CHECKOUT_AFTR: '1h',
+      SHOPIFY_WEBHOOK_SECRETS: 'secret',
+      META_PIXELID: '123456',
+      GA4_MEASURMENT_ID: 'G-ABC123',
+      RECLAIM_PORT: '9000',
+      PATH: '/usr/bin',
+      NODE_ENV: 'production',
+    });
+    expect(warnings).toEqual([
+      'reclaim: warning: GA4_MEASURMENT_ID is not a variable Reclaim reads and is ignored; did you mean GA4_MEASUREMENT_ID?',
+      'reclaim: warning: META_PIXELID is not a variable Reclaim reads and is ignored; did you mean META_PIXEL_ID?',
+      'reclaim: warning: RECLAIM_CHECKOUT_AFTR is not a variable Reclaim reads and is ignored; did you mean RECLAIM_CHECKOUT_AFTER?',
+      'reclaim: warning: RECLAIM_PORT is not a variable Reclaim reads and is ignored; did you mean PORT?',
+      'reclaim: warning: SHOPIFY_WEBHOOK_SECRETS is not a variable Reclaim reads and is ignored; did you mean SHOPIFY_WEBHOOK_SECRET?',
+    ]);
+  });
+
+  it('is silent when every variable is known', () => {
+    expect(misspeltVariableWarnings({ RECLAIM_DATABASE_URL: 'sqlite::memory:', PORT: '1' })).toEqual([]);
   });
 });

@@ -102,6 +102,15 @@ describe('the trigger admin API and `reclaim consent why`', () => {
       (await t.app.inject({ method: 'GET', url: '/admin/v1/triggers?from=yesterday', headers: auth }))
         .statusCode,
     ).toBe(400);
+    // Date.parse would read this as 10 January, local time.
+    const slashed = await t.app.inject({
+      method: 'GET',
+      url: '/admin/v1/triggers?to=01/10/2026',
+      headers: auth,
+    });
+    expect(slashed.statusCode).toBe(400);
+    expect(slashed.json().error).toMatchObject({ code: 'RECLAIM_ERR_BAD_REQUEST', path: 'to' });
+    expect(slashed.json().error.message).toContain('YYYY-MM-DD');
   });
 
   it('answers why a trigger was sent, with the ledger records behind the decision', async () => {

@@ -192,6 +192,9 @@ describeEachDialect('the gap report', (dialect) => {
       headers: auth,
     });
     expect(backwards.json().error.message).toBe('from must be before to');
+    const slashed = await app.inject({ url: '/admin/v1/reports/gap?from=01/10/2026', headers: auth });
+    expect(slashed.statusCode).toBe(400);
+    expect(slashed.json().error).toMatchObject({ code: 'RECLAIM_ERR_BAD_REQUEST', path: 'from' });
     expect((await app.inject({ url: '/admin/v1/reports/gap' })).statusCode).toBe(401);
     await app.close();
   });
@@ -210,6 +213,8 @@ describe('report periods', () => {
   });
   it('refuses what is not a period', () => {
     expect(reportPeriod({ to: 'soon' }, now)).toMatchObject({ ok: false, field: 'to' });
+    expect(reportPeriod({ from: '01/10/2026' }, now)).toMatchObject({ ok: false, field: 'from' });
+    expect(reportPeriod({ to: '2026-11-01T06:00:00' }, now)).toMatchObject({ ok: false, field: 'to' });
     expect(reportPeriod({ from: '2024-01-01', to: '2026-01-01' }, now)).toMatchObject({
       ok: false,
       field: 'from',
@@ -250,5 +255,13 @@ describe('reclaim report gap', () => {
     const bad = await run('report', 'gap', '--from', 'last-week');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--from must be an ISO-8601 date or time');
+    // Read as 10 January by Date.parse; refused, naming the option and the format.
+    const slashed = await run('report', 'gap', '--from', '01/10/2026', '--to', '2026-11-04');
+    expect(slashed.code).toBe(2);
+    expect(slashed.err).toContain('reclaim report: --from must be an ISO-8601 date or time: YYYY-MM-DD');
+    expect(slashed.err).toContain('got "01/10/2026"');
+    const until = await run('replay', file, '--until', '11/20/2026');
+    expect(until.code).toBe(2);
+    expect(until.err).toContain('reclaim replay: --until must be an ISO-8601 date or time: YYYY-MM-DD');
   });
 });

@@ -19,6 +19,7 @@ import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
 
 const DEMO_DIR = 'data/demo';
+const DAY = 86_400_000;
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -119,17 +120,27 @@ when set, otherwise one made up for this run and printed. Every run starts from 
     }
 
     live = true;
-    const running = await startReclaim({ config, log });
+    // A taken port ends the demo with exit 69; the stand-in's server would otherwise keep the process alive.
+    const running = await startReclaim({ config, log }).catch(async (error: unknown) => {
+      await standIn.close();
+      throw error;
+    });
     const auth = `-H "Authorization: Bearer ${adminToken}"`;
+    const databaseUrl = `sqlite:${resolve(DEMO_DIR, 'reclaim.sqlite')}`;
+    const { from, to } = periodOptions(meta.start, meta.end);
     const email = sample && 'value' in sample.recipient.email ? sample.recipient.email.value : undefined;
     ctx.stdout.write(
       [
         report,
         '',
+        // Neither the demo's database nor its simulated month are `report gap`'s defaults.
+        'This report again, now or after the demo has stopped:',
+        `  RECLAIM_DATABASE_URL=${shellWord(databaseUrl)} npx reclaim report gap --from ${from} --to ${to}`,
+        '',
         `Reclaim is serving the demo at ${running.url} (database ${resolve(DEMO_DIR, 'reclaim.sqlite')}).`,
         `The Klaviyo stand-in it delivered to is at ${standIn.url}.`,
         '',
-        `  curl ${auth} "${running.url}/admin/v1/reports/gap?from=${meta.start.slice(0, 10)}&to=${new Date(Date.parse(meta.end) - 1).toISOString().slice(0, 10)}"`,
+        `  curl ${auth} "${running.url}/admin/v1/reports/gap?from=${from}&to=${to}"`,
         `  curl ${auth} "${running.url}/admin/v1/triggers?stage=cart&limit=5"`,
         ...(sample ? [`  curl ${auth} "${running.url}/admin/v1/triggers/${sample.id}"`] : []),
         ...(email
@@ -147,3 +158,21 @@ when set, otherwise one made up for this run and printed. Every run starts from 
     return EXIT.OK;
   },
 };
+
+/**
+ * `--from` and `--to` that cover exactly the period `[start, end)`: whole days when it starts and ends at
+ * midnight UTC (`--to` names the last day), ISO times otherwise.
+ */
+function periodOptions(start: string, end: string): { from: string; to: string } {
+  const [from, until] = [Date.parse(start), Date.parse(end)];
+  if (from % DAY !== 0 || until % DAY !== 0) return { from: start, to: end };
+  return {
+    from: new Date(from).toISOString().slice(0, 10),
+    to: new Date(until - DAY).toISOString().slice(0, 10),
+  };
+}
+
+/** `text` as one word for a POSIX shell, quoted only when it needs to be. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}

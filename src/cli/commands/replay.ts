@@ -1,3 +1,4 @@
+import { ISO_FORMAT, parseIsoTime } from '../../runtime/iso-time.ts';
 import { replayFile } from '../../engine/replay.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
@@ -13,16 +14,17 @@ FILE is NDJSON, one recorded request a line:
    "path"?: "/v1/track"…, "headers"?: {…}, "body": {…}}
 Lines are processed in "at" order with the engine's clock at "at"; timers fire as the clock passes
 them; after the last line the clock runs on to --until (default: the last "at" plus the longest
-abandonment window plus one minute). Deliveries go to the configured destinations. Prints a JSON
+abandonment window plus one minute; 2026-10-01, 2026-10-01T09:30Z or 2026-10-01T11:30+02:00). Deliveries go to the configured destinations. Prints a JSON
 summary on stdout: lines, events, triggers by stage, deliveries by destination and outcome; progress
 goes to stderr. Shopify lines are trusted input: their HMAC is not re-verified. Give it a database
 no running server uses: a server would fire the same journeys on the wall clock.`,
   async run(ctx) {
     const { values, positionals } = parseOptions(ctx.argv, { until: { type: 'string' } }, true);
     if (positionals.length !== 1) throw new UsageError('expected: reclaim replay FILE [--until ISO-8601]');
-    const until = values.until === undefined ? undefined : Date.parse(values.until);
-    if (until !== undefined && !Number.isFinite(until))
-      throw new UsageError('--until must be an ISO-8601 time');
+    const time = values.until === undefined ? undefined : parseIsoTime(values.until);
+    if (time !== undefined && !time.ok)
+      throw new UsageError(`--until must be ${ISO_FORMAT}; got "${values.until}"`);
+    const until = time?.ms;
     return withRuntime(ctx, async ({ config, store, log }) => {
       const shown = progress({ label: 'replaying', unit: 'requests', stream: ctx.stderr });
       const summary = await replayFile({

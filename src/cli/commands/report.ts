@@ -9,8 +9,8 @@ export const reportCommand: Command = {
   summary: 'Print the gap report: abandoners Klaviyo saw, Reclaim sent, and why the rest were lost',
   help: `Usage: reclaim report gap [--from DATE] [--to DATE] [--json]
 
-The gap report for the period (ISO-8601 dates or times; a date alone is a whole UTC day; default:
-the last 30 days): abandonments by stage; those Klaviyo's own tracking likely saw, and why it missed
+The gap report for the period (ISO-8601 only: 2026-10-01 is a whole UTC day, 2026-10-01T09:30Z or
+2026-10-01T11:30+02:00 a moment; 01/10/2026 is refused; default: the last 30 days): abandonments by stage; those Klaviyo's own tracking likely saw, and why it missed
 the rest (script blocked, cookie expired, other device, no email in checkout); those Reclaim sent, and
 why it did not send the rest (no tracking consent, no messaging permission, no contact); what neither
 reached; orders placed within reports.attributionWindow (RECLAIM_ATTRIBUTION_WINDOW, default 5d)
