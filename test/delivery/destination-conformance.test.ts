@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/store.ts';
 import type { Fault } from '../../src/stand-ins/fault-plan.ts';
 import { testConfig } from '../support/app.ts';
 import { openTestSqlite } from '../support/dialects.ts';
+import { until } from '../support/wait.ts';
 import { Ga4StandIn } from '../../src/stand-ins/ga4-stand-in.ts';
 import {
   deliveryRow,
@@ -80,14 +81,6 @@ const RETRYABLE: [string, Fault][] = [
   ['a timeout', { hang: true }],
   ['a connection reset', { reset: true }],
 ];
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2_000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`${what}: not reached within 20 s`);
-}
 
 /**
  * Each test gets its own stand-in and database, so nothing one test leaves behind (a queued fault, a

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/runtime/logger.ts';
 import type { Store } from '../../src/store/store.ts';
 import { testConfig } from '../support/app.ts';
 import { openTestSqlite } from '../support/dialects.ts';
+import { until } from '../support/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 12);
 const CART_AFTER = 3_600_000;
@@ -45,14 +46,6 @@ function shopperEvent(clock: ManualClock, key: string, kind: EventKind = 'cart_a
       ...(kind === 'order_completed' && { orderId: 'order-1' }),
     },
   };
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2_000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`${what}: not reached within 20 s`);
 }
 
 describe('the engine runner', () => {

@@ -7,7 +7,7 @@ import { openStore, type Store } from '../../src/store/store.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { createPostgresSchemaUrl, POSTGRES_URL } from '../support/dialects.ts';
 import { countRows, killWorkersMidDelivery } from '../support/kill-delivery.ts';
-import { figure, report } from '../support/wait.ts';
+import { figure, report } from '../support/fault-report.ts';
 
 const SHOPPERS = 1_000;
 const KILLS = 3;

@@ -7,7 +7,8 @@ import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { createPostgresSchemaUrl, POSTGRES_URL } from '../support/dialects.ts';
 import { LOAD_WRITE_KEY } from '../support/mixed-load.ts';
 import { startReclaimProcess, type ReclaimProcess } from '../support/process.ts';
-import { figure, report, until } from '../support/wait.ts';
+import { figure, report } from '../support/fault-report.ts';
+import { until } from '../support/wait.ts';
 
 const SHOPPERS = 400;
 const SERVERS = 2;

@@ -10,7 +10,8 @@ import { openStore } from '../../src/store/store.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { abandonedCarts, countRows } from '../support/kill-delivery.ts';
 import { RECLAIM_BIN } from '../support/process.ts';
-import { figure, report, until } from '../support/wait.ts';
+import { figure, report } from '../support/fault-report.ts';
+import { until } from '../support/wait.ts';
 
 const SHOPPERS = 100;
 /** Seconds Klaviyo's 429 answers ask Reclaim to wait. */

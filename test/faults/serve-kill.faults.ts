@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { createPostgresSchemaUrl, POSTGRES_URL } from '../support/dialects.ts';
 import { killServeUnderLoad } from '../support/kill-serve.ts';
-import { figure, report } from '../support/wait.ts';
+import { figure, report } from '../support/fault-report.ts';
 
 const KILLS = 3;
 
