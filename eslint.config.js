@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts'],
+    files: ['src/config/**', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts', 'vitest.faults.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

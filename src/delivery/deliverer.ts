@@ -34,6 +34,8 @@ export interface DelivererDeps {
   holder: string;
   /** Benchmarks and tests only: the HTTP client. */
   fetch?: typeof fetch;
+  /** Tests only: when a request stops waiting for its answer (see `PartnerRequestOptions.deadline`). */
+  deadline?: (timeout: number) => AbortSignal;
   /**
    * The clock partners' rate limits run on, when it is not real time: a replay delivering to stand-ins
    * that follow the replay clock. A send that must wait is then rescheduled to when it may go, instead
@@ -72,6 +74,7 @@ export class Deliverer {
       userAgent: USER_AGENT,
       classify: definition.classify,
       fetch: deps.fetch,
+      deadline: deps.deadline,
     });
   }
 

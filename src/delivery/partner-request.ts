@@ -32,11 +32,18 @@ export interface PartnerRequestOptions {
   classify?: ErrorClassifier;
   /** For tests and benchmarks only; defaults to the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * For tests only: the signal that gives up on a request after `timeout` ms; defaults to
+   * `AbortSignal.timeout`. A test aborts it itself once the partner has taken the request and gone
+   * silent, so the timeout path runs without racing a short timer on a busy machine.
+   */
+  deadline?: (timeout: number) => AbortSignal;
 }
 
 /** Builds the `request` a destination's actions receive. */
 export function createPartnerRequest(options: PartnerRequestOptions): PartnerRequest {
   const doFetch = options.fetch ?? fetch;
+  const deadline = options.deadline ?? ((timeout: number) => AbortSignal.timeout(timeout));
   return async (url, init = {}) => {
     let response: Response;
     let text: string;
@@ -49,7 +56,7 @@ export function createPartnerRequest(options: PartnerRequestOptions): PartnerReq
           ...init.headers,
         },
         body: init.json === undefined ? undefined : JSON.stringify(init.json),
-        signal: AbortSignal.timeout(options.timeout),
+        signal: deadline(options.timeout),
       });
       text = await response.text();
     } catch (error) {

@@ -19,6 +19,8 @@ export class FaultPlan {
   readonly #queue: Fault[] = [];
   /** While this returns a fault, every request gets it. */
   down: () => Fault | undefined = () => undefined;
+  /** Requests taken and never answered (`hang`), so far. */
+  hung = 0;
 
   /** The next `times` requests get `fault`. */
   failNext(fault: Fault, times = 1): void {
@@ -37,6 +39,7 @@ export class FaultPlan {
     const fault = this.down() ?? this.#queue.shift();
     if (!fault) return undefined;
     if ('hang' in fault) {
+      this.hung++;
       reply.hijack();
       return fault.processed ? 'silent' : 'answered';
     }

@@ -30,7 +30,7 @@ const RATE_LIMITS = {
   deletion: { perSecond: 3, perMinute: 60 },
 };
 
-/** API requests kept in `requests` (the counts in `stats()` cover all of them). */
+/** API requests kept in `requests` by default (the counts in `stats()` cover all of them). */
 const KEPT_REQUESTS = 1000;
 
 const IDENTIFIERS = ['id', 'email', 'phone_number', 'external_id', 'anonymous_id', '_kx'] as const;
@@ -69,6 +69,8 @@ export interface KlaviyoStandInOptions {
   rateLimits?: boolean;
   /** "Now" for event-time checks (the replay clock in replays); default the wall clock. */
   clock?: () => number;
+  /** How many of the latest API requests `requests` keeps (default 1,000). */
+  keptRequests?: number;
 }
 
 type JsonApiError = { status: number; code: string; title: string; detail: string; pointer?: string };
@@ -96,8 +98,8 @@ export class KlaviyoStandIn {
   readonly faults = new FaultPlan();
   readonly events: RecordedKlaviyoEvent[] = [];
   readonly deletions: { email?: string; phone_number?: string; id?: string; receivedAt: number }[] = [];
-  /** The latest API requests: path, status, and the JSON body it carried. */
-  readonly requests: { path: string; status: number; body: unknown }[] = [];
+  /** The latest API requests: path, status, the JSON body it carried, and when it was answered (wall clock). */
+  readonly requests: { path: string; status: number; body: unknown; at: number }[] = [];
   /** Answers by path and status, over the stand-in's whole life. */
   readonly #answered: Record<string, Record<number, number>> = {};
   /** Requests answered 429. */
@@ -111,6 +113,7 @@ export class KlaviyoStandIn {
   readonly #keys: Record<string, readonly string[]>;
   readonly #limits: Record<keyof typeof RATE_LIMITS, FixedWindowLimit> | undefined;
   readonly #clock: () => number;
+  readonly #keptRequests: number;
   readonly #validate: { event: ValidateFunction; bulk: ValidateFunction; deletion: ValidateFunction };
   #url = '';
 
@@ -119,6 +122,7 @@ export class KlaviyoStandIn {
       [KlaviyoStandIn.DEFAULT_KEY]: ['events:write', 'data-privacy:write', 'profiles:write'],
     };
     this.#clock = options.clock ?? Date.now;
+    this.#keptRequests = options.keptRequests ?? KEPT_REQUESTS;
     this.#limits =
       options.rateLimits === false
         ? undefined
@@ -174,8 +178,8 @@ export class KlaviyoStandIn {
       if (path.startsWith('/api/')) {
         const statuses = (this.#answered[path] ??= {});
         statuses[reply.statusCode] = (statuses[reply.statusCode] ?? 0) + 1;
-        this.requests.push({ path, status: reply.statusCode, body: req.body });
-        if (this.requests.length > KEPT_REQUESTS) this.requests.shift();
+        this.requests.push({ path, status: reply.statusCode, body: req.body, at: Date.now() });
+        if (this.requests.length > this.#keptRequests) this.requests.shift();
       }
       done();
     });

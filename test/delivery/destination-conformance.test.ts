@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config-schema.ts';
 import { DestinationStates } from '../../src/delivery/destination-states.ts';
 import { Outbox } from '../../src/delivery/outbox.ts';
@@ -7,43 +7,39 @@ import type { Store } from '../../src/store/store.ts';
 import type { Fault } from '../../src/stand-ins/fault-plan.ts';
 import { testConfig } from '../support/app.ts';
 import { openTestSqlite } from '../support/dialects.ts';
+import { until } from '../support/wait.ts';
+import { Ga4StandIn } from '../../src/stand-ins/ga4-stand-in.ts';
 import {
   deliveryRow,
   delivererFor,
   fireTriggers,
+  ManualDeadlines,
   sampleConversion,
   sampleTrigger,
-  startStandIns,
+  startStandIn,
+  type StandIn,
 } from '../support/delivery.ts';
-
-type StandIns = Awaited<ReturnType<typeof startStandIns>>;
 
 interface DestinationCase {
   name: 'klaviyo' | 'meta' | 'ga4';
-  standIn(s: StandIns): { faults: StandIns['klaviyo']['faults']; requests: { body: unknown }[] };
   /** Queues one delivery; returns its id and the idempotency key it must carry. */
   enqueue(store: Store, config: Config, now: number): Promise<{ id: string; key: string }>;
   /** The idempotency key in a request body the partner received. */
   keyOf(body: any): string | undefined;
-  /** What the partner recorded as delivered. */
-  recorded(s: StandIns): number;
 }
 
 const CASES: DestinationCase[] = [
   {
     name: 'klaviyo',
-    standIn: (s) => s.klaviyo,
     async enqueue(store, config, now) {
       const trigger = sampleTrigger();
       await fireTriggers(store, config, [trigger], now);
       return { id: `klaviyo:abandonment:${trigger.id}`, key: trigger.id };
     },
     keyOf: (body) => body?.data?.attributes?.unique_id,
-    recorded: (s) => s.klaviyo.events.length,
   },
   {
     name: 'meta',
-    standIn: (s) => s.meta,
     async enqueue(store, _config, now) {
       const conversion = sampleConversion({ at: now - 60_000 });
       await store.db
@@ -58,11 +54,9 @@ const CASES: DestinationCase[] = [
       return { id: `meta:conversion:${conversion.id}`, key: conversion.eventId };
     },
     keyOf: (body) => body?.data?.[0]?.event_id,
-    recorded: (s) => s.meta.events.length,
   },
   {
     name: 'ga4',
-    standIn: (s) => s.ga4,
     async enqueue(store, _config, now) {
       const conversion = sampleConversion({ at: now - 60_000, name: 'purchase', orderId: '450789469' });
       await store.db
@@ -77,7 +71,6 @@ const CASES: DestinationCase[] = [
       return { id: `ga4:conversion:${conversion.id}`, key: '450789469' };
     },
     keyOf: (body) => body?.events?.[0]?.params?.transaction_id,
-    recorded: (s) => s.ga4.events.length,
   },
 ];
 
@@ -89,40 +82,53 @@ const RETRYABLE: [string, Fault][] = [
   ['a connection reset', { reset: true }],
 ];
 
+/**
+ * Each test gets its own stand-in and database, so nothing one test leaves behind (a queued fault, a
+ * request that never got its answer, a recorded event) reaches another. Requests time out only when the
+ * test expires them (`ManualDeadlines`), after the stand-in has taken the request and gone silent.
+ */
 describe.each(CASES)('the $name destination, against its contract-enforcing stand-in', (c) => {
-  let standIns: StandIns;
+  let standIn: StandIn;
   let store: Store;
   let config: Config;
   let clock: ManualClock;
-  beforeAll(async () => {
-    standIns = await startStandIns(() => clock.now());
-  });
-  afterAll(() => standIns.close());
+  let deadlines: ManualDeadlines;
   beforeEach(async () => {
     clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 5));
+    const started = await startStandIn(c.name, () => clock.now());
+    standIn = started.standIn;
     store = await openTestSqlite();
-    config = testConfig({ ...standIns.env, RECLAIM_DELIVERY_TIMEOUT: '300ms' });
-    const s = c.standIn(standIns);
-    s.requests.length = 0;
-    s.faults.down = () => undefined;
+    config = testConfig(started.env);
+    deadlines = new ManualDeadlines();
   });
-  afterEach(() => store.close());
+  afterEach(async () => {
+    await standIn.close();
+    await store.close();
+  });
 
-  const send = () => delivererFor(c.name, store, config, clock).deliverDue();
+  const send = () => delivererFor(c.name, store, config, clock, undefined, deadlines.signal).deliverDue();
+  /** Sends while the partner takes the request and never answers; it times out once the partner has it. */
+  const sendIntoSilence = async () => {
+    const hung = standIn.faults.hung;
+    const sending = send();
+    await until(() => standIn.faults.hung > hung, 'the stand-in took the request');
+    deadlines.expire();
+    return sending;
+  };
 
   it('delivers, with its idempotency key, and the partner accepts the request', async () => {
-    const before = c.recorded(standIns);
     const { id, key } = await c.enqueue(store, config, clock.now());
     expect(await send()).toBe(1);
     expect(await deliveryRow(store, id)).toMatchObject({ status: 'delivered', attempts: 1 });
-    expect(c.keyOf(c.standIn(standIns).requests.at(-1)!.body)).toBe(key);
-    expect(c.recorded(standIns)).toBe(before + 1);
-    if (c.name === 'ga4') expect(standIns.ga4.invalid).toEqual([]);
+    expect(standIn.requests).toHaveLength(1);
+    expect(c.keyOf(standIn.requests[0]!.body)).toBe(key);
+    expect(standIn.events).toHaveLength(1);
+    if (standIn instanceof Ga4StandIn) expect(standIn.invalid).toEqual([]);
   });
 
   it('dead-letters a 400 at once: the request can never succeed', async () => {
     const { id } = await c.enqueue(store, config, clock.now());
-    c.standIn(standIns).faults.failNext({ status: 400 });
+    standIn.faults.failNext({ status: 400 });
     await send();
     const row = await deliveryRow(store, id);
     expect(row.status).toBe('dead');
@@ -134,7 +140,7 @@ describe.each(CASES)('the $name destination, against its contract-enforcing stan
     'pauses the destination on %i and keeps the delivery until it is resumed',
     async (status) => {
       const { id } = await c.enqueue(store, config, clock.now());
-      c.standIn(standIns).faults.failNext({ status });
+      standIn.faults.failNext({ status });
       await send();
       expect(await DestinationStates.get(store.db, c.name)).toMatchObject({
         status: 'paused',
@@ -145,9 +151,9 @@ describe.each(CASES)('the $name destination, against its contract-enforcing stan
         attempts: 0,
         claimed_by: null,
       });
-      const requests = c.standIn(standIns).requests.length;
+      const requests = standIn.requests.length;
       expect(await send()).toBe(0);
-      expect(c.standIn(standIns).requests.length).toBe(requests);
+      expect(standIn.requests.length).toBe(requests);
       await DestinationStates.resume(store.db, c.name, clock.now());
       await send();
       expect((await deliveryRow(store, id)).status).toBe('delivered');
@@ -158,23 +164,27 @@ describe.each(CASES)('the $name destination, against its contract-enforcing stan
     'retries after %s with backoff, and the retry carries the same key',
     async (_label, fault) => {
       const { id, key } = await c.enqueue(store, config, clock.now());
-      c.standIn(standIns).faults.failNext(fault);
-      await send();
+      standIn.faults.failNext(fault);
+      await ('hang' in fault ? sendIntoSilence() : send());
       const row = await deliveryRow(store, id);
       expect(row).toMatchObject({ status: 'pending', attempts: 1 });
       expect(row.next_attempt_at).toBeGreaterThanOrEqual(clock.now() + 15_000);
-      expect(JSON.parse(row.last_error_json!)).toMatchObject({ kind: 'retryable' });
+      expect(JSON.parse(row.last_error_json!)).toMatchObject({
+        kind: 'retryable',
+        ...('hang' in fault && { code: 'timeout' }),
+      });
       expect(await send()).toBe(0);
       clock.advanceTo(row.next_attempt_at);
       await send();
       expect(await deliveryRow(store, id)).toMatchObject({ status: 'delivered', attempts: 2 });
-      expect(c.keyOf(c.standIn(standIns).requests.at(-1)!.body)).toBe(key);
+      expect(c.keyOf(standIn.requests.at(-1)!.body)).toBe(key);
+      expect(standIn.events).toHaveLength(1);
     },
   );
 
   it('waits as long as a 429 says in Retry-After', async () => {
     const { id } = await c.enqueue(store, config, clock.now());
-    c.standIn(standIns).faults.failNext({ status: 429, retryAfter: 7 });
+    standIn.faults.failNext({ status: 429, retryAfter: 7 });
     await send();
     const row = await deliveryRow(store, id);
     expect(row).toMatchObject({ status: 'pending', attempts: 1 });
@@ -189,7 +199,7 @@ describe.each(CASES)('the $name destination, against its contract-enforcing stan
   it('dead-letters with the last error once retries pass the retry horizon', async () => {
     const { id } = await c.enqueue(store, config, clock.now());
     const start = clock.now();
-    c.standIn(standIns).faults.down = () => ({ status: 503 });
+    standIn.faults.down = () => ({ status: 503 });
     for (let i = 0; i < 200; i++) {
       await send();
       const row = await deliveryRow(store, id);

@@ -175,6 +175,56 @@ export async function startStandIns(clock?: () => number) {
   };
 }
 
+export type StandIn = KlaviyoStandIn | MetaStandIn | Ga4StandIn;
+
+/** One partner's stand-in, listening on loopback, and the environment that points Reclaim at it. */
+export async function startStandIn(name: 'klaviyo' | 'meta' | 'ga4', clock?: () => number) {
+  const standIn: StandIn =
+    name === 'klaviyo'
+      ? new KlaviyoStandIn({ clock })
+      : name === 'meta'
+        ? new MetaStandIn({ clock })
+        : new Ga4StandIn({ clock });
+  const url = await standIn.start();
+  const env: Record<string, string> =
+    name === 'klaviyo'
+      ? { KLAVIYO_API_KEY: KlaviyoStandIn.DEFAULT_KEY, KLAVIYO_BASE_URL: url }
+      : name === 'meta'
+        ? {
+            META_PIXEL_ID: MetaStandIn.DEFAULT_PIXEL,
+            META_ACCESS_TOKEN: MetaStandIn.DEFAULT_TOKEN,
+            META_BASE_URL: url,
+          }
+        : {
+            GA4_MEASUREMENT_ID: Ga4StandIn.DEFAULT_MEASUREMENT_ID,
+            GA4_API_SECRET: Ga4StandIn.DEFAULT_SECRET,
+            GA4_BASE_URL: url,
+          };
+  return { standIn, env };
+}
+
+/**
+ * Request deadlines that only the test expires: a request waits for the partner's answer until the test
+ * says it has waited too long, so a loaded machine never turns a slow answer into a timeout and the
+ * timeout path runs exactly when the test drives it.
+ */
+export class ManualDeadlines {
+  readonly #waiting = new Set<AbortController>();
+
+  readonly signal = (): AbortSignal => {
+    const controller = new AbortController();
+    this.#waiting.add(controller);
+    return controller.signal;
+  };
+
+  /** Every request waiting now times out, as `AbortSignal.timeout` would end it. */
+  expire(): void {
+    for (const controller of this.#waiting)
+      controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    this.#waiting.clear();
+  }
+}
+
 /** A deliverer for one configured destination. */
 export function delivererFor(
   name: string,
@@ -182,10 +232,19 @@ export function delivererFor(
   config: Config,
   clock: Clock,
   log: Logger = createLogger({ level: 'silent' }),
+  deadline?: (timeout: number) => AbortSignal,
 ): Deliverer {
   const destination = enabledDestinations(config).find((d) => d.definition.name === name);
   if (!destination) throw new Error(`${name} is not configured`);
-  return new Deliverer({ destination, store, clock, log, settings: config.delivery, holder: 'test-worker' });
+  return new Deliverer({
+    destination,
+    store,
+    clock,
+    log,
+    settings: config.delivery,
+    holder: 'test-worker',
+    deadline,
+  });
 }
 
 /** One delivery row, as stored. */

@@ -79,7 +79,11 @@ export function describeEachDialect(title: string, suite: (dialect: TestDialect)
 }
 
 /** A PostgreSQL URL whose connections work in a new, empty schema; `drop()` removes it. */
-export async function createPostgresSchemaUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createPostgresSchemaUrl(): Promise<{
+  url: string;
+  schema: string;
+  drop: () => Promise<void>;
+}> {
   const schema = `reclaim_test_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
@@ -89,6 +93,7 @@ export async function createPostgresSchemaUrl(): Promise<{ url: string; drop: ()
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
+    schema,
     async drop() {
       const c = new pg.Client({ connectionString: POSTGRES_URL });
       await c.connect();
