@@ -66,7 +66,7 @@ Exits 1 when no profile matches.`,
 
 async function resolve(runtime: CliRuntime, option: string, raw: string): Promise<string | undefined> {
   if (option === 'id') return currentProfileId(runtime.store.db, raw);
-  const found = await findProfile(runtime.store.db, LOOKUPS[option.replace('-', '_')]!, raw);
+  const found = await findProfile(runtime.store.db, LOOKUPS.get(option.replace('-', '_'))!, raw);
   return found.status === 'found' ? found.profileId : undefined;
 }
 
