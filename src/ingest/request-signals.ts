@@ -31,7 +31,8 @@ export function signalsFrom(
   receivedAt: number,
 ): RequestSignals {
   const header = (name: string) => {
-    const value = headers[name];
+    // The header names come from config: an operator's `constructor` finds no header, not `Object`.
+    const value = Object.hasOwn(headers, name) ? headers[name] : undefined;
     return typeof value === 'string' && value.length > 0 && value.length <= 1024 ? value : undefined;
   };
   const country = normalizeCountry(header(geo.countryHeader));
