@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import { normalizeCountry, normalizeRegion } from './identifier-normalizers.ts';
@@ -38,7 +39,8 @@ export function signalsFrom(
   const country = normalizeCountry(header(geo.countryHeader));
   const region = normalizeRegion(header(geo.regionHeader), country);
   return {
-    ip,
+    // `X-Forwarded-For` is the client's to write: only an address is kept as one.
+    ip: ip !== undefined && isIP(ip) !== 0 ? ip : undefined,
     userAgent: header('user-agent'),
     ...(country ? { country } : {}),
     ...(region ? { region } : {}),

@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type RawServerDefault,
 } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
@@ -69,6 +70,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: true,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // The router's own refusals answer in the API's shape too: a path segment longer than the router
+    // reads (`/admin/v1/exports/<200 characters>`) names nothing; a path that is not percent-encoding
+    // (`/%zz`) is malformed.
+    frameworkErrors: (error, _req, reply) => {
+      const known =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? apiError('RECLAIM_ERR_NOT_FOUND', 'no resource has an id that long')
+          : apiError('RECLAIM_ERR_BAD_REQUEST', 'the path is not valid percent-encoding');
+      void (reply as FastifyReply).status(known.status).send(known.toBody());
+    },
   });
 
   app.removeAllContentTypeParsers();
