@@ -107,6 +107,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   );
 
+  // Without a Content-Type and without a body no parser runs; a route that reads `rawBody` itself then
+  // answers as the parser does for an empty body.
+  app.addHook('preHandler', (req, _reply, done) => {
+    if (req.routeOptions.config.parseBody === false && req.rawBody === undefined)
+      done(apiError('RECLAIM_ERR_MALFORMED_JSON', 'body is empty; a JSON document was expected'));
+    else done();
+  });
+
   const requestArrived = deps.requestArrived;
   if (requestArrived)
     app.addHook('onRequest', (_req, _reply, done) => {
