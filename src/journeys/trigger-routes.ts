@@ -68,7 +68,10 @@ export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { s
     if (stage !== undefined && !(STAGES as readonly string[]).includes(stage)) {
       throw apiError('RECLAIM_ERR_BAD_REQUEST', `stage must be one of ${STAGES.join(', ')}`, 'stage');
     }
-    const limit = Math.min(Number(param('limit') ?? 500) || 500, 5000);
+    const given = param('limit');
+    const limit = given === undefined ? 500 : Number(given);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 5000)
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', 'limit must be an integer from 1 to 5000', 'limit');
     let q = store.db.selectFrom('triggers').select('body_json').orderBy('fired_at', 'desc').limit(limit);
     if (from !== undefined) q = q.where('fired_at', '>=', from);
     if (to !== undefined) q = q.where('fired_at', '<', to);
