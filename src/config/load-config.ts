@@ -26,7 +26,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const fromFile = file ? readConfigFile(file) : {};
   const merged = structuredClone(fromFile);
   for (const variable of ENVIRONMENT) {
-    const value = env[variable.name];
+    const value = envValue(env, variable.name);
     if (value !== undefined && value !== '') setPath(merged, variable.path, value);
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(merged, key.split('.'), value);
@@ -38,8 +38,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 /** Prefixes of the variables Reclaim reads; any other variable with one of them is probably a typo. */
 const OWN_PREFIXES = ['RECLAIM_', 'KLAVIYO_', 'SHOPIFY_', 'META_', 'GA4_'] as const;
 
-/** Variables read outside `ENVIRONMENT`: the config file's path, and the test suite's PostgreSQL. */
-const OTHER_KNOWN = ['RECLAIM_CONFIG', 'RECLAIM_TEST_POSTGRES_URL'] as const;
+/** Variables read outside `ENVIRONMENT`: the config file's path, and the test suite's own settings. */
+const OTHER_KNOWN = ['RECLAIM_CONFIG', 'RECLAIM_TEST_POSTGRES_URL', 'RECLAIM_FUZZ_RUNS'] as const;
 
 /**
  * One warning line for each variable that looks like Reclaim's (`RECLAIM_*`, `KLAVIYO_*`, `SHOPIFY_*`,
@@ -105,12 +105,21 @@ function readConfigFile(file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** A variable the environment holds itself (`toString` is no variable). */
+function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
+  return Object.hasOwn(env, name) ? env[name] : undefined;
+}
+
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    const child =
+      typeof next === 'object' && next !== null && !Array.isArray(next)
+        ? (next as Record<string, unknown>)
+        : {};
+    node[key] = child;
+    node = child;
   }
   node[path.at(-1)!] = value;
 }
@@ -127,9 +136,10 @@ function describeIssue(
   }
   const key = issue.path.join('.');
   const variable = ENVIRONMENT.find((v) => v.path.join('.') === key);
-  const fromEnv = variable && env[variable.name] !== undefined && env[variable.name] !== '';
+  const given = variable && envValue(env, variable.name);
+  const fromEnv = variable && given !== undefined && given !== '';
   const where = fromEnv ? `${variable.name} (${key})` : key;
-  const shown = fromEnv && !variable.secret ? `; got "${env[variable.name]}"` : '';
+  const shown = fromEnv && !variable.secret ? `; got "${given}"` : '';
   const message =
     issue.code === 'invalid_value' ? `must be one of ${issue.values.join(', ')}` : issue.message;
   return `invalid configuration: ${where} ${message}${shown}`;
@@ -148,9 +158,10 @@ export function maskSecrets(config: Config): unknown {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
   for (const path of SECRET_PATHS) {
     let node: Record<string, unknown> | undefined = copy;
-    for (const key of path.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
+    for (const key of path.slice(0, -1))
+      node = node && Object.hasOwn(node, key) ? (node[key] as Record<string, unknown>) : undefined;
     const last = path.at(-1)!;
-    const value = node?.[last];
+    const value = node && Object.hasOwn(node, last) ? node[last] : undefined;
     if (node === undefined || value === undefined) continue;
     node[last] = Array.isArray(value)
       ? value.map(() => '********')

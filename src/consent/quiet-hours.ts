@@ -6,84 +6,90 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
  */
 export const QUIET_HOURS = { from: 8, until: 20 } as const;
 
-const US_ZONES: Record<string, string> = {
-  // Pacific
-  CA: 'America/Los_Angeles',
-  WA: 'America/Los_Angeles',
-  OR: 'America/Los_Angeles',
-  NV: 'America/Los_Angeles',
-  // Mountain
-  AZ: 'America/Phoenix',
-  CO: 'America/Denver',
-  ID: 'America/Boise',
-  MT: 'America/Denver',
-  NM: 'America/Denver',
-  UT: 'America/Denver',
-  WY: 'America/Denver',
-  // Central
-  AL: 'America/Chicago',
-  AR: 'America/Chicago',
-  IA: 'America/Chicago',
-  IL: 'America/Chicago',
-  KS: 'America/Chicago',
-  LA: 'America/Chicago',
-  MN: 'America/Chicago',
-  MO: 'America/Chicago',
-  MS: 'America/Chicago',
-  ND: 'America/Chicago',
-  NE: 'America/Chicago',
-  OK: 'America/Chicago',
-  SD: 'America/Chicago',
-  TN: 'America/Chicago',
-  TX: 'America/Chicago',
-  WI: 'America/Chicago',
-  // Alaska, Hawaii
-  AK: 'America/Anchorage',
-  HI: 'Pacific/Honolulu',
-};
-const CA_ZONES: Record<string, string> = {
-  BC: 'America/Vancouver',
-  AB: 'America/Edmonton',
-  SK: 'America/Regina',
-  MB: 'America/Winnipeg',
-  ON: 'America/Toronto',
-  QC: 'America/Toronto',
-  NB: 'America/Moncton',
-  NS: 'America/Halifax',
-  PE: 'America/Halifax',
-  NL: 'America/St_Johns',
-  YT: 'America/Whitehorse',
-  NT: 'America/Yellowknife',
-  NU: 'America/Iqaluit',
-};
-const COUNTRY_ZONES: Record<string, string> = {
-  GB: 'Europe/London',
-  IE: 'Europe/Dublin',
-  PT: 'Europe/Lisbon',
-  FR: 'Europe/Paris',
-  DE: 'Europe/Berlin',
-  ES: 'Europe/Madrid',
-  IT: 'Europe/Rome',
-  NL: 'Europe/Amsterdam',
-  BE: 'Europe/Brussels',
-  CH: 'Europe/Zurich',
-  AT: 'Europe/Vienna',
-  SE: 'Europe/Stockholm',
-  NO: 'Europe/Oslo',
-  DK: 'Europe/Copenhagen',
-  FI: 'Europe/Helsinki',
-  PL: 'Europe/Warsaw',
-  GR: 'Europe/Athens',
-  RO: 'Europe/Bucharest',
-  JP: 'Asia/Tokyo',
-  AU: 'Australia/Sydney',
-  NZ: 'Pacific/Auckland',
-  IN: 'Asia/Kolkata',
-  BR: 'America/Sao_Paulo',
-  MX: 'America/Mexico_City',
-  SG: 'Asia/Singapore',
-  ZA: 'Africa/Johannesburg',
-};
+const US_ZONES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    // Pacific
+    CA: 'America/Los_Angeles',
+    WA: 'America/Los_Angeles',
+    OR: 'America/Los_Angeles',
+    NV: 'America/Los_Angeles',
+    // Mountain
+    AZ: 'America/Phoenix',
+    CO: 'America/Denver',
+    ID: 'America/Boise',
+    MT: 'America/Denver',
+    NM: 'America/Denver',
+    UT: 'America/Denver',
+    WY: 'America/Denver',
+    // Central
+    AL: 'America/Chicago',
+    AR: 'America/Chicago',
+    IA: 'America/Chicago',
+    IL: 'America/Chicago',
+    KS: 'America/Chicago',
+    LA: 'America/Chicago',
+    MN: 'America/Chicago',
+    MO: 'America/Chicago',
+    MS: 'America/Chicago',
+    ND: 'America/Chicago',
+    NE: 'America/Chicago',
+    OK: 'America/Chicago',
+    SD: 'America/Chicago',
+    TN: 'America/Chicago',
+    TX: 'America/Chicago',
+    WI: 'America/Chicago',
+    // Alaska, Hawaii
+    AK: 'America/Anchorage',
+    HI: 'Pacific/Honolulu',
+  }),
+);
+const CA_ZONES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    BC: 'America/Vancouver',
+    AB: 'America/Edmonton',
+    SK: 'America/Regina',
+    MB: 'America/Winnipeg',
+    ON: 'America/Toronto',
+    QC: 'America/Toronto',
+    NB: 'America/Moncton',
+    NS: 'America/Halifax',
+    PE: 'America/Halifax',
+    NL: 'America/St_Johns',
+    YT: 'America/Whitehorse',
+    NT: 'America/Yellowknife',
+    NU: 'America/Iqaluit',
+  }),
+);
+const COUNTRY_ZONES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    GB: 'Europe/London',
+    IE: 'Europe/Dublin',
+    PT: 'Europe/Lisbon',
+    FR: 'Europe/Paris',
+    DE: 'Europe/Berlin',
+    ES: 'Europe/Madrid',
+    IT: 'Europe/Rome',
+    NL: 'Europe/Amsterdam',
+    BE: 'Europe/Brussels',
+    CH: 'Europe/Zurich',
+    AT: 'Europe/Vienna',
+    SE: 'Europe/Stockholm',
+    NO: 'Europe/Oslo',
+    DK: 'Europe/Copenhagen',
+    FI: 'Europe/Helsinki',
+    PL: 'Europe/Warsaw',
+    GR: 'Europe/Athens',
+    RO: 'Europe/Bucharest',
+    JP: 'Asia/Tokyo',
+    AU: 'Australia/Sydney',
+    NZ: 'Pacific/Auckland',
+    IN: 'Asia/Kolkata',
+    BR: 'America/Sao_Paulo',
+    MX: 'America/Mexico_City',
+    SG: 'Asia/Singapore',
+    ZA: 'Africa/Johannesburg',
+  }),
+);
 
 /**
  * The time zones the recipient may be in: the phone number's country, narrowed by the shopper's known
@@ -94,12 +100,15 @@ export function recipientZones(phone: string, region: string | undefined): strin
   const country = parsePhoneNumberFromString(phone)?.country;
   const sub = region?.startsWith(`${country}-`) ? region.split('-')[1] : undefined;
   if (country === 'US') {
-    if (sub) return [US_ZONES[sub] ?? 'America/New_York'];
+    if (sub) return [US_ZONES.get(sub) ?? 'America/New_York'];
     return ['America/New_York', 'America/Los_Angeles', 'Pacific/Honolulu'];
   }
-  if (country === 'CA')
-    return sub && CA_ZONES[sub] ? [CA_ZONES[sub]] : ['America/St_Johns', 'America/Vancouver'];
-  if (country && COUNTRY_ZONES[country]) return [COUNTRY_ZONES[country]];
+  if (country === 'CA') {
+    const zone = sub ? CA_ZONES.get(sub) : undefined;
+    return zone ? [zone] : ['America/St_Johns', 'America/Vancouver'];
+  }
+  const zone = country ? COUNTRY_ZONES.get(country) : undefined;
+  if (zone) return [zone];
   return ['UTC'];
 }
 

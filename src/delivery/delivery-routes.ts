@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';
+import { queryParams } from '../server/query-params.ts';
 import type { Store } from '../store/store.ts';
 import {
   DELIVERY_STATUSES,
@@ -29,22 +30,23 @@ export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = (app, o
   const { store, clock, destinations, wake } = options;
 
   app.get('/admin/v1/deliveries', async (req) => {
-    const query = req.query as Record<string, string | undefined>;
-    const status = query.status;
+    const param = queryParams(req);
+    const status = param('status');
     if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status))
       throw apiError(
         'RECLAIM_ERR_BAD_REQUEST',
         `status must be one of ${DELIVERY_STATUSES.join(', ')}`,
         'status',
       );
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    const given = param('limit');
+    const limit = given === undefined ? 100 : Number(given);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
       throw apiError('RECLAIM_ERR_BAD_REQUEST', 'limit must be an integer from 1 to 10000', 'limit');
     return {
       deliveries: await listDeliveries(store.db, {
         status: status as DeliveryStatus | undefined,
-        destination: query.destination,
-        kind: query.kind,
+        destination: param('destination'),
+        kind: param('kind'),
         limit,
       }),
     };

@@ -123,7 +123,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     deliveries: {},
     clock: { from: new Date(first).toISOString(), until: '' },
   };
-  const reject = (code: string) => (summary.rejected[code] = (summary.rejected[code] ?? 0) + 1);
+  const rejected = new Map<string, number>();
+  const reject = (code: string) => rejected.set(code, (rejected.get(code) ?? 0) + 1);
   const shortest = Math.min(
     config.journeys.browseAfter,
     config.journeys.cartAfter,
@@ -249,7 +250,14 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy(['destination', 'status'])
     .execute();
-  for (const row of deliveries) (summary.deliveries[row.destination] ??= {})[row.status] = Number(row.n);
+  const byDestination = new Map<string, Record<string, number>>();
+  for (const row of deliveries) {
+    const statuses = byDestination.get(row.destination) ?? {};
+    statuses[row.status] = Number(row.n);
+    byDestination.set(row.destination, statuses);
+  }
+  summary.deliveries = Object.fromEntries(byDestination);
+  summary.rejected = Object.fromEntries(rejected);
   return summary;
 }
 

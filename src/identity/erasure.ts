@@ -105,12 +105,13 @@ export class Eraser {
     erasedAt: number,
     requestId: string,
   ): Promise<ErasureReceipt> {
-    const counts: Record<string, number> = {};
+    const tally = new Map<string, number>();
     const add = (part: Record<string, number>) => {
-      for (const [table, n] of Object.entries(part)) counts[table] = (counts[table] ?? 0) + n;
+      for (const [table, n] of Object.entries(part)) tally.set(table, (tally.get(table) ?? 0) + n);
     };
     for (const step of this.steps) add(await step(trx, scope));
     add(await eraseIdentity(trx, scope));
+    const counts = Object.fromEntries(tally);
     const receipt: ErasureReceipt = {
       id: `er_${hash('sha256', requestId, 'base64url').slice(0, 20)}`,
       profileIds: scope.profileIds,

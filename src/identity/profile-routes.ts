@@ -27,14 +27,14 @@ export interface ProfileRoutesOptions {
 }
 
 /** Lookup parameters and the identifier type each one names. */
-export const LOOKUPS: Record<string, IdentifierType> = {
-  email: 'email',
-  phone: 'phone',
-  anonymous_id: 'anonymousId',
-  customer_id: 'customerId',
-  client_id: 'clientId',
-  browser_id: 'browserId',
-};
+export const LOOKUPS: ReadonlyMap<string, IdentifierType> = new Map<string, IdentifierType>([
+  ['email', 'email'],
+  ['phone', 'phone'],
+  ['anonymous_id', 'anonymousId'],
+  ['customer_id', 'customerId'],
+  ['client_id', 'clientId'],
+  ['browser_id', 'browserId'],
+]);
 
 /**
  * `/admin/v1/profiles/…`: look a shopper up, erase them everywhere (with a receipt), export their data.
@@ -45,15 +45,16 @@ export const profileRoutes: FastifyPluginAsync<ProfileRoutesOptions> = (app, opt
   const waitMs = opts.waitMs ?? 10_000;
 
   app.get('/admin/v1/profiles/lookup', async (req) => {
-    const query = req.query as Record<string, string | undefined>;
-    const given = Object.entries(LOOKUPS).filter(
-      ([param]) => typeof query[param] === 'string' && query[param] !== '',
-    );
+    const query = new Map(Object.entries(req.query as Record<string, unknown>));
+    const given = [...LOOKUPS].flatMap(([param, type]) => {
+      const value = query.get(param);
+      return typeof value === 'string' && value !== '' ? [{ param, type, value }] : [];
+    });
     if (given.length !== 1) {
-      throw apiError('RECLAIM_ERR_BAD_REQUEST', `give exactly one of ${Object.keys(LOOKUPS).join(', ')}`);
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', `give exactly one of ${[...LOOKUPS.keys()].join(', ')}`);
     }
-    const [param, type] = given[0]!;
-    const found = await findProfile(store.db, type, query[param]!, opts.phoneCountry);
+    const { param, type, value } = given[0]!;
+    const found = await findProfile(store.db, type, value, opts.phoneCountry);
     if (found.status === 'invalid')
       throw apiError('RECLAIM_ERR_BAD_REQUEST', invalidLookup(param, type, opts.phoneCountry), param);
     if (found.status === 'shared') {

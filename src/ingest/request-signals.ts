@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import { normalizeCountry, normalizeRegion } from './identifier-normalizers.ts';
@@ -31,13 +32,15 @@ export function signalsFrom(
   receivedAt: number,
 ): RequestSignals {
   const header = (name: string) => {
-    const value = headers[name];
+    // The header names come from config: an operator's `constructor` finds no header, not `Object`.
+    const value = Object.hasOwn(headers, name) ? headers[name] : undefined;
     return typeof value === 'string' && value.length > 0 && value.length <= 1024 ? value : undefined;
   };
   const country = normalizeCountry(header(geo.countryHeader));
   const region = normalizeRegion(header(geo.regionHeader), country);
   return {
-    ip,
+    // `X-Forwarded-For` is the client's to write: only an address is kept as one.
+    ip: ip !== undefined && isIP(ip) !== 0 ? ip : undefined,
     userAgent: header('user-agent'),
     ...(country ? { country } : {}),
     ...(region ? { region } : {}),

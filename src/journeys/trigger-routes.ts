@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import { ISO_FORMAT, parseIsoTime } from '../runtime/iso-time.ts';
 import { apiError } from '../server/api-error.ts';
+import { queryParams } from '../server/query-params.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { TriggerBody } from './firing.ts';
@@ -61,14 +62,17 @@ export function summarize(trigger: TriggerBody) {
 /** `GET /admin/v1/triggers` and `GET /admin/v1/triggers/{id}` (the full trigger and the ledger records behind its decisions). */
 export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { store, details }) => {
   app.get('/admin/v1/triggers', async (req) => {
-    const query = req.query as Record<string, string | undefined>;
-    const from = parseTime(query.from, 'from');
-    const to = parseTime(query.to, 'to');
-    const stage = query.stage;
+    const param = queryParams(req);
+    const from = parseTime(param('from'), 'from');
+    const to = parseTime(param('to'), 'to');
+    const stage = param('stage');
     if (stage !== undefined && !(STAGES as readonly string[]).includes(stage)) {
       throw apiError('RECLAIM_ERR_BAD_REQUEST', `stage must be one of ${STAGES.join(', ')}`, 'stage');
     }
-    const limit = Math.min(Number(query.limit ?? 500) || 500, 5000);
+    const given = param('limit');
+    const limit = given === undefined ? 500 : Number(given);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 5000)
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', 'limit must be an integer from 1 to 5000', 'limit');
     let q = store.db.selectFrom('triggers').select('body_json').orderBy('fired_at', 'desc').limit(limit);
     if (from !== undefined) q = q.where('fired_at', '>=', from);
     if (to !== undefined) q = q.where('fired_at', '<', to);

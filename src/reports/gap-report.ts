@@ -177,7 +177,8 @@ function credit(revenue: AttributedRevenue, value: string | null, currency: stri
   revenue.orders++;
   if (value === null) return;
   const key = currency ?? 'unknown';
-  revenue.byCurrency[key] = addAmounts(revenue.byCurrency[key] ?? '0', value);
+  const before = Object.hasOwn(revenue.byCurrency, key) ? revenue.byCurrency[key]! : '0';
+  revenue.byCurrency[key] = addAmounts(before, value);
 }
 
 /** Follows `merged_into` to today's profile for every id given. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';
+import { queryParams } from '../server/query-params.ts';
 import type { Store } from '../store/store.ts';
 import { gapReport } from './gap-report.ts';
 import { reportPeriod } from './report-period.ts';
@@ -15,8 +16,8 @@ export interface ReportRoutesOptions {
 /** `GET /admin/v1/reports/gap?from&to`: the gap report as JSON (`docs/reports.md`). */
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = (app, options) => {
   app.get('/admin/v1/reports/gap', async (req) => {
-    const query = req.query as Record<string, string | undefined>;
-    const period = reportPeriod({ from: query.from, to: query.to }, options.clock.now());
+    const param = queryParams(req);
+    const period = reportPeriod({ from: param('from'), to: param('to') }, options.clock.now());
     if (!period.ok) throw apiError('RECLAIM_ERR_BAD_REQUEST', period.message, period.field);
     return gapReport(options.store.db, { ...period, attributionWindow: options.attributionWindow });
   });

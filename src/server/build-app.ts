@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type RawServerDefault,
 } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
@@ -82,6 +83,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: proxyTrust(deps.config.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // The router's own refusals answer in the API's shape too: a path segment longer than the router
+    // reads (`/admin/v1/exports/<200 characters>`) names nothing; a path that is not percent-encoding
+    // (`/%zz`) is malformed.
+    frameworkErrors: (error, _req, reply) => {
+      const known =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? apiError('RECLAIM_ERR_NOT_FOUND', 'no resource has an id that long')
+          : apiError('RECLAIM_ERR_BAD_REQUEST', 'the path is not valid percent-encoding');
+      void (reply as FastifyReply).status(known.status).send(known.toBody());
+    },
   });
 
   app.removeAllContentTypeParsers();
@@ -108,6 +119,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }
     },
   );
+
+  // Without a Content-Type and without a body no parser runs; a route that reads `rawBody` itself then
+  // answers as the parser does for an empty body.
+  app.addHook('preHandler', (req, _reply, done) => {
+    if (req.routeOptions.config.parseBody === false && req.rawBody === undefined)
+      done(apiError('RECLAIM_ERR_MALFORMED_JSON', 'body is empty; a JSON document was expected'));
+    else done();
+  });
 
   const requestArrived = deps.requestArrived;
   if (requestArrived)

@@ -20,7 +20,7 @@ function load(path: string): Sample {
 function part(sample: Sample, ...path: (string | number)[]): Sample {
   let node = sample;
   for (const key of path) {
-    const next = node[key];
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (next === undefined || next === null) throw new Error(`sample payload has no ${path.join('.')}`);
     node = next;
   }

@@ -1,5 +1,5 @@
 import { simulateShopper, type SimulationSettings } from './simulate-shopper.ts';
-import { STORE_PROFILES } from './store-profiles.ts';
+import { storeProfile } from './store-profiles.ts';
 import { catalogOf } from './catalog.ts';
 
 /** Settings a worker can receive (plain data: the profile by name). */
@@ -26,7 +26,7 @@ export interface BlockResult {
 
 /** Simulates a block of shoppers: each shopper depends only on the seed and its index. */
 export function simulateBlock(task: BlockTask): BlockResult {
-  const profile = STORE_PROFILES[task.settings.profile]!;
+  const profile = storeProfile(task.settings.profile)!;
   const settings: SimulationSettings = { ...task.settings, profile, catalog: catalogOf(profile) };
   let input = '';
   let truth = '';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { simulateBlock, type BlockResult, type BlockSettings } from './simulation-blocks.ts';
 import type { SimulationSettings } from './simulate-shopper.ts';
-import { STORE_PROFILES, type StoreProfile } from './store-profiles.ts';
+import { STORE_PROFILES, storeProfile, type StoreProfile } from './store-profiles.ts';
 
 const DAY = 86_400_000;
 
@@ -64,7 +64,7 @@ export const DEFAULT_WEBHOOK_SECRET = 'shpss_simulated_store_secret';
  * files on any number of cores.
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationMeta> {
-  const profile = STORE_PROFILES[options.profile];
+  const profile = storeProfile(options.profile);
   if (!profile)
     throw new Error(`unknown store profile ${options.profile} (${Object.keys(STORE_PROFILES).join(', ')})`);
   const start = options.start ?? DEFAULT_START;

@@ -84,7 +84,8 @@ const BEAUTY = [
   'Body Butter',
 ] as const;
 
-export const STORE_PROFILES: Record<string, StoreProfile> = {
+/** The store profiles by name; look one up by a name from outside with `storeProfile`. */
+export const STORE_PROFILES: Readonly<Record<string, StoreProfile>> = {
   'eu-fashion': {
     name: 'eu-fashion',
     title: 'An EU fashion store (EUR, opt-in consent)',
@@ -178,3 +179,8 @@ export const STORE_PROFILES: Record<string, StoreProfile> = {
     unsubscribeRate: 0.03,
   },
 };
+
+/** The profile called `name`, or undefined: `constructor` and other Object.prototype names are no profile. */
+export function storeProfile(name: string): StoreProfile | undefined {
+  return Object.hasOwn(STORE_PROFILES, name) ? STORE_PROFILES[name] : undefined;
+}

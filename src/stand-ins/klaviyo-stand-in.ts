@@ -101,7 +101,7 @@ export class KlaviyoStandIn {
   /** The latest API requests: path, status, the JSON body it carried, and when it was answered (wall clock). */
   readonly requests: { path: string; status: number; body: unknown; at: number }[] = [];
   /** Answers by path and status, over the stand-in's whole life. */
-  readonly #answered: Record<string, Record<number, number>> = {};
+  readonly #answered = new Map<string, Record<number, number>>();
   /** Requests answered 429. */
   throttled = 0;
   /** Events received again (same profile, metric and `unique_id`) and not recorded twice. */
@@ -110,7 +110,7 @@ export class KlaviyoStandIn {
   readonly #profiles = new Map<string, Profile>();
   readonly #byIdentifier = new Map<string, string>();
   readonly #recorded = new Set<string>();
-  readonly #keys: Record<string, readonly string[]>;
+  readonly #keys: ReadonlyMap<string, readonly string[]>;
   readonly #limits: Record<keyof typeof RATE_LIMITS, FixedWindowLimit> | undefined;
   readonly #clock: () => number;
   readonly #keptRequests: number;
@@ -118,9 +118,13 @@ export class KlaviyoStandIn {
   #url = '';
 
   constructor(options: KlaviyoStandInOptions = {}) {
-    this.#keys = options.apiKeys ?? {
-      [KlaviyoStandIn.DEFAULT_KEY]: ['events:write', 'data-privacy:write', 'profiles:write'],
-    };
+    this.#keys = new Map(
+      Object.entries(
+        options.apiKeys ?? {
+          [KlaviyoStandIn.DEFAULT_KEY]: ['events:write', 'data-privacy:write', 'profiles:write'],
+        },
+      ),
+    );
     this.#clock = options.clock ?? Date.now;
     this.#keptRequests = options.keptRequests ?? KEPT_REQUESTS;
     this.#limits =
@@ -176,7 +180,8 @@ export class KlaviyoStandIn {
     this.#app.addHook('onResponse', (req, reply, done) => {
       const path = req.url.split('?')[0]!;
       if (path.startsWith('/api/')) {
-        const statuses = (this.#answered[path] ??= {});
+        const statuses = this.#answered.get(path) ?? {};
+        this.#answered.set(path, statuses);
         statuses[reply.statusCode] = (statuses[reply.statusCode] ?? 0) + 1;
         this.requests.push({ path, status: reply.statusCode, body: req.body, at: Date.now() });
         if (this.requests.length > this.#keptRequests) this.requests.shift();
@@ -217,7 +222,7 @@ export class KlaviyoStandIn {
       deletions: this.deletions.length,
       throttled: this.throttled,
       duplicatesIgnored: this.duplicatesIgnored,
-      requests: structuredClone(this.#answered),
+      requests: structuredClone(Object.fromEntries(this.#answered)),
     };
   }
 
@@ -267,7 +272,7 @@ export class KlaviyoStandIn {
   #authorize(req: FastifyRequest, scope: string): void {
     const auth = req.headers.authorization ?? '';
     const match = /^Klaviyo-API-Key (\S+)$/.exec(auth);
-    const scopes = match ? this.#keys[match[1]!] : undefined;
+    const scopes = match ? this.#keys.get(match[1]!) : undefined;
     if (!scopes)
       throw new KlaviyoError({
         status: 401,

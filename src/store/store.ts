@@ -155,11 +155,11 @@ function sqliteConnection(
     return result;
   });
   let grouped = false;
-  const inGroup: Record<string, SqliteDatabase.Statement> = {
-    begin: step(() => savepoint.run()),
-    commit: step(() => release.run()),
-    rollback: step(() => (rollbackTo.run(), release.run())),
-  };
+  const inGroup = new Map<string, SqliteDatabase.Statement>([
+    ['begin', step(() => savepoint.run())],
+    ['commit', step(() => release.run())],
+    ['rollback', step(() => (rollbackTo.run(), release.run()))],
+  ]);
   const commitGroup: CommitGroup = {
     open() {
       begin.run();
@@ -175,7 +175,8 @@ function sqliteConnection(
     database: {
       close: () => database.close(),
       prepare(sql: string) {
-        if (grouped && inGroup[sql]) return inGroup[sql];
+        const groupStep = grouped ? inGroup.get(sql) : undefined;
+        if (groupStep) return groupStep;
         if (sql === 'commit') return committing;
         let statement = cache.get(sql);
         if (statement) {

@@ -10,7 +10,7 @@ import { createLogger } from '../../runtime/logger.ts';
 import { startReclaim } from '../../server/reclaim-server.ts';
 import { scoringOverrides } from '../../simulation/scorer.ts';
 import { simulate, SIMULATION_FILES } from '../../simulation/simulator.ts';
-import { STORE_PROFILES } from '../../simulation/store-profiles.ts';
+import { STORE_PROFILES, storeProfile } from '../../simulation/store-profiles.ts';
 import { KlaviyoStandIn } from '../../stand-ins/klaviyo-stand-in.ts';
 import { migrateToLatest } from '../../store/migrator.ts';
 import { openStore } from '../../store/store.ts';
@@ -45,7 +45,7 @@ when set, otherwise one made up for this run and printed. Every run starts from 
       seed: { type: 'string' },
     });
     const profile = values.profile ?? 'eu-fashion';
-    if (!(profile in STORE_PROFILES))
+    if (!storeProfile(profile))
       throw new UsageError(`--profile must be one of ${Object.keys(STORE_PROFILES).join(', ')}`);
     const shoppers = Number(values.shoppers ?? 1000);
     const days = Number(values.days ?? 30);

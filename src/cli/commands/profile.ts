@@ -68,7 +68,7 @@ async function resolve(runtime: CliRuntime, option: string, raw: string): Promis
   if (option === 'id') return currentProfileId(runtime.store.db, raw);
   const found = await findProfile(
     runtime.store.db,
-    LOOKUPS[option.replace('-', '_')]!,
+    LOOKUPS.get(option.replace('-', '_'))!,
     raw,
     runtime.config.store.country,
   );

@@ -2,7 +2,7 @@ import { formatDuration, parseDuration } from '../../config/duration.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { scoreSimulation, scoreTable, type Scores } from '../../simulation/scorer.ts';
 import { simulate, SIMULATION_FILES } from '../../simulation/simulator.ts';
-import { STORE_PROFILES } from '../../simulation/store-profiles.ts';
+import { STORE_PROFILES, storeProfile } from '../../simulation/store-profiles.ts';
 import { EXIT, parseOptions, UsageError, type Command, type CommandContext } from '../command.ts';
 import { progress } from '../progress.ts';
 import { writeFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ The same options always give the same files.
       json: { type: 'boolean' },
     });
     const profile = values.profile ?? 'eu-fashion';
-    if (!(profile in STORE_PROFILES))
+    if (!storeProfile(profile))
       throw new UsageError(`--profile must be one of ${Object.keys(STORE_PROFILES).join(', ')}`);
     const lookback = values.lookback === undefined ? undefined : parseDuration(values.lookback);
     if (values.lookback !== undefined && (lookback === undefined || lookback < 86_400_000))

@@ -27,7 +27,7 @@ Credentials it accepts:
   async run(ctx) {
     const { values, positionals } = parseOptions(ctx.argv, { port: { type: 'string' } }, true);
     const partner = positionals[0] as keyof typeof PARTNERS | undefined;
-    if (positionals.length !== 1 || !partner || !(partner in PARTNERS))
+    if (positionals.length !== 1 || !partner || !Object.hasOwn(PARTNERS, partner))
       throw new UsageError('expected: reclaim stand-in klaviyo|meta|ga4 [--port N]');
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)

@@ -23,24 +23,27 @@ import { divideAmount, sumLines, toAmount } from '../money.ts';
 import type { RequestSignals } from '../request-signals.ts';
 import type { CustomerPrivacy, PixelBody, PixelEvent } from './pixel-schema.ts';
 
-/** Shopify's standard pixel events, by name, and what each one means downstream. */
-export const PIXEL_EVENT_KINDS: Record<string, EventKind> = {
-  page_viewed: 'page_view',
-  product_viewed: 'product_view',
-  collection_viewed: 'collection_view',
-  search_submitted: 'search',
-  product_added_to_cart: 'cart_add',
-  product_removed_from_cart: 'cart_remove',
-  cart_viewed: 'cart_view',
-  checkout_started: 'checkout_started',
-  checkout_contact_info_submitted: 'checkout_contact',
-  checkout_address_info_submitted: 'checkout_update',
-  checkout_shipping_info_submitted: 'checkout_update',
-  payment_info_submitted: 'checkout_update',
-  checkout_completed: 'order_completed',
-  /** Sent by Reclaim's pixel when `customerPrivacy.subscribe('visitorConsentCollected')` fires. */
-  visitor_consent_collected: 'consent',
-};
+/**
+ * Shopify's standard pixel events, by name, and what each one means downstream; any other name is a
+ * custom event (`track`). A Map, so a custom event named `constructor` or `toString` is just a name.
+ */
+export const PIXEL_EVENT_KINDS: ReadonlyMap<string, EventKind> = new Map<string, EventKind>([
+  ['page_viewed', 'page_view'],
+  ['product_viewed', 'product_view'],
+  ['collection_viewed', 'collection_view'],
+  ['search_submitted', 'search'],
+  ['product_added_to_cart', 'cart_add'],
+  ['product_removed_from_cart', 'cart_remove'],
+  ['cart_viewed', 'cart_view'],
+  ['checkout_started', 'checkout_started'],
+  ['checkout_contact_info_submitted', 'checkout_contact'],
+  ['checkout_address_info_submitted', 'checkout_update'],
+  ['checkout_shipping_info_submitted', 'checkout_update'],
+  ['payment_info_submitted', 'checkout_update'],
+  ['checkout_completed', 'order_completed'],
+  // Sent by Reclaim's pixel when `customerPrivacy.subscribe('visitorConsentCollected')` fires.
+  ['visitor_consent_collected', 'consent'],
+]);
 
 /** Shopify Customer Privacy booleans in Reclaim's category names. */
 export function toCategories(privacy: CustomerPrivacy): TrackingCategories {
@@ -63,7 +66,7 @@ export interface PixelEnvelope {
 /** Turns one validated pixel event into the canonical event. */
 export function mapPixelEvent(event: PixelEvent, envelope: PixelEnvelope): CanonicalEvent {
   const { signals, body } = envelope;
-  const kind = PIXEL_EVENT_KINDS[event.name] ?? 'track';
+  const kind = PIXEL_EVENT_KINDS.get(event.name) ?? 'track';
   const data = asDict(event.data);
   const context = asDict(event.context);
   const navigator = asDict(context.navigator);

@@ -22,22 +22,25 @@ import type { RequestSignals } from '../request-signals.ts';
 import { parseTime } from '../validation.ts';
 import type { SegmentMessage } from './segment-schema.ts';
 
-/** Segment's E-commerce v2 spec events that journeys act on, by lower-cased name. */
-const ECOMMERCE_KINDS: Record<string, EventKind> = {
-  'products searched': 'search',
-  'product list viewed': 'collection_view',
-  'product list filtered': 'collection_view',
-  'product viewed': 'product_view',
-  'product added': 'cart_add',
-  'product removed': 'cart_remove',
-  'cart viewed': 'cart_view',
-  'checkout started': 'checkout_started',
-  'checkout step viewed': 'checkout_update',
-  'checkout step completed': 'checkout_update',
-  'payment info entered': 'checkout_update',
-  'order completed': 'order_completed',
-  'order cancelled': 'order_cancelled',
-};
+/**
+ * Segment's E-commerce v2 spec events that journeys act on, by lower-cased name; any other name is a
+ * custom event (`track`), `constructor` and `__proto__` included.
+ */
+const ECOMMERCE_KINDS: ReadonlyMap<string, EventKind> = new Map<string, EventKind>([
+  ['products searched', 'search'],
+  ['product list viewed', 'collection_view'],
+  ['product list filtered', 'collection_view'],
+  ['product viewed', 'product_view'],
+  ['product added', 'cart_add'],
+  ['product removed', 'cart_remove'],
+  ['cart viewed', 'cart_view'],
+  ['checkout started', 'checkout_started'],
+  ['checkout step viewed', 'checkout_update'],
+  ['checkout step completed', 'checkout_update'],
+  ['payment info entered', 'checkout_update'],
+  ['order completed', 'order_completed'],
+  ['order cancelled', 'order_cancelled'],
+]);
 
 const SINGLE_PRODUCT_KINDS = new Set<EventKind>(['product_view', 'cart_add', 'cart_remove']);
 
@@ -130,7 +133,7 @@ function kindOf(message: SegmentMessage): EventKind {
     case 'group':
       return 'track';
     case 'track':
-      return ECOMMERCE_KINDS[message.event!.toLowerCase()] ?? 'track';
+      return ECOMMERCE_KINDS.get(message.event!.toLowerCase()) ?? 'track';
   }
 }
 
@@ -207,9 +210,9 @@ function trackingFromSegmentConsent(consent: Dict): TrackingCategories | undefin
   const prefs = asDict(consent.categoryPreferences);
   const granted = new Set<string>();
   let any = false;
-  for (const key in prefs) {
+  for (const [key, value] of Object.entries(prefs)) {
     any = true;
-    if (prefs[key] === true) granted.add(key.toLowerCase().replace(/[^a-z]/g, ''));
+    if (value === true) granted.add(key.toLowerCase().replace(/[^a-z]/g, ''));
   }
   if (!any) return undefined;
   const has = (...names: string[]) => names.some((n) => granted.has(n));

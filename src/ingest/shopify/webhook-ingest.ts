@@ -11,9 +11,14 @@ export type WebhookResult =
 type Headers = Record<string, string | string[] | undefined>;
 
 function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
+  const value = own(headers, name) ?? own(headers, name.toLowerCase());
   const first = Array.isArray(value) ? value[0] : value;
   return first && first.length <= 1024 ? first : undefined;
+}
+
+/** A header a replayed line names itself; `constructor` and the like are no header. */
+function own(headers: Headers, name: string): string | string[] | undefined {
+  return Object.hasOwn(headers, name) ? headers[name] : undefined;
 }
 
 /**

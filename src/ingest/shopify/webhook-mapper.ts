@@ -46,30 +46,33 @@ export interface WebhookMeta {
 
 type Mapper = (payload: unknown, meta: WebhookMeta) => CanonicalEvent[];
 
-/** Every topic Reclaim subscribes to. Both spellings of the consent topics are accepted. */
-const TOPICS: Record<string, Mapper> = {
-  'carts/create': mapCart,
-  'carts/update': mapCart,
-  'checkouts/create': mapCheckout,
-  'checkouts/update': mapCheckout,
-  'checkouts/delete': mapCheckoutDeleted,
-  'orders/create': mapOrder('order_completed'),
-  'orders/paid': mapOrder('order_paid'),
-  'orders/cancelled': mapOrder('order_cancelled'),
-  'customers/create': mapCustomer,
-  'customers/update': mapCustomer,
-  'customers_email_marketing_consent/update': mapEmailConsent,
-  'customers/email_marketing_consent/update': mapEmailConsent,
-  'customers_marketing_consent/update': mapSmsConsent,
-  'customers/marketing_consent/update': mapSmsConsent,
-  'customers/redact': mapCustomerRedact,
-  'customers/data_request': mapDataRequest,
-  'shop/redact': mapShopRedact,
-};
+/**
+ * Every topic Reclaim subscribes to. Both spellings of the consent topics are accepted. A Map: the topic
+ * comes from a header, and `constructor` is a topic Reclaim does not use, not `Object`.
+ */
+const TOPICS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
+  ['carts/create', mapCart],
+  ['carts/update', mapCart],
+  ['checkouts/create', mapCheckout],
+  ['checkouts/update', mapCheckout],
+  ['checkouts/delete', mapCheckoutDeleted],
+  ['orders/create', mapOrder('order_completed')],
+  ['orders/paid', mapOrder('order_paid')],
+  ['orders/cancelled', mapOrder('order_cancelled')],
+  ['customers/create', mapCustomer],
+  ['customers/update', mapCustomer],
+  ['customers_email_marketing_consent/update', mapEmailConsent],
+  ['customers/email_marketing_consent/update', mapEmailConsent],
+  ['customers_marketing_consent/update', mapSmsConsent],
+  ['customers/marketing_consent/update', mapSmsConsent],
+  ['customers/redact', mapCustomerRedact],
+  ['customers/data_request', mapDataRequest],
+  ['shop/redact', mapShopRedact],
+]);
 
 /** The canonical events one webhook becomes; `undefined` for a topic Reclaim does not use. */
 export function mapWebhook(payload: unknown, meta: WebhookMeta): CanonicalEvent[] | undefined {
-  const mapper = TOPICS[meta.topic.toLowerCase()];
+  const mapper = TOPICS.get(meta.topic.toLowerCase());
   return mapper?.(payload, meta);
 }
 

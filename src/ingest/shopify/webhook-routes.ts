@@ -52,7 +52,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = (app, { c
 };
 
 function header(req: FastifyRequest, name: string): string | undefined {
-  const value = req.headers[name];
+  const value = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
   const text = Array.isArray(value) ? value[0] : value;
   return text && text.length <= 1024 ? text : undefined;
 }
