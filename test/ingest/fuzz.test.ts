@@ -829,6 +829,7 @@ describe('what the fuzz suite found, kept as plain cases', () => {
     const rows = await store.db.selectFrom('events').selectAll().execute();
     const event = rows.map(readStoredEvent).find((e) => e.idempotencyKey === 'segment:xff-1')!;
     expect(() => canonicalEventSchema.parse(event)).not.toThrow();
-    expect(event.context?.ip).toBeUndefined();
+    // No proxy is trusted (RECLAIM_TRUST_PROXY's default): the address is the socket's.
+    expect(event.context?.ip).toBe('127.0.0.1');
   });
 });
