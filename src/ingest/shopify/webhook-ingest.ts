@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.ts';
 import { apiError } from '../../server/api-error.ts';
 import { text } from '../fields.ts';
 import type { Ingestor } from '../ingestor.ts';
 import { parseTime } from '../validation.ts';
-import { mapWebhook } from './webhook-mapper.ts';
+import { mapWebhook, TOPIC_ALIASES } from './webhook-mapper.ts';
 
 export type WebhookResult =
   { status: 'accepted'; events: number } | { status: 'duplicate' } | { status: 'ignored'; topic: string };
@@ -55,4 +57,25 @@ export async function acceptWebhook(
   return result.stored === 0 && result.duplicates > 0
     ? { status: 'duplicate' }
     : { status: 'accepted', events: result.stored };
+}
+
+/**
+ * When Reclaim last accepted a webhook of each topic from `shop` (epoch ms), keyed by the topic's
+ * canonical spelling. Only verified, mapped deliveries are recorded; refused and ignored ones are not.
+ */
+export async function lastWebhookReceipts(db: Kysely<Database>, shop: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select(['topic', (eb) => eb.fn.max('received_at').as('last')])
+    .where('shop', '=', shop)
+    .groupBy('topic')
+    .execute();
+  const last = new Map<string, number>();
+  for (const row of rows) {
+    const spelled = row.topic.toLowerCase();
+    const topic = Object.hasOwn(TOPIC_ALIASES, spelled) ? TOPIC_ALIASES[spelled]! : spelled;
+    const at = Number(row.last);
+    if (at > (last.get(topic) ?? -1)) last.set(topic, at);
+  }
+  return last;
 }

@@ -46,7 +46,10 @@ export interface WebhookMeta {
 
 type Mapper = (payload: unknown, meta: WebhookMeta) => CanonicalEvent[];
 
-/** Every topic Reclaim subscribes to. Both spellings of the consent topics are accepted. */
+/**
+ * Every topic Reclaim consumes, as Shopify names it in `X-Shopify-Topic`. `shopify.app.toml` and
+ * `reclaim shopify connect` subscribe to exactly these (a test compares them).
+ */
 const TOPICS: Record<string, Mapper> = {
   'carts/create': mapCart,
   'carts/update': mapCart,
@@ -59,18 +62,33 @@ const TOPICS: Record<string, Mapper> = {
   'customers/create': mapCustomer,
   'customers/update': mapCustomer,
   'customers_email_marketing_consent/update': mapEmailConsent,
-  'customers/email_marketing_consent/update': mapEmailConsent,
   'customers_marketing_consent/update': mapSmsConsent,
-  'customers/marketing_consent/update': mapSmsConsent,
   'customers/redact': mapCustomerRedact,
   'customers/data_request': mapDataRequest,
   'shop/redact': mapShopRedact,
 };
 
+/** Other spellings of the consent topics, seen in Shopify's docs and accepted as the same topic. */
+export const TOPIC_ALIASES: Readonly<Record<string, string>> = {
+  'customers/email_marketing_consent/update': 'customers_email_marketing_consent/update',
+  'customers/marketing_consent/update': 'customers_marketing_consent/update',
+};
+
+/** The mandatory privacy-law topics: configured in the app's `shopify.app.toml`, never through the API. */
+export const COMPLIANCE_TOPICS: readonly string[] = [
+  'customers/data_request',
+  'customers/redact',
+  'shop/redact',
+];
+
+/** Every topic Reclaim consumes (compliance topics included), in `X-Shopify-Topic` spelling. */
+export const CONSUMED_TOPICS: readonly string[] = Object.keys(TOPICS);
+
 /** The canonical events one webhook becomes; `undefined` for a topic Reclaim does not use. */
 export function mapWebhook(payload: unknown, meta: WebhookMeta): CanonicalEvent[] | undefined {
-  const mapper = TOPICS[meta.topic.toLowerCase()];
-  return mapper?.(payload, meta);
+  const spelled = meta.topic.toLowerCase();
+  const topic = Object.hasOwn(TOPIC_ALIASES, spelled) ? TOPIC_ALIASES[spelled]! : spelled;
+  return Object.hasOwn(TOPICS, topic) ? TOPICS[topic]!(payload, meta) : undefined;
 }
 
 function base(
