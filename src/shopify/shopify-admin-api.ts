@@ -53,6 +53,8 @@ export interface ShopifyAdminClientOptions {
   maxThrottleRetries?: number;
   /** Longest wait for one answer, in ms. */
   timeoutMs?: number;
+  /** Longest wait for the cost bucket to refill before a throttled call fails, in ms. */
+  maxThrottleWaitMs?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export class ShopifyAdminClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #maxRetries: number;
   readonly #timeoutMs: number;
+  readonly #maxWaitMs: number;
 
   constructor(options: ShopifyAdminClientOptions) {
     const origin = (options.baseUrl ?? `https://${options.shop}`).replace(/\/+$/, '');
@@ -77,6 +80,7 @@ export class ShopifyAdminClient {
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#maxRetries = options.maxThrottleRetries ?? 3;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#maxWaitMs = options.maxThrottleWaitMs ?? 30_000;
   }
 
   /** Runs one operation and returns its `data`; throws `ShopifyAdminError` for any failure. */
@@ -85,13 +89,13 @@ export class ShopifyAdminClient {
       const answer = await this.#post(query, variables);
       const throttled = answer.errors?.find((e) => e.extensions?.code === 'THROTTLED');
       if (throttled) {
-        const cost = answer.extensions?.cost ?? throttled.extensions?.cost;
-        if (attempt >= this.#maxRetries)
+        const wait = refillDelay(answer.extensions?.cost ?? throttled.extensions?.cost);
+        if (attempt >= this.#maxRetries || wait > this.#maxWaitMs)
           throw new ShopifyAdminError(
             'throttled',
             'Shopify is throttling this app’s Admin API queries (query cost limit); wait a minute and run it again',
           );
-        await this.#sleep(refillDelay(cost));
+        await this.#sleep(wait);
         continue;
       }
       if (answer.errors?.length) throw classifyErrors(answer.errors);
@@ -151,13 +155,16 @@ export class ShopifyAdminClient {
   }
 }
 
-/** Milliseconds until the bucket holds the requested cost again, at its restore rate (at least 1 s). */
+/**
+ * Milliseconds until the bucket holds the requested cost again at its restore rate (points per second);
+ * infinite when the cost is beyond the bucket or it does not refill. Without a cost, one second.
+ */
 export function refillDelay(cost: QueryCost | undefined): number {
   if (!cost) return 1_000;
-  const { currentlyAvailable, restoreRate } = cost.throttleStatus;
+  const { currentlyAvailable, restoreRate, maximumAvailable } = cost.throttleStatus;
+  if (restoreRate <= 0 || cost.requestedQueryCost > maximumAvailable) return Infinity;
   const missing = Math.max(0, cost.requestedQueryCost - currentlyAvailable);
-  if (restoreRate <= 0) return 1_000;
-  return Math.max(1_000, Math.ceil((missing / restoreRate) * 1_000));
+  return Math.max(100, Math.ceil((missing / restoreRate) * 1_000));
 }
 
 function classifyErrors(errors: GraphqlError[]): ShopifyAdminError {
@@ -171,4 +178,18 @@ function classifyErrors(errors: GraphqlError[]): ShopifyAdminError {
     'rejected',
     `Shopify refused the query: ${errors.map((e) => e.message).join('; ')}`,
   );
+}
+
+/** A client for the configured store, or undefined while `SHOPIFY_SHOP` or `SHOPIFY_ADMIN_TOKEN` is unset. */
+export function adminClientFor(
+  shopify: { shop?: string | undefined; adminToken?: string | undefined; adminBaseUrl?: string | undefined },
+  options: Partial<ShopifyAdminClientOptions> = {},
+): ShopifyAdminClient | undefined {
+  if (!shopify.shop || !shopify.adminToken) return undefined;
+  return new ShopifyAdminClient({
+    shop: shopify.shop,
+    accessToken: shopify.adminToken,
+    ...(shopify.adminBaseUrl ? { baseUrl: shopify.adminBaseUrl } : {}),
+    ...options,
+  });
 }
