@@ -36,6 +36,14 @@ export interface PixelOutcome {
   error?: string;
 }
 
+export interface ConnectOptions {
+  /**
+   * false: leave webhook subscriptions alone (an app deployed with the Shopify CLI subscribes in
+   * `shopify.app.toml`; shop subscriptions on top would deliver every webhook twice). Default true.
+   */
+  webhooks?: boolean;
+}
+
 /** Everything `reclaim shopify connect` found and did. */
 export interface ConnectReport {
   shop: string;
@@ -93,6 +101,7 @@ export async function connectShopify(
   client: ShopifyAdminClient,
   shop: string,
   publicUrl: string,
+  options: ConnectOptions = {},
 ): Promise<ConnectReport> {
   const uri = webhookUri(publicUrl);
   const granted = await grantedScopes(client);
@@ -108,8 +117,8 @@ export async function connectShopify(
   };
   if (report.scopes.missing.length > 0) return report;
 
-  const existing = await webhookSubscriptions(client);
-  for (const { topic, graphql } of API_TOPICS) {
+  const existing = options.webhooks === false ? [] : await webhookSubscriptions(client);
+  for (const { topic, graphql } of options.webhooks === false ? [] : API_TOPICS) {
     report.webhooks.push(
       await subscribe(
         client,

@@ -251,7 +251,8 @@ export class ShopifyStandIn {
    * connection 2 plus `first` (or `last`) times what each node costs, a mutation 10.
    */
   #cost(operation: OperationDefinitionNode, vars: Record<string, unknown>): number {
-    if (operation.operation === OperationTypeNode.MUTATION) return MUTATION_COST * operation.selectionSet.selections.length;
+    if (operation.operation === OperationTypeNode.MUTATION)
+      return MUTATION_COST * operation.selectionSet.selections.length;
     const root = this.#schema.getQueryType()!;
     const objects = (
       set: SelectionSetNode | undefined,

@@ -64,6 +64,15 @@ describe('reclaim shopify connect', () => {
     expect(report.pixel.action).toBe('unchanged');
   });
 
+  it('--no-webhooks sets up the pixel only, for an app whose shopify.app.toml subscribes', async () => {
+    await start();
+    const { code, stdout } = await cli('shopify', 'connect', '--no-webhooks');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/webhook\s+left alone \(--no-webhooks\)/);
+    expect(standIn.subscriptions).toEqual([]);
+    expect(standIn.pixel?.settings).toEqual({ endpoint: PUBLIC_URL });
+  });
+
   it('reports a subscription of the same topic elsewhere and keeps it', async () => {
     await start();
     const stale = standIn.addSubscription('CHECKOUTS_UPDATE', 'https://old-tool.example.net/hooks');

@@ -25,7 +25,7 @@ const FAILURE_EXIT: Record<ShopifyFailureKind, number> = {
 export const shopifyCommand: Command = {
   name: 'shopify',
   summary: 'Connect a Shopify store to Reclaim (webhooks, web pixel) and check the connection',
-  help: `Usage: reclaim shopify connect [--json]
+  help: `Usage: reclaim shopify connect [--no-webhooks] [--json]
        reclaim shopify status [--json]
 
 Needs SHOPIFY_SHOP (northwind-demo.myshopify.com), SHOPIFY_ADMIN_TOKEN (the installed app's Admin API
@@ -35,7 +35,8 @@ connect: checks the token and its scopes (names each missing scope and what it i
 nothing until they are granted), subscribes every topic Reclaim consumes to
 RECLAIM_PUBLIC_URL/webhooks/shopify (creating or correcting subscriptions; a rerun changes nothing),
 reports subscriptions of the same topics to other addresses without deleting them, and creates or
-updates the web pixel's settings. The compliance topics (customers/data_request, customers/redact,
+updates the web pixel's settings. --no-webhooks sets up the pixel only: for an app deployed with the
+Shopify CLI, whose shopify.app.toml already subscribes every topic. The compliance topics (customers/data_request, customers/redact,
 shop/redact) cannot be subscribed through the API: shopify.app.toml declares them.
 
 status: scopes granted and missing; each topic subscribed or not, where else it goes and when Reclaim
@@ -44,7 +45,11 @@ last received it; the pixel and when Reclaim last stored a pixel event.
 Exit codes: 0 done, 1 Shopify refused a change, 69 Shopify unreachable or throttling, 78 a setting,
 the token or a scope needs fixing (the message says which). See docs/shopify.md.`,
   async run(ctx) {
-    const { values, positionals } = parseOptions(ctx.argv, { json: { type: 'boolean' } }, true);
+    const { values, positionals } = parseOptions(
+      ctx.argv,
+      { json: { type: 'boolean' }, 'no-webhooks': { type: 'boolean' } },
+      true,
+    );
     const [sub] = positionals;
     if (positionals.length !== 1 || (sub !== 'connect' && sub !== 'status'))
       throw new UsageError('expected: reclaim shopify connect|status [--json]');
@@ -68,7 +73,10 @@ the token or a scope needs fixing (the message says which). See docs/shopify.md.
     }
     const config = loadConfig({ file: ctx.configFile });
     const { client, shop, publicUrl } = connectSettings(config);
-    return connect(ctx, client, shop, publicUrl, values.json === true);
+    return connect(ctx, client, shop, publicUrl, {
+      json: values.json === true,
+      webhooks: values['no-webhooks'] !== true,
+    });
   },
 };
 
@@ -91,11 +99,11 @@ async function connect(
   client: ShopifyAdminClient,
   shop: string,
   publicUrl: string,
-  json: boolean,
+  { json, webhooks }: { json: boolean; webhooks: boolean },
 ): Promise<number> {
   let report: ConnectReport;
   try {
-    report = await connectShopify(client, shop, publicUrl);
+    report = await connectShopify(client, shop, publicUrl, { webhooks });
   } catch (error) {
     if (!(error instanceof ShopifyAdminError)) throw error;
     ctx.stderr.write(`reclaim shopify: ${error.message}\n`);
@@ -123,6 +131,8 @@ function connectText(report: ConnectReport): string {
     lines.push(`scope       all granted: ${report.scopes.granted.join(', ')}`);
   for (const scope of report.scopes.missing)
     lines.push(`scope       MISSING ${scope.handle}: ${scope.reason}`);
+  if (report.scopes.missing.length === 0 && report.webhooks.length === 0)
+    lines.push('webhook     left alone (--no-webhooks): shopify.app.toml subscribes them');
   for (const w of report.webhooks) {
     const notes = [
       w.error ? `— ${w.error}` : '',
