@@ -42,6 +42,11 @@ export interface ConnectOptions {
    * `shopify.app.toml`; shop subscriptions on top would deliver every webhook twice). Default true.
    */
   webhooks?: boolean;
+  /**
+   * false: leave the web pixel alone (an app created in the Shopify admin has no pixel extension; its
+   * store pastes the custom pixel instead). Default true.
+   */
+  pixel?: boolean;
 }
 
 /** Everything `reclaim shopify connect` found and did. */
@@ -54,6 +59,7 @@ export interface ConnectReport {
   webhooks: TopicOutcome[];
   /** Compliance topics cannot be subscribed through the API; `shopify.app.toml` declares them. */
   compliance: { topic: string; configuredIn: 'shopify.app.toml' }[];
+  /** Absent with `pixel: false` or while scopes are missing. */
   pixel?: PixelOutcome;
   /** Something on the store was created or updated. */
   changed: boolean;
@@ -129,12 +135,12 @@ export async function connectShopify(
       ),
     );
   }
-  report.pixel = await placePixel(client, pixelSettings(publicUrl));
+  if (options.pixel !== false) report.pixel = await placePixel(client, pixelSettings(publicUrl));
   report.changed =
     report.webhooks.some((w) => w.action === 'created' || w.action === 'updated') ||
-    report.pixel.action === 'created' ||
-    report.pixel.action === 'updated';
-  report.ok = report.webhooks.every((w) => w.action !== 'failed') && report.pixel.action !== 'failed';
+    report.pixel?.action === 'created' ||
+    report.pixel?.action === 'updated';
+  report.ok = report.webhooks.every((w) => w.action !== 'failed') && report.pixel?.action !== 'failed';
   return report;
 }
 

@@ -73,6 +73,15 @@ describe('reclaim shopify connect', () => {
     expect(standIn.pixel?.settings).toEqual({ endpoint: PUBLIC_URL });
   });
 
+  it('--no-pixel subscribes webhooks only, for an app created in the Shopify admin', async () => {
+    await start();
+    const { code, stdout } = await cli('shopify', 'connect', '--no-pixel');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/pixel\s+left alone \(--no-pixel\)/);
+    expect(standIn.pixel).toBeUndefined();
+    expect(standIn.subscriptions).toHaveLength(API_TOPICS.length);
+  });
+
   it('reports a subscription of the same topic elsewhere and keeps it', async () => {
     await start();
     const stale = standIn.addSubscription('CHECKOUTS_UPDATE', 'https://old-tool.example.net/hooks');

@@ -25,7 +25,7 @@ const FAILURE_EXIT: Record<ShopifyFailureKind, number> = {
 export const shopifyCommand: Command = {
   name: 'shopify',
   summary: 'Connect a Shopify store to Reclaim (webhooks, web pixel) and check the connection',
-  help: `Usage: reclaim shopify connect [--no-webhooks] [--json]
+  help: `Usage: reclaim shopify connect [--no-webhooks] [--no-pixel] [--json]
        reclaim shopify status [--json]
 
 Needs SHOPIFY_SHOP (northwind-demo.myshopify.com), SHOPIFY_ADMIN_TOKEN (the installed app's Admin API
@@ -36,7 +36,9 @@ nothing until they are granted), subscribes every topic Reclaim consumes to
 RECLAIM_PUBLIC_URL/webhooks/shopify (creating or correcting subscriptions; a rerun changes nothing),
 reports subscriptions of the same topics to other addresses without deleting them, and creates or
 updates the web pixel's settings. --no-webhooks sets up the pixel only: for an app deployed with the
-Shopify CLI, whose shopify.app.toml already subscribes every topic. The compliance topics (customers/data_request, customers/redact,
+Shopify CLI, whose shopify.app.toml already subscribes every topic. --no-pixel leaves the pixel alone:
+for an app created in the Shopify admin, which has no pixel extension (paste the custom pixel
+instead). The compliance topics (customers/data_request, customers/redact,
 shop/redact) cannot be subscribed through the API: shopify.app.toml declares them.
 
 status: scopes granted and missing; each topic subscribed or not, where else it goes and when Reclaim
@@ -47,7 +49,7 @@ the token or a scope needs fixing (the message says which). See docs/shopify.md.
   async run(ctx) {
     const { values, positionals } = parseOptions(
       ctx.argv,
-      { json: { type: 'boolean' }, 'no-webhooks': { type: 'boolean' } },
+      { json: { type: 'boolean' }, 'no-webhooks': { type: 'boolean' }, 'no-pixel': { type: 'boolean' } },
       true,
     );
     const [sub] = positionals;
@@ -76,6 +78,7 @@ the token or a scope needs fixing (the message says which). See docs/shopify.md.
     return connect(ctx, client, shop, publicUrl, {
       json: values.json === true,
       webhooks: values['no-webhooks'] !== true,
+      pixel: values['no-pixel'] !== true,
     });
   },
 };
@@ -99,11 +102,11 @@ async function connect(
   client: ShopifyAdminClient,
   shop: string,
   publicUrl: string,
-  { json, webhooks }: { json: boolean; webhooks: boolean },
+  { json, webhooks, pixel }: { json: boolean; webhooks: boolean; pixel: boolean },
 ): Promise<number> {
   let report: ConnectReport;
   try {
-    report = await connectShopify(client, shop, publicUrl, { webhooks });
+    report = await connectShopify(client, shop, publicUrl, { webhooks, pixel });
   } catch (error) {
     if (!(error instanceof ShopifyAdminError)) throw error;
     ctx.stderr.write(`reclaim shopify: ${error.message}\n`);
@@ -145,6 +148,8 @@ function connectText(report: ConnectReport): string {
     lines.push(
       `compliance  ${c.topic.padEnd(42)} declared in shopify.app.toml (the Admin API cannot subscribe compliance topics)`,
     );
+  if (!report.pixel && report.scopes.missing.length === 0)
+    lines.push('pixel       left alone (--no-pixel): paste the custom pixel (docs/shopify.md)');
   if (report.pixel) {
     const p = report.pixel;
     lines.push(
