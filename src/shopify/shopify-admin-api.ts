@@ -23,6 +23,8 @@ export class ShopifyAdminError extends Error {
   constructor(
     readonly kind: ShopifyFailureKind,
     message: string,
+    /** `extensions.code` of each GraphQL error, when Shopify answered with some. */
+    readonly codes: readonly string[] = [],
   ) {
     super(message);
   }
@@ -177,6 +179,7 @@ function classifyErrors(errors: GraphqlError[]): ShopifyAdminError {
   return new ShopifyAdminError(
     'rejected',
     `Shopify refused the query: ${errors.map((e) => e.message).join('; ')}`,
+    errors.map((e) => e.extensions?.code ?? ''),
   );
 }
 

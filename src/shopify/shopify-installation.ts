@@ -1,4 +1,4 @@
-import type { ShopifyAdminClient } from './shopify-admin-api.ts';
+import { ShopifyAdminError, type ShopifyAdminClient } from './shopify-admin-api.ts';
 
 /** A webhook subscription as the Admin API lists it (shop-scoped ones only; `shopify.app.toml` ones are not listed). */
 export interface WebhookSubscriptionNode {
@@ -59,9 +59,23 @@ export async function webhookSubscriptions(client: ShopifyAdminClient): Promise<
   }
 }
 
-/** The app's web pixel on this store, or undefined when none was created. */
+/**
+ * The app's web pixel on this store, or undefined when none was created. Without a pixel Shopify answers
+ * `webPixel: null` with a `RESOURCE_NOT_FOUND` error; a bare `null` is read the same way.
+ */
 export async function webPixel(client: ShopifyAdminClient): Promise<WebPixelNode | undefined> {
-  const data = await client.request<{ webPixel: { id: string; settings: unknown } | null }>(PIXEL);
+  let data: { webPixel: { id: string; settings: unknown } | null };
+  try {
+    data = await client.request(PIXEL);
+  } catch (error) {
+    const notFound =
+      error instanceof ShopifyAdminError &&
+      error.kind === 'rejected' &&
+      error.codes.length > 0 &&
+      error.codes.every((code) => code === 'RESOURCE_NOT_FOUND' || code === 'NOT_FOUND');
+    if (notFound) return undefined;
+    throw error;
+  }
   return data.webPixel ? { id: data.webPixel.id, settings: readSettings(data.webPixel.settings) } : undefined;
 }
 

@@ -327,7 +327,11 @@ export class ShopifyStandIn {
       },
       webPixel: () => {
         need('webPixel', 'read_pixels');
-        return this.#pixel ?? null;
+        if (!this.#pixel)
+          throw new GraphQLError('No web pixel was found for this app.', {
+            extensions: { code: 'RESOURCE_NOT_FOUND' },
+          });
+        return this.#pixel;
       },
       webhookSubscriptionCreate: ({
         topic,
