@@ -8,6 +8,9 @@
  * The topic enum lists the values Reclaim uses and a few others; the compliance topics are not values
  * of it in Shopify's schema either.
  */
+/** The Admin API version this schema subset was written from. */
+export const SHOPIFY_ADMIN_SDL_VERSION = '2025-10';
+
 export const SHOPIFY_ADMIN_SDL = /* GraphQL */ `
   scalar JSON
   scalar DateTime

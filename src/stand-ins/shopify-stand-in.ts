@@ -15,7 +15,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { SHOPIFY_ADMIN_SDL } from './shopify-admin-schema.ts';
+import { SHOPIFY_ADMIN_SDL, SHOPIFY_ADMIN_SDL_VERSION } from './shopify-admin-schema.ts';
 
 /** Scopes the default token holds: the ones `reclaim shopify connect` needs. */
 const DEFAULT_SCOPES = ['read_orders', 'read_customers', 'write_pixels', 'read_customer_events'] as const;
@@ -429,7 +429,11 @@ export class ShopifyStandIn {
     return {
       ...s,
       metafieldNamespaces: [],
-      apiVersion: { handle: '2025-10', displayName: '2025-10', supported: true },
+      apiVersion: {
+        handle: SHOPIFY_ADMIN_SDL_VERSION,
+        displayName: SHOPIFY_ADMIN_SDL_VERSION,
+        supported: true,
+      },
     };
   }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { COMPLIANCE_TOPICS, CONSUMED_TOPICS } from '../../src/ingest/shopify/webhook-mapper.ts';
 import { SHOPIFY_ADMIN_API_VERSION } from '../../src/shopify/shopify-admin-api.ts';
 import { API_TOPICS, pixelSettings, REQUIRED_SCOPES } from '../../src/shopify/shopify-requirements.ts';
-import { SHOPIFY_ADMIN_SDL } from '../../src/stand-ins/shopify-admin-schema.ts';
+import { SHOPIFY_ADMIN_SDL, SHOPIFY_ADMIN_SDL_VERSION } from '../../src/stand-ins/shopify-admin-schema.ts';
 import { PIXEL_SETTINGS_DEFINITION } from '../../src/stand-ins/shopify-stand-in.ts';
 import { appConfigSchema, webPixelExtensionSchema } from '../support/shopify-toml-schema.ts';
 
@@ -17,8 +17,9 @@ const topics = subscriptions.flatMap((s) => s.topics ?? []);
 const compliance = subscriptions.flatMap((s) => s.compliance_topics ?? []);
 
 describe('shopify.app.toml', () => {
-  it('pins the webhook API version Reclaim speaks', () => {
+  it('pins the webhook API version Reclaim speaks, the one the stand-in’s schema was written from', () => {
     expect(app.webhooks?.api_version).toBe(SHOPIFY_ADMIN_API_VERSION);
+    expect(SHOPIFY_ADMIN_SDL_VERSION).toBe(SHOPIFY_ADMIN_API_VERSION);
   });
 
   it('asks for exactly the scopes Reclaim documents', () => {
