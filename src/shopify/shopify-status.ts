@@ -84,7 +84,9 @@ export interface StatusInputs {
  */
 export async function shopifyStatus({ db, shop, publicUrl, client }: StatusInputs): Promise<ShopifyStatus> {
   const uri = publicUrl ? webhookUri(publicUrl) : null;
-  const received = shop ? await lastWebhookReceipts(db, shop) : new Map<string, number>();
+  const received = shop
+    ? await lastWebhookReceipts(db, shop, [...API_TOPICS.map((t) => t.topic), ...COMPLIANCE_TOPICS])
+    : new Map<string, number>();
   const lastEventAt = (await lastStoredFrom(db, 'pixel')) ?? null;
 
   let api: ShopifyStatus['api'] = { ok: true };

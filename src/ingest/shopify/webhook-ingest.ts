@@ -60,22 +60,31 @@ export async function acceptWebhook(
 }
 
 /**
- * When Reclaim last accepted a webhook of each topic from `shop` (epoch ms), keyed by the topic's
- * canonical spelling. Only verified, mapped deliveries are recorded; refused and ignored ones are not.
+ * When Reclaim last accepted a webhook of each of `topics` from `shop` (epoch ms; absent if never), keyed
+ * by the topic as given; a consent topic's other spelling counts too. Only verified, mapped deliveries
+ * are recorded; refused and ignored ones are not. One index seek per spelling.
  */
-export async function lastWebhookReceipts(db: Kysely<Database>, shop: string): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('webhook_deliveries')
-    .select(['topic', (eb) => eb.fn.max('received_at').as('last')])
-    .where('shop', '=', shop)
-    .groupBy('topic')
-    .execute();
+export async function lastWebhookReceipts(
+  db: Kysely<Database>,
+  shop: string,
+  topics: readonly string[],
+): Promise<Map<string, number>> {
   const last = new Map<string, number>();
-  for (const row of rows) {
-    const spelled = row.topic.toLowerCase();
-    const topic = Object.hasOwn(TOPIC_ALIASES, spelled) ? TOPIC_ALIASES[spelled]! : spelled;
-    const at = Number(row.last);
-    if (at > (last.get(topic) ?? -1)) last.set(topic, at);
+  for (const topic of topics) {
+    const spellings = [
+      topic,
+      ...Object.keys(TOPIC_ALIASES).filter((alias) => TOPIC_ALIASES[alias] === topic),
+    ];
+    for (const spelled of spellings) {
+      const row = await db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.max('received_at').as('last'))
+        .where('shop', '=', shop)
+        .where('topic', '=', spelled)
+        .executeTakeFirst();
+      const at = row?.last === null || row?.last === undefined ? undefined : Number(row.last);
+      if (at !== undefined && at > (last.get(topic) ?? -1)) last.set(topic, at);
+    }
   }
   return last;
 }
