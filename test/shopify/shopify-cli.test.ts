@@ -137,6 +137,13 @@ describe('reclaim shopify connect', () => {
     expect(stderr).toMatch(/\(404\); set SHOPIFY_SHOP to the store’s myshopify.com domain/);
   });
 
+  it('says import is not built yet rather than pretending', async () => {
+    await start();
+    const { code, stderr } = await cli('shopify', 'import', '--days', '30');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/import .* is not built yet/);
+  });
+
   it('missing settings are named, exit 78', async () => {
     await start();
     delete process.env.RECLAIM_PUBLIC_URL;
