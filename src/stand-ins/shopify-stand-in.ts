@@ -186,7 +186,7 @@ export class ShopifyStandIn {
       return { errors: [{ message: (error as GraphQLError).message, extensions: { code: 'PARSE_ERROR' } }] };
     }
     const invalid = validate(this.#schema, document);
-    if (invalid.length > 0) return { errors: invalid.map((e) => e.toJSON()) };
+    if (invalid.length > 0) return { errors: invalid.map(asShopifyValidationError) };
     const operation = document.definitions.find(
       (d): d is OperationDefinitionNode =>
         d.kind === Kind.OPERATION_DEFINITION &&
@@ -513,4 +513,19 @@ function checkPixelSettings(raw: unknown): { value: Record<string, unknown> } | 
       return invalid(`Setting ${key} must be at least ${definition.min} characters.`);
   }
   return { value: settings };
+}
+
+/**
+ * Shopify's GraphQL server (GraphQL Ruby) words an unknown field as "Field 'x' doesn't exist on type 'Y'"
+ * with `extensions.code` `undefinedField`; other validation errors keep graphql-js's wording.
+ */
+function asShopifyValidationError(error: GraphQLError): Record<string, unknown> {
+  const unknown = /^Cannot query field "(\w+)" on type "(\w+)"/.exec(error.message);
+  if (!unknown) return { ...error.toJSON() };
+  const [, fieldName, typeName] = unknown;
+  return {
+    message: `Field '${fieldName}' doesn't exist on type '${typeName}'`,
+    locations: error.locations,
+    extensions: { code: 'undefinedField', typeName, fieldName },
+  };
 }

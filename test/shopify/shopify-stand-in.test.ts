@@ -48,7 +48,10 @@ describe('Shopify Admin GraphQL stand-in', () => {
     );
     expect(status).toBe(200);
     expect(body.data).toBeUndefined();
-    expect(body.errors[0].message).toMatch(/callbackUri.*WebhookSubscription/);
+    expect(body.errors[0]).toMatchObject({
+      message: "Field 'callbackUri' doesn't exist on type 'WebhookSubscription'",
+      extensions: { code: 'undefinedField' },
+    });
     expect(standIn.operations).toBe(0);
   });
 
