@@ -11,7 +11,16 @@ describe('GET /admin/v1/shopify/status', () => {
   let t: TestApp;
 
   beforeEach(async () => {
-    standIn = new ShopifyStandIn();
+    standIn = new ShopifyStandIn({
+      tokens: {
+        [ShopifyStandIn.DEFAULT_TOKEN]: [
+          'read_orders',
+          'read_customers',
+          'write_pixels',
+          'read_customer_events',
+        ],
+      },
+    });
     const url = await standIn.start();
     store = await openScratchStore();
     await migrateToLatest(store);
@@ -56,5 +65,34 @@ describe('GET /admin/v1/shopify/status', () => {
     });
     expect(body.topics.find((x: { topic: string }) => x.topic === 'carts/create').registered).toBe(false);
     expect(body.pixel).toMatchObject({ active: false, lastEventAt: null });
+  });
+
+  it('names missing scopes, and says why the pixel could not be read', async () => {
+    await t.app.close();
+    await standIn.close();
+    standIn = new ShopifyStandIn({ tokens: { shpat_orders_only: ['read_orders'] } });
+    t = await buildTestApp(
+      store,
+      testConfig({
+        ...scenarioEnv,
+        SHOPIFY_SHOP: ShopifyStandIn.SHOP,
+        SHOPIFY_ADMIN_TOKEN: 'shpat_orders_only',
+        SHOPIFY_ADMIN_BASE_URL: await standIn.start(),
+      }),
+    );
+    const body = (
+      await t.app.inject({
+        method: 'GET',
+        url: '/admin/v1/shopify/status',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json();
+    expect(body.scopes.missing.map((s: { handle: string }) => s.handle)).toEqual([
+      'read_customers',
+      'write_pixels',
+      'read_customer_events',
+    ]);
+    expect(body.pixel).toMatchObject({ active: null, unread: { kind: 'access_denied' } });
+    expect(body.webhookUri).toBeNull();
   });
 });
