@@ -11,6 +11,7 @@ import { replayCommand } from './commands/replay.ts';
 import { workerCommand } from './commands/worker.ts';
 import { deliveriesCommand } from './commands/deliveries.ts';
 import { standInCommand } from './commands/stand-in.ts';
+import { shopifyCommand } from './commands/shopify.ts';
 import { reportCommand } from './commands/report.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { scoreCommand } from './commands/score.ts';
@@ -30,6 +31,7 @@ const COMMANDS: readonly Command[] = [
   profileCommand,
   consentCommand,
   deliveriesCommand,
+  shopifyCommand,
   standInCommand,
 ];
 

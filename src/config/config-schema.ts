@@ -142,10 +142,29 @@ export const configSchema = z.strictObject({
   writeKeys: list.default([]),
   /** Bearer token for `/admin/*` and the dashboard; unset means admin answers 401. */
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Reclaim's origin as Shopify and shoppers' browsers reach it (`https://reclaim.example.com`): webhook
+   * subscriptions and the web pixel's settings point here. Shopify delivers webhooks to https only.
+   */
+  publicUrl: url.optional(),
   shopify: z
     .strictObject({
       /** The app's client secret(s) for webhook HMAC; two during a rotation. Empty: webhooks answer 401. */
       webhookSecrets: list.default([]),
+      /** The store's permanent domain (`northwind-demo.myshopify.com`), for `reclaim shopify connect|status`. */
+      shop: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(
+          /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/,
+          'must be the store’s myshopify.com domain, such as northwind-demo.myshopify.com',
+        )
+        .optional(),
+      /** Admin API access token of the app installed on that store (`shpat_…`). */
+      adminToken: z.string().min(1).optional(),
+      /** Admin API origin; default `https://{shop}`. Tests and staging point it at `reclaim stand-in shopify`. */
+      adminBaseUrl: url.optional(),
     })
     .prefault({}),
   ingest: z
@@ -355,7 +374,11 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_HEADERS_TIMEOUT', path: ['headersTimeout'] },
   { name: 'RECLAIM_WRITE_KEYS', path: ['writeKeys'], secret: true },
   { name: 'RECLAIM_ADMIN_TOKEN', path: ['adminToken'], secret: true },
+  { name: 'RECLAIM_PUBLIC_URL', path: ['publicUrl'] },
   { name: 'SHOPIFY_WEBHOOK_SECRET', path: ['shopify', 'webhookSecrets'], secret: true },
+  { name: 'SHOPIFY_SHOP', path: ['shopify', 'shop'] },
+  { name: 'SHOPIFY_ADMIN_TOKEN', path: ['shopify', 'adminToken'], secret: true },
+  { name: 'SHOPIFY_ADMIN_BASE_URL', path: ['shopify', 'adminBaseUrl'] },
   { name: 'RECLAIM_INGEST_WORKERS', path: ['ingest', 'workers'] },
   { name: 'RECLAIM_PIXEL_ORIGINS', path: ['pixel', 'allowedOrigins'] },
   { name: 'RECLAIM_PIXEL_RATE_LIMIT', path: ['pixel', 'rateLimitPerMinute'] },

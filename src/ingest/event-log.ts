@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -140,6 +140,25 @@ export class EventLog {
       }));
     });
   }
+}
+
+/**
+ * When the log last stored an event from `source` (receive time, epoch ms), or undefined. Walks the log
+ * back from its newest row, so it is quick while that source is active. Events counted anonymously
+ * (no tracking consent) are not in the log and do not count.
+ */
+export async function lastStoredFrom(
+  db: Kysely<Database>,
+  source: CanonicalEvent['source'],
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select('received_at')
+    .where('source', '=', source)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.received_at) : undefined;
 }
 
 /** An event as the log stores it. */

@@ -29,6 +29,7 @@ import { webhookRoutes } from '../ingest/shopify/webhook-routes.ts';
 import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
+import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clock: deps.clock,
       attributionWindow: deps.config.reports.attributionWindow,
     });
+    await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
   });
   return app;
 }

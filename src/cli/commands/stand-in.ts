@@ -1,18 +1,20 @@
 import { Ga4StandIn } from '../../stand-ins/ga4-stand-in.ts';
 import { KlaviyoStandIn } from '../../stand-ins/klaviyo-stand-in.ts';
 import { MetaStandIn } from '../../stand-ins/meta-stand-in.ts';
+import { ShopifyStandIn } from '../../stand-ins/shopify-stand-in.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 
 const PARTNERS = {
   klaviyo: () => new KlaviyoStandIn(),
   meta: () => new MetaStandIn(),
   ga4: () => new Ga4StandIn(),
+  shopify: () => new ShopifyStandIn(),
 };
 
 export const standInCommand: Command = {
   name: 'stand-in',
-  summary: 'Run a local Klaviyo, Meta or GA4 that enforces the partner’s published rules',
-  help: `Usage: reclaim stand-in klaviyo|meta|ga4 [--port N]
+  summary: 'Run a local Klaviyo, Meta, GA4 or Shopify Admin API that enforces the partner’s published rules',
+  help: `Usage: reclaim stand-in klaviyo|meta|ga4|shopify [--port N]
 
 Serves a local stand-in for a partner API on 127.0.0.1 (a free port unless --port), for trying
 Reclaim without a partner account, for staging, and for benchmarks. It refuses what the partner
@@ -23,12 +25,14 @@ until SIGTERM or SIGINT.
 Credentials it accepts:
   klaviyo  KLAVIYO_API_KEY=${KlaviyoStandIn.DEFAULT_KEY}
   meta     META_PIXEL_ID=${MetaStandIn.DEFAULT_PIXEL} META_ACCESS_TOKEN=${MetaStandIn.DEFAULT_TOKEN}
-  ga4      GA4_MEASUREMENT_ID=${Ga4StandIn.DEFAULT_MEASUREMENT_ID} GA4_API_SECRET=${Ga4StandIn.DEFAULT_SECRET}`,
+  ga4      GA4_MEASUREMENT_ID=${Ga4StandIn.DEFAULT_MEASUREMENT_ID} GA4_API_SECRET=${Ga4StandIn.DEFAULT_SECRET}
+  shopify  SHOPIFY_ADMIN_BASE_URL={url} SHOPIFY_SHOP=${ShopifyStandIn.SHOP} SHOPIFY_ADMIN_TOKEN=${ShopifyStandIn.DEFAULT_TOKEN}
+           (the Admin GraphQL API: webhook subscriptions and the web pixel, with Shopify's cost throttling)`,
   async run(ctx) {
     const { values, positionals } = parseOptions(ctx.argv, { port: { type: 'string' } }, true);
     const partner = positionals[0] as keyof typeof PARTNERS | undefined;
     if (positionals.length !== 1 || !partner || !Object.hasOwn(PARTNERS, partner))
-      throw new UsageError('expected: reclaim stand-in klaviyo|meta|ga4 [--port N]');
+      throw new UsageError('expected: reclaim stand-in klaviyo|meta|ga4|shopify [--port N]');
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError('--port must be an integer from 0 to 65535');

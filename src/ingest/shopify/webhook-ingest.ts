@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.ts';
 import { apiError } from '../../server/api-error.ts';
 import { text } from '../fields.ts';
 import type { Ingestor } from '../ingestor.ts';
 import { parseTime } from '../validation.ts';
-import { mapWebhook } from './webhook-mapper.ts';
+import { mapWebhook, TOPIC_ALIASES } from './webhook-mapper.ts';
 
 export type WebhookResult =
   { status: 'accepted'; events: number } | { status: 'duplicate' } | { status: 'ignored'; topic: string };
@@ -60,4 +62,34 @@ export async function acceptWebhook(
   return result.stored === 0 && result.duplicates > 0
     ? { status: 'duplicate' }
     : { status: 'accepted', events: result.stored };
+}
+
+/**
+ * When Reclaim last accepted a webhook of each of `topics` from `shop` (epoch ms; absent if never), keyed
+ * by the topic as given; a consent topic's other spelling counts too. Only verified, mapped deliveries
+ * are recorded; refused and ignored ones are not. One index seek per spelling.
+ */
+export async function lastWebhookReceipts(
+  db: Kysely<Database>,
+  shop: string,
+  topics: readonly string[],
+): Promise<Map<string, number>> {
+  const last = new Map<string, number>();
+  for (const topic of topics) {
+    const spellings = [
+      topic,
+      ...[...TOPIC_ALIASES].filter(([, canonical]) => canonical === topic).map(([alias]) => alias),
+    ];
+    for (const spelled of spellings) {
+      const row = await db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.max('received_at').as('last'))
+        .where('shop', '=', shop)
+        .where('topic', '=', spelled)
+        .executeTakeFirst();
+      const at = row?.last === null || row?.last === undefined ? undefined : Number(row.last);
+      if (at !== undefined && at > (last.get(topic) ?? -1)) last.set(topic, at);
+    }
+  }
+  return last;
 }

@@ -47,8 +47,9 @@ export interface WebhookMeta {
 type Mapper = (payload: unknown, meta: WebhookMeta) => CanonicalEvent[];
 
 /**
- * Every topic Reclaim subscribes to. Both spellings of the consent topics are accepted. A Map: the topic
- * comes from a header, and `constructor` is a topic Reclaim does not use, not `Object`.
+ * Every topic Reclaim consumes, as Shopify names it in `X-Shopify-Topic`. `shopify.app.toml` and
+ * `reclaim shopify connect` subscribe to exactly these (a test compares them). A Map: the topic comes from
+ * a header, and `constructor` is a topic Reclaim does not use, not `Object`.
  */
 const TOPICS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['carts/create', mapCart],
@@ -62,18 +63,32 @@ const TOPICS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['customers/create', mapCustomer],
   ['customers/update', mapCustomer],
   ['customers_email_marketing_consent/update', mapEmailConsent],
-  ['customers/email_marketing_consent/update', mapEmailConsent],
   ['customers_marketing_consent/update', mapSmsConsent],
-  ['customers/marketing_consent/update', mapSmsConsent],
   ['customers/redact', mapCustomerRedact],
   ['customers/data_request', mapDataRequest],
   ['shop/redact', mapShopRedact],
 ]);
 
+/** Other spellings of the consent topics, seen in Shopify's docs and accepted as the same topic. */
+export const TOPIC_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['customers/email_marketing_consent/update', 'customers_email_marketing_consent/update'],
+  ['customers/marketing_consent/update', 'customers_marketing_consent/update'],
+]);
+
+/** The mandatory privacy-law topics: configured in the app's `shopify.app.toml`, never through the API. */
+export const COMPLIANCE_TOPICS: readonly string[] = [
+  'customers/data_request',
+  'customers/redact',
+  'shop/redact',
+];
+
+/** Every topic Reclaim consumes (compliance topics included), in `X-Shopify-Topic` spelling. */
+export const CONSUMED_TOPICS: readonly string[] = [...TOPICS.keys()];
+
 /** The canonical events one webhook becomes; `undefined` for a topic Reclaim does not use. */
 export function mapWebhook(payload: unknown, meta: WebhookMeta): CanonicalEvent[] | undefined {
-  const mapper = TOPICS.get(meta.topic.toLowerCase());
-  return mapper?.(payload, meta);
+  const spelled = meta.topic.toLowerCase();
+  return TOPICS.get(TOPIC_ALIASES.get(spelled) ?? spelled)?.(payload, meta);
 }
 
 function base(

@@ -7,6 +7,7 @@ import * as journeys from './2026-11-23T0900-journeys.ts';
 import * as delivery from './2026-11-24T0900-delivery.ts';
 import * as eventLogCursor from './2026-12-01T0900-event-log-cursor.ts';
 import * as eventLogSequence from './2026-12-03T0900-event-log-sequence.ts';
+import * as webhookTopicReceipts from './2026-12-04T0900-webhook-topic-receipts.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0900-delivery': delivery,
   '2026-12-01T0900-event-log-cursor': eventLogCursor,
   '2026-12-03T0900-event-log-sequence': eventLogSequence,
+  '2026-12-04T0900-webhook-topic-receipts': webhookTopicReceipts,
 };
