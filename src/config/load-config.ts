@@ -38,8 +38,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 /** Prefixes of the variables Reclaim reads; any other variable with one of them is probably a typo. */
 const OWN_PREFIXES = ['RECLAIM_', 'KLAVIYO_', 'SHOPIFY_', 'META_', 'GA4_'] as const;
 
-/** Variables read outside `ENVIRONMENT`: the config file's path, and the test suite's own settings. */
-const OTHER_KNOWN = ['RECLAIM_CONFIG', 'RECLAIM_TEST_POSTGRES_URL', 'RECLAIM_FUZZ_RUNS'] as const;
+/** Variables read outside `ENVIRONMENT`: the config file's path, and the tests' and benchmarks' own settings. */
+const OTHER_KNOWN = [
+  'RECLAIM_CONFIG',
+  'RECLAIM_TEST_POSTGRES_URL',
+  'RECLAIM_FUZZ_RUNS',
+  'RECLAIM_BENCH_POSTGRES_URL',
+] as const;
 
 /**
  * One warning line for each variable that looks like Reclaim's (`RECLAIM_*`, `KLAVIYO_*`, `SHOPIFY_*`,
