@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startupKlaviyoCheck } from '../../src/klaviyo/klaviyo-startup-check.ts';
+import { startReclaim } from '../../src/server/reclaim-server.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openScratchStore, type Store } from '../../src/store/store.ts';
 import { buildTestApp, LogCapture, testConfig, type TestApp } from '../support/app.ts';
 import { ADMIN_TOKEN, scenarioEnv } from '../support/shop.ts';
+import { until } from '../support/wait.ts';
 
 describe('GET /admin/v1/klaviyo/check', () => {
   let standIn: KlaviyoStandIn;
@@ -102,5 +104,30 @@ describe('the check serve runs at start', () => {
       'metrics:read',
       'flows:read',
     ]);
+  });
+});
+
+describe('serve and the start-up check', () => {
+  it('serves while Klaviyo has not answered, and stops without waiting for it', async () => {
+    const klaviyo = new KlaviyoStandIn({ rateLimits: false });
+    await klaviyo.start();
+    klaviyo.readFaults.failNext({ hang: true });
+    const logs = new LogCapture();
+    const running = await startReclaim({
+      config: testConfig({
+        PORT: '0',
+        KLAVIYO_API_KEY: KlaviyoStandIn.DEFAULT_KEY,
+        KLAVIYO_BASE_URL: klaviyo.url,
+      }),
+      log: createLogger({ level: 'info', destination: logs }),
+    });
+    try {
+      await until(() => klaviyo.readFaults.hung === 1, 'the check asked Klaviyo');
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    } finally {
+      await running.stop();
+      await klaviyo.close();
+    }
+    expect(logs.text).not.toMatch(/klaviyo check/);
   });
 });
