@@ -12,6 +12,7 @@ import { workerCommand } from './commands/worker.ts';
 import { deliveriesCommand } from './commands/deliveries.ts';
 import { standInCommand } from './commands/stand-in.ts';
 import { shopifyCommand } from './commands/shopify.ts';
+import { klaviyoCommand } from './commands/klaviyo.ts';
 import { reportCommand } from './commands/report.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { scoreCommand } from './commands/score.ts';
@@ -32,6 +33,7 @@ const COMMANDS: readonly Command[] = [
   consentCommand,
   deliveriesCommand,
   shopifyCommand,
+  klaviyoCommand,
   standInCommand,
 ];
 

@@ -273,7 +273,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   klaviyo: z
     .strictObject({
-      /** Klaviyo private API key (scopes `events:write`, `data-privacy:write`); unset turns Klaviyo off. */
+      /** Klaviyo private API key (scopes `events:write`, `data-privacy:write`; `accounts:read`, `metrics:read`, `flows:read` for `reclaim klaviyo check`); unset turns Klaviyo off. */
       apiKey: z.string().min(1).optional(),
       baseUrl: url.default('https://a.klaviyo.com'),
       /** Metric names of the triggers (CONTRACT.md "Klaviyo output"); Klaviyo allows under 128 characters. */

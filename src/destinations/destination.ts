@@ -18,6 +18,11 @@ export interface AbandonmentSend {
   phone?: { number: string; basis: LegalBasis; recordIds: string[] };
   /** Channels the trigger does not use now, and why (`withdrawn`, `sms_quiet_hours`…). */
   withheld: { email?: string; sms?: string };
+  /**
+   * A test send (`reclaim klaviyo test-event`), not a shopper's: destinations mark it so the store's
+   * flows can leave it out.
+   */
+  test?: true;
 }
 
 /** The commerce events sent to ad and analytics platforms. */

@@ -30,6 +30,7 @@ import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
 import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
+import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -196,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       attributionWindow: deps.config.reports.attributionWindow,
     });
     await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
+    await admin.register(klaviyoCheckRoutes, { config: deps.config });
   });
   return app;
 }

@@ -8,6 +8,7 @@ import { buildApp } from './build-app.ts';
 import { createEngine } from '../engine/engine.ts';
 import { EngineRunner } from '../engine/engine-runner.ts';
 import { DeliveryRunner } from '../delivery/delivery-runner.ts';
+import { startupKlaviyoCheck } from '../klaviyo/klaviyo-startup-check.ts';
 
 /** Requests closer together than this (ms) count as one stretch of traffic; the engine waits for a gap. */
 const REQUEST_PAUSE = 25;
@@ -88,6 +89,9 @@ export async function startReclaim({
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url, database: store.location.replace(/\/\/.*@/, '//') }, 'reclaim is serving');
+  // Never awaited: start-up neither waits for Klaviyo nor fails because of it.
+  const checking = new AbortController();
+  void startupKlaviyoCheck(config, log, checking.signal);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -96,6 +100,7 @@ export async function startReclaim({
     url,
     stop: () => {
       stopping ??= (async () => {
+        checking.abort();
         log.info('shutting down: finishing in-flight requests and jobs');
         await server.close();
         await runner?.stop();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -28,6 +28,21 @@ const RATE_LIMITS = {
   events: { perSecond: 350, perMinute: 3500 },
   bulk: { perSecond: 10, perMinute: 150 },
   deletion: { perSecond: 3, perMinute: 60 },
+};
+
+/** `x-klaviyo-ratelimit` of the reads `reclaim klaviyo check` makes (burst per second, steady per minute). */
+const READ_LIMITS = {
+  accounts: { perSecond: 1, perMinute: 15 },
+  metrics: { perSecond: 10, perMinute: 150 },
+  flows: { perSecond: 3, perMinute: 60 },
+  events: { perSecond: 350, perMinute: 3500 },
+};
+
+/** The stand-in's account, as `GET /api/accounts` answers it. */
+const ACCOUNT = {
+  id: 'XyZ123',
+  organization: 'Northwind Demo (stand-in)',
+  senderEmail: 'hello@northwind.example',
 };
 
 /** API requests kept in `requests` by default (the counts in `stats()` cover all of them). */
@@ -62,8 +77,30 @@ interface Profile {
   _kx?: string;
 }
 
+/** A metric as Klaviyo keeps it: created by the first event that names it. */
+export interface StandInMetric {
+  id: string;
+  name: string;
+  created: string;
+}
+
+/** A flow seeded by a test: its status and the metric that triggers it. */
+export interface StandInFlow {
+  id: string;
+  name: string;
+  /** Klaviyo's flow statuses: `draft`, `manual` or `live`. */
+  status: 'draft' | 'manual' | 'live';
+  archived: boolean;
+  /** The triggering metric's id (`trigger_type` `Metric`). */
+  metricId: string;
+  created: string;
+}
+
 export interface KlaviyoStandInOptions {
-  /** Private keys and their scopes; default: one key with every scope Reclaim needs. */
+  /**
+   * Private keys and their scopes; default: one key with every scope Reclaim uses. As in Klaviyo, where a
+   * scope is granted at "Read" or "Full" access, `x:write` grants `x:read` too.
+   */
   apiKeys?: Record<string, readonly string[]>;
   /** Enforce Klaviyo's per-account rate limits (default true). */
   rateLimits?: boolean;
@@ -95,10 +132,16 @@ const invalid = (detail: string, pointer = '/data') =>
  */
 export class KlaviyoStandIn {
   static readonly DEFAULT_KEY = 'pk_reclaim_stand_in_key';
+  /** Failures for the next event and deletion requests (POST). */
   readonly faults = new FaultPlan();
+  /** Failures for the next reads (GET: accounts, metrics, flows, events), apart from the writes'. */
+  readonly readFaults = new FaultPlan();
   readonly events: RecordedKlaviyoEvent[] = [];
   readonly deletions: { email?: string; phone_number?: string; id?: string; receivedAt: number }[] = [];
-  /** The latest API requests: path, status, the JSON body it carried, and when it was answered (wall clock). */
+  /**
+   * The latest write requests (POST): path, status, the JSON body it carried, and when it was answered
+   * (wall clock). Reads are counted in `stats()` only.
+   */
   readonly requests: { path: string; status: number; body: unknown; at: number }[] = [];
   /** Answers by path and status, over the stand-in's whole life. */
   readonly #answered = new Map<string, Record<number, number>>();
@@ -110,8 +153,11 @@ export class KlaviyoStandIn {
   readonly #profiles = new Map<string, Profile>();
   readonly #byIdentifier = new Map<string, string>();
   readonly #recorded = new Set<string>();
+  readonly #metrics = new Map<string, StandInMetric>();
+  readonly #flows: StandInFlow[] = [];
   readonly #keys: ReadonlyMap<string, readonly string[]>;
   readonly #limits: Record<keyof typeof RATE_LIMITS, FixedWindowLimit> | undefined;
+  readonly #readLimits: Record<keyof typeof READ_LIMITS, FixedWindowLimit> | undefined;
   readonly #clock: () => number;
   readonly #keptRequests: number;
   readonly #validate: { event: ValidateFunction; bulk: ValidateFunction; deletion: ValidateFunction };
@@ -121,7 +167,14 @@ export class KlaviyoStandIn {
     this.#keys = new Map(
       Object.entries(
         options.apiKeys ?? {
-          [KlaviyoStandIn.DEFAULT_KEY]: ['events:write', 'data-privacy:write', 'profiles:write'],
+          [KlaviyoStandIn.DEFAULT_KEY]: [
+            'accounts:read',
+            'metrics:read',
+            'flows:read',
+            'events:write',
+            'data-privacy:write',
+            'profiles:write',
+          ],
         },
       ),
     );
@@ -134,6 +187,15 @@ export class KlaviyoStandIn {
             events: new FixedWindowLimit(RATE_LIMITS.events.perSecond, RATE_LIMITS.events.perMinute),
             bulk: new FixedWindowLimit(RATE_LIMITS.bulk.perSecond, RATE_LIMITS.bulk.perMinute),
             deletion: new FixedWindowLimit(RATE_LIMITS.deletion.perSecond, RATE_LIMITS.deletion.perMinute),
+          };
+    this.#readLimits =
+      options.rateLimits === false
+        ? undefined
+        : {
+            accounts: new FixedWindowLimit(READ_LIMITS.accounts.perSecond, READ_LIMITS.accounts.perMinute),
+            metrics: new FixedWindowLimit(READ_LIMITS.metrics.perSecond, READ_LIMITS.metrics.perMinute),
+            flows: new FixedWindowLimit(READ_LIMITS.flows.perSecond, READ_LIMITS.flows.perMinute),
+            events: new FixedWindowLimit(READ_LIMITS.events.perSecond, READ_LIMITS.events.perMinute),
           };
     this.#validate = compileSchemas();
     this.#app = Fastify({ bodyLimit: LIMITS.bodyBytes, forceCloseConnections: true });
@@ -183,6 +245,7 @@ export class KlaviyoStandIn {
         const statuses = this.#answered.get(path) ?? {};
         this.#answered.set(path, statuses);
         statuses[reply.statusCode] = (statuses[reply.statusCode] ?? 0) + 1;
+        if (req.method === 'GET') return done();
         this.requests.push({ path, status: reply.statusCode, body: req.body, at: Date.now() });
         if (this.requests.length > this.#keptRequests) this.requests.shift();
       }
@@ -198,6 +261,86 @@ export class KlaviyoStandIn {
     this.#route('/api/data-privacy-deletion-jobs', 'data-privacy:write', 'deletion', (req) =>
       this.#deletion(req.body),
     );
+    this.#read('/api/accounts', 'get_accounts', ['accounts:read'], 'accounts', () => ({
+      data: [this.#account()],
+      links: { self: `${this.#url}/api/accounts` },
+    }));
+    this.#read('/api/metrics', 'get_metrics', ['metrics:read'], 'metrics', () => ({
+      data: [...this.#metrics.values()].map((m) => this.#metricResource(m)),
+      links: { self: `${this.#url}/api/metrics` },
+    }));
+    this.#read(
+      '/api/metrics/:id/flow-triggers',
+      'get_flows_triggered_by_metric',
+      ['flows:read', 'metrics:read'],
+      'metrics',
+      (req) => {
+        const id = (req.params as { id: string }).id;
+        if (![...this.#metrics.values()].some((m) => m.id === id))
+          throw new KlaviyoError({
+            status: 404,
+            code: 'not_found',
+            title: 'Not found.',
+            detail: `A metric with id ${id} does not exist.`,
+          });
+        return {
+          data: this.#flows.filter((f) => f.metricId === id).map((f) => this.#flowResource(f)),
+          links: { self: `${this.#url}/api/metrics/${id}/flow-triggers` },
+        };
+      },
+    );
+    this.#read('/api/flows', 'get_flows', ['flows:read'], 'flows', (req) => {
+      const size = Number((req.query as Record<string, string>)['page[size]'] ?? 50);
+      return {
+        data: this.#flows.slice(0, size).map((f) => this.#flowResource(f)),
+        links: { self: `${this.#url}/api/flows` },
+      };
+    });
+    this.#read('/api/events', 'get_events', ['events:read'], 'events', (req) => {
+      const size = Number((req.query as Record<string, string>)['page[size]'] ?? 20);
+      return {
+        data: this.events.slice(-size).map((e) => ({
+          type: 'event',
+          id: e.id,
+          attributes: {
+            timestamp: Math.floor(Date.parse(e.time) / 1000),
+            event_properties: e.properties,
+            datetime: e.time,
+            uuid: e.id,
+          },
+          links: { self: `${this.#url}/api/events/${e.id}` },
+        })),
+        links: { self: `${this.#url}/api/events` },
+      };
+    });
+  }
+
+  /** The metrics of the account, by name: every metric an accepted event named, and seeded ones. */
+  get metrics(): ReadonlyMap<string, StandInMetric> {
+    return this.#metrics;
+  }
+
+  /** Adds a metric as if an event had named it (a no-op when it exists). */
+  seedMetric(name: string): StandInMetric {
+    const known = this.#metrics.get(name);
+    if (known) return known;
+    const metric = { id: shortId(), name, created: new Date(this.#clock()).toISOString() };
+    this.#metrics.set(name, metric);
+    return metric;
+  }
+
+  /** Adds a flow triggered by the metric `metric` (created if the account lacks it). */
+  seedFlow(flow: { name: string; status: StandInFlow['status']; metric: string; archived?: boolean }) {
+    const seeded: StandInFlow = {
+      id: shortId(),
+      name: flow.name,
+      status: flow.status,
+      archived: flow.archived ?? false,
+      metricId: this.seedMetric(flow.metric).id,
+      created: new Date(this.#clock()).toISOString(),
+    };
+    this.#flows.push(seeded);
+    return seeded;
   }
 
   /** Listens on a free loopback port. */
@@ -269,6 +412,110 @@ export class KlaviyoStandIn {
     });
   }
 
+  /**
+   * A read endpoint: faults, the key and every scope the spec names, the query parameters the spec
+   * declares for the operation (others refused), the endpoint's rate limit, then the answer.
+   */
+  #read(
+    path: string,
+    operationId: string,
+    scopes: readonly string[],
+    limit: keyof typeof READ_LIMITS,
+    answer: (req: FastifyRequest) => unknown,
+  ): void {
+    const parameters = readParameters(operationId);
+    this.#app.get(path, (req, reply) => {
+      const fault = this.readFaults.apply(req, reply, (status) => errorBody(faultError(status)));
+      if (fault) return reply;
+      for (const scope of scopes) this.#authorize(req, scope);
+      checkQuery(parameters, req.query as Record<string, unknown>);
+      const window = this.#readLimits?.[limit].take();
+      if (window && !window.ok) {
+        this.throttled++;
+        return reply
+          .status(429)
+          .header('retry-after', String(window.retryAfterSeconds))
+          .send(
+            errorBody({
+              status: 429,
+              code: 'throttled',
+              title: 'Request was throttled.',
+              detail: `Request was throttled. Expected available in ${window.retryAfterSeconds} second${window.retryAfterSeconds === 1 ? '' : 's'}.`,
+            }),
+          );
+      }
+      return reply.status(200).header('content-type', 'application/vnd.api+json').send(answer(req));
+    });
+  }
+
+  #account() {
+    return {
+      type: 'account',
+      id: ACCOUNT.id,
+      attributes: {
+        test_account: false,
+        contact_information: {
+          default_sender_name: ACCOUNT.organization,
+          default_sender_email: ACCOUNT.senderEmail,
+          website_url: 'https://northwind.example',
+          organization_name: ACCOUNT.organization,
+          street_address: {
+            address1: '1 Harbour Street',
+            address2: null,
+            city: 'Boston',
+            region: 'MA',
+            country: 'US',
+            zip: '02110',
+          },
+        },
+        industry: null,
+        timezone: 'US/Eastern',
+        preferred_currency: 'USD',
+        public_api_key: 'AbC123',
+        locale: 'en-US',
+      },
+      links: { self: `${this.#url}/api/accounts/${ACCOUNT.id}` },
+    };
+  }
+
+  #metricResource(m: StandInMetric) {
+    return {
+      type: 'metric',
+      id: m.id,
+      attributes: {
+        name: m.name,
+        created: m.created,
+        updated: m.created,
+        integration: { object: 'integration', id: '0rG4eQ', key: 'api', name: 'API', category: 'API' },
+      },
+      relationships: {
+        'flow-triggers': {
+          links: {
+            self: `${this.#url}/api/metrics/${m.id}/relationships/flow-triggers`,
+            related: `${this.#url}/api/metrics/${m.id}/flow-triggers`,
+          },
+        },
+      },
+      links: { self: `${this.#url}/api/metrics/${m.id}` },
+    };
+  }
+
+  #flowResource(f: StandInFlow) {
+    return {
+      type: 'flow',
+      id: f.id,
+      attributes: {
+        name: f.name,
+        status: f.status,
+        archived: f.archived,
+        created: f.created,
+        updated: f.created,
+        trigger_type: 'Metric',
+      },
+      links: { self: `${this.#url}/api/flows/${f.id}` },
+    };
+  }
+
   #authorize(req: FastifyRequest, scope: string): void {
     const auth = req.headers.authorization ?? '';
     const match = /^Klaviyo-API-Key (\S+)$/.exec(auth);
@@ -280,7 +527,8 @@ export class KlaviyoStandIn {
         title: 'Authentication credentials were not provided.',
         detail: 'Missing or invalid private key.',
       });
-    if (!scopes.includes(scope))
+    const [category, access] = scope.split(':');
+    if (!scopes.includes(scope) && !(access === 'read' && scopes.includes(`${category}:write`)))
       throw new KlaviyoError({
         status: 403,
         code: 'permission_denied',
@@ -457,6 +705,7 @@ export class KlaviyoStandIn {
       return;
     }
     this.#recorded.add(key);
+    this.seedMetric(metric);
     this.events.push({
       id: randomUUID(),
       profileId: profile.id,
@@ -496,6 +745,72 @@ interface BulkBody {
       };
     };
   };
+}
+
+/** Klaviyo's metric and flow ids are six letters and digits. */
+function shortId(): string {
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(6), (b) => letters[b % letters.length]).join('');
+}
+
+interface QueryParameter {
+  name: string;
+  schema: { type?: string; items?: { enum?: string[] }; enum?: string[]; minimum?: number; maximum?: number };
+}
+
+let fullSpec: {
+  paths: Record<string, Record<string, unknown>>;
+  components: { parameters?: Record<string, unknown> };
+};
+
+/** The query parameters `stable.json` declares for one GET operation, by name. */
+function readParameters(operationId: string): Map<string, QueryParameter> {
+  fullSpec ??= JSON.parse(readFileSync(new URL('stable.json', CONTRACTS), 'utf8')) as typeof fullSpec;
+  for (const item of Object.values(fullSpec.paths)) {
+    const op = item.get as
+      { operationId?: string; parameters?: (QueryParameter & { in?: string; $ref?: string })[] } | undefined;
+    if (op?.operationId !== operationId) continue;
+    const shared = new Map(Object.entries(fullSpec.components.parameters ?? {}));
+    const resolved = (op.parameters ?? []).map((p) =>
+      p.$ref ? (shared.get(p.$ref.split('/').pop()!) as typeof p) : p,
+    );
+    return new Map(resolved.filter((p) => p.in === 'query').map((p) => [p.name, p]));
+  }
+  throw new Error(`operation ${operationId} is missing from contracts/klaviyo/stable.json`);
+}
+
+/** Query parameters against the operation's: known names, enum values of sparse fieldsets, integer bounds. */
+function checkQuery(parameters: Map<string, QueryParameter>, query: Record<string, unknown>): void {
+  for (const [name, raw] of Object.entries(query)) {
+    const parameter = parameters.get(name);
+    if (!parameter)
+      throw new KlaviyoError({
+        status: 400,
+        code: 'invalid',
+        title: 'Invalid input.',
+        detail: `'${name}' is not a valid query parameter for this endpoint.`,
+      });
+    const value = String(raw);
+    const { schema } = parameter;
+    const bad = (detail: string) =>
+      new KlaviyoError({ status: 400, code: 'invalid', title: 'Invalid input.', detail });
+    if (schema.type === 'array' && schema.items?.enum) {
+      const allowed = schema.items.enum;
+      const unknown = value.split(',').find((v) => !allowed.includes(v));
+      if (unknown !== undefined) throw bad(`'${unknown}' is not a valid choice for '${name}'.`);
+    }
+    if (schema.type === 'string' && schema.enum && !schema.enum.includes(value))
+      throw bad(`'${value}' is not a valid choice for '${name}'.`);
+    if (schema.type === 'integer') {
+      const n = Number(value);
+      if (
+        !Number.isInteger(n) ||
+        (schema.minimum !== undefined && n < schema.minimum) ||
+        (schema.maximum !== undefined && n > schema.maximum)
+      )
+        throw bad(`'${name}' must be an integer from ${schema.minimum ?? 1} to ${schema.maximum ?? 'any'}.`);
+    }
+  }
 }
 
 function errorBody(e: JsonApiError) {

@@ -24,6 +24,8 @@ until SIGTERM or SIGINT.
 
 Credentials it accepts:
   klaviyo  KLAVIYO_API_KEY=${KlaviyoStandIn.DEFAULT_KEY}
+           (events, deletions, and the reads of reclaim klaviyo check: accounts, metrics and the
+           flows they trigger; a metric appears with its first event)
   meta     META_PIXEL_ID=${MetaStandIn.DEFAULT_PIXEL} META_ACCESS_TOKEN=${MetaStandIn.DEFAULT_TOKEN}
   ga4      GA4_MEASUREMENT_ID=${Ga4StandIn.DEFAULT_MEASUREMENT_ID} GA4_API_SECRET=${Ga4StandIn.DEFAULT_SECRET}
   shopify  SHOPIFY_ADMIN_BASE_URL={url} SHOPIFY_SHOP=${ShopifyStandIn.SHOP} SHOPIFY_ADMIN_TOKEN=${ShopifyStandIn.DEFAULT_TOKEN}

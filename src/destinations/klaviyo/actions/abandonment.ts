@@ -13,7 +13,8 @@ type ProfileAttributes = Record<string, string>;
 /**
  * The trigger as a Klaviyo event (`EventCreateQueryV2` attributes minus the profile): the metric of its
  * stage, `unique_id` so a retry is never a second event, value and currency, the items and recovery URL,
- * and the legal basis of each channel it may use.
+ * and the legal basis of each channel it may use. A test send carries `reclaim_test: true`, which real
+ * triggers never carry, so a flow filter can leave tests out.
  */
 function eventAttributes(send: AbandonmentSend, settings: KlaviyoSettings, uniqueId: string) {
   const t = send.trigger;
@@ -43,6 +44,7 @@ function eventAttributes(send: AbandonmentSend, settings: KlaviyoSettings, uniqu
       sms_legal_basis: send.phone?.basis ?? null,
       jurisdiction: t.jurisdiction.regime,
       native_flow_likely: t.native.klaviyoLikelySaw,
+      ...(send.test && { reclaim_test: true }),
       $extra: {
         consent_records: { email: send.email?.recordIds ?? [], sms: send.phone?.recordIds ?? [] },
         withheld: send.withheld,
