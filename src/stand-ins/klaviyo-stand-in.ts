@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FaultPlan } from './fault-plan.ts';
 import { FixedWindowLimit } from './fixed-window-limit.ts';
 
@@ -385,20 +385,7 @@ export class KlaviyoStandIn {
       if (fault === 'answered') return reply;
       this.#authorize(req, scope);
       const window = this.#limits?.[limit].take();
-      if (window && !window.ok) {
-        this.throttled++;
-        return reply
-          .status(429)
-          .header('retry-after', String(window.retryAfterSeconds))
-          .send(
-            errorBody({
-              status: 429,
-              code: 'throttled',
-              title: 'Request was throttled.',
-              detail: `Request was throttled. Expected available in ${window.retryAfterSeconds} second${window.retryAfterSeconds === 1 ? '' : 's'}.`,
-            }),
-          );
-      }
+      if (window && !window.ok) return this.#throttle(reply, window.retryAfterSeconds);
       handle(req);
       if (fault === 'silent') return reply;
       if (window?.ok) {
@@ -410,6 +397,22 @@ export class KlaviyoStandIn {
       }
       return reply.status(202).send();
     });
+  }
+
+  /** Klaviyo's 429, with the seconds until the window has room again. */
+  #throttle(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+    this.throttled++;
+    return reply
+      .status(429)
+      .header('retry-after', String(retryAfterSeconds))
+      .send(
+        errorBody({
+          status: 429,
+          code: 'throttled',
+          title: 'Request was throttled.',
+          detail: `Request was throttled. Expected available in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
+        }),
+      );
   }
 
   /**
@@ -430,20 +433,7 @@ export class KlaviyoStandIn {
       for (const scope of scopes) this.#authorize(req, scope);
       checkQuery(parameters, req.query as Record<string, unknown>);
       const window = this.#readLimits?.[limit].take();
-      if (window && !window.ok) {
-        this.throttled++;
-        return reply
-          .status(429)
-          .header('retry-after', String(window.retryAfterSeconds))
-          .send(
-            errorBody({
-              status: 429,
-              code: 'throttled',
-              title: 'Request was throttled.',
-              detail: `Request was throttled. Expected available in ${window.retryAfterSeconds} second${window.retryAfterSeconds === 1 ? '' : 's'}.`,
-            }),
-          );
-      }
+      if (window && !window.ok) return this.#throttle(reply, window.retryAfterSeconds);
       return reply.status(200).header('content-type', 'application/vnd.api+json').send(answer(req));
     });
   }
