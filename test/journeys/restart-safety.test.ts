@@ -4,37 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CanonicalEvent } from '../../src/ingest/canonical-event.ts';
-import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
+import { EventLog } from '../../src/ingest/event-log.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore } from '../../src/store/store.ts';
+import { abandonedCarts, countRows } from '../support/kill-delivery.ts';
 import { RECLAIM_BIN } from '../support/process.ts';
 
 const SHOPPERS = 3000;
-
-/** Cart adds from many shoppers, an hour old: every journey is due as soon as it is processed. */
-function cartEvents(now: number): CanonicalEvent[] {
-  return Array.from({ length: SHOPPERS }, (_, n) => {
-    const key = `restart:${n}`;
-    const time = now - 3_600_000 + n;
-    return {
-      id: eventIdFor(key, time),
-      kind: 'cart_add',
-      source: 'segment',
-      name: 'Product Added',
-      idempotencyKey: key,
-      eventTime: time,
-      receivedAt: time,
-      ids: { anonymousId: `anon-${n}`, cartToken: `cart-${n}`, email: `shopper${n}@shop.example` },
-      context: { geo: { country: 'US' } },
-      commerce: {
-        lines: [{ productId: 'p1', title: 'Tee', price: '10.00', quantity: 1 }],
-        value: '10.00',
-        currency: 'USD',
-      },
-    };
-  });
-}
 
 describe('a worker killed at any point', () => {
   let dir: string;
@@ -47,16 +23,8 @@ describe('a worker killed at any point', () => {
     const url = `sqlite:${join(dir, 'r.sqlite')}`;
     const store = await openStore({ url });
     await migrateToLatest(store);
-    await new EventLog(store).append(cartEvents(Date.now()));
-    const count = async (table: 'triggers' | 'journeys') =>
-      Number(
-        (
-          await store.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    await new EventLog(store).append(abandonedCarts(SHOPPERS, Date.now(), 'restart'));
+    const triggers = () => countRows(store, 'triggers');
 
     const env = {
       PATH: process.env.PATH ?? '',
@@ -65,7 +33,7 @@ describe('a worker killed at any point', () => {
       RECLAIM_LOG_LEVEL: 'silent',
     };
     let kills = 0;
-    for (let round = 0; round < 12 && (await count('triggers')) < SHOPPERS; round++) {
+    for (let round = 0; round < 12 && (await triggers()) < SHOPPERS; round++) {
       const child = spawn(process.execPath, [RECLAIM_BIN, 'worker'], { env, stdio: 'ignore' });
       const exited = once(child, 'exit');
       // Kill at a different moment each round: while starting, processing, or firing.
@@ -87,13 +55,13 @@ describe('a worker killed at any point', () => {
     // Until it holds the engine lease the worker is still starting, and a stop would find no handler yet.
     for (let waited = 0; waited < 60_000 && !(await holdsLease()); waited += 200)
       await new Promise((r) => setTimeout(r, 200));
-    for (let waited = 0; waited < 60_000 && (await count('triggers')) < SHOPPERS; waited += 200)
+    for (let waited = 0; waited < 60_000 && (await triggers()) < SHOPPERS; waited += 200)
       await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGTERM');
     expect((await once(child, 'exit'))[0]).toBe(0);
 
     expect(kills).toBeGreaterThan(3);
-    expect(await count('triggers')).toBe(SHOPPERS);
+    expect(await triggers()).toBe(SHOPPERS);
     const perJourney = await store.db
       .selectFrom('triggers')
       .select(['journey_id'])
