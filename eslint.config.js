@@ -81,7 +81,15 @@ const openRecordLookup = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'data/**', 'coverage/**', 'contracts/**', 'extensions/custom-pixel/**'],
+    ignores: [
+      'node_modules/**',
+      'data/**',
+      'dist/**',
+      'test-artefacts/**',
+      'coverage/**',
+      'contracts/**',
+      'extensions/custom-pixel/**',
+    ],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {

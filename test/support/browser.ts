@@ -2,8 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Debian's Chromium, or the one `RECLAIM_CHROMIUM` names; `.ci/run` installs it. */
-export const CHROMIUM_PATH = process.env.RECLAIM_CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's Chromium, or the one `RECLAIM_CHROMIUM_PATH` names; `.ci/run` installs it. */
+export const CHROMIUM_PATH = process.env.RECLAIM_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -24,7 +24,9 @@ export interface BrowserOptions {
 /** Starts headless Chromium; the browser tests need it, so a missing one fails with what to install. */
 export async function launchChromium(options: BrowserOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install chromium, or set RECLAIM_CHROMIUM`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}: apt-get install chromium, or set RECLAIM_CHROMIUM_PATH`,
+    );
   }
   const args = [...CHROMIUM_FLAGS];
   if (options.hosts !== undefined && options.hosts.length > 0) {
