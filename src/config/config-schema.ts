@@ -132,6 +132,11 @@ export const configSchema = z.strictObject({
   /** Proxies believed about the client's address (`X-Forwarded-For`); CONTRACT.md "Network trust". */
   trustProxy: trustProxy.default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * `json`: one JSON object a line, for a log collector. `pretty`: coloured, one readable line per entry
+   * (pino-pretty). `auto` (default): pretty when stdout is a terminal, JSON otherwise.
+   */
+  logFormat: z.enum(['auto', 'pretty', 'json']).default('auto'),
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeout: duration(100).default(10_000),
   /** Longest a client may take to send a whole request, body included; then 408 and the connection closes. */
@@ -348,6 +353,19 @@ export const configSchema = z.strictObject({
       attributionWindow: duration().default(5 * 86_400_000),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Serve `GET /metrics` (Prometheus text format) and count what the process does. */
+      enabled: bool.default(true),
+      /**
+       * A bearer token for `/metrics` alone, so a Prometheus server need not hold the admin token;
+       * `RECLAIM_ADMIN_TOKEN` is accepted too. With neither set, `/metrics` answers 401.
+       */
+      token: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** `reclaim worker` serves its own `/metrics` on this port; unset: the worker serves none. */
+      workerPort: integer(0, 65535).optional(),
+    })
+    .prefault({}),
   features: z.strictObject({ debugRoutes: bool.default(false) }).prefault({}),
 });
 
@@ -369,6 +387,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'HOST', path: ['host'] },
   { name: 'RECLAIM_TRUST_PROXY', path: ['trustProxy'] },
   { name: 'RECLAIM_LOG_LEVEL', path: ['logLevel'] },
+  { name: 'RECLAIM_LOG_FORMAT', path: ['logFormat'] },
   { name: 'RECLAIM_SHUTDOWN_TIMEOUT', path: ['shutdownTimeout'] },
   { name: 'RECLAIM_REQUEST_TIMEOUT', path: ['requestTimeout'] },
   { name: 'RECLAIM_HEADERS_TIMEOUT', path: ['headersTimeout'] },
@@ -407,6 +426,9 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_DELIVERY_TIMEOUT', path: ['delivery', 'timeout'] },
   { name: 'RECLAIM_ATTRIBUTION_WINDOW', path: ['reports', 'attributionWindow'] },
   { name: 'RECLAIM_EXPORT_TTL', path: ['exports', 'ttl'] },
+  { name: 'RECLAIM_METRICS_ENABLED', path: ['metrics', 'enabled'] },
+  { name: 'RECLAIM_METRICS_TOKEN', path: ['metrics', 'token'], secret: true },
+  { name: 'RECLAIM_WORKER_METRICS_PORT', path: ['metrics', 'workerPort'] },
 ];
 
 /** Config keys whose values are masked wherever the config is shown. */

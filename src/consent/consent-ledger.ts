@@ -161,6 +161,12 @@ export type VerifyResult =
       detail: string;
     };
 
+/** Records in the ledger: the position of the chain's head (one row), for `/metrics`. */
+export async function ledgerLength(db: Db): Promise<number> {
+  const head = await db.selectFrom('consent_chain').select('position').where('id', '=', 1).executeTakeFirst();
+  return Number(head?.position ?? 0);
+}
+
 /** Recomputes the whole chain; reports the first record that was edited, deleted or moved. */
 export async function verifyLedger(db: Db): Promise<VerifyResult> {
   const head = await db

@@ -9,6 +9,7 @@ import type {
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { checkAbandonments, loadTriggers, type AbandonmentPayload } from './abandonment-check.ts';
 import { DeliveryError, payloadInvalid } from './delivery-errors.ts';
@@ -42,6 +43,8 @@ export interface DelivererDeps {
    * of waiting in real time for a clock that only the replay moves.
    */
   partnerClock?: Clock;
+  /** Counts partner answers, settled rows and their latency for `/metrics`; none when metrics are off. */
+  metrics?: Metrics;
 }
 
 /** Rows that go to the partner in one request. */
@@ -63,6 +66,8 @@ export class Deliverer {
   readonly #outbox: Outbox;
   readonly #request: PartnerRequest;
   readonly #limits = new Map<RateLimit, PartnerRateLimit>();
+  /** Rows claimed and not settled yet, for the metrics of their settlement. */
+  readonly #claimed = new Map<string, ClaimedDelivery>();
   #paused = false;
 
   constructor(private readonly deps: DelivererDeps) {
@@ -75,6 +80,9 @@ export class Deliverer {
       classify: definition.classify,
       fetch: deps.fetch,
       deadline: deps.deadline,
+      observe: deps.metrics
+        ? (status, seconds) => deps.metrics!.partnerResponse(definition.name, status, seconds)
+        : undefined,
     });
   }
 
@@ -86,6 +94,7 @@ export class Deliverer {
     const now = clock.now();
     const rows = await this.#outbox.claim(this.name, now, CLAIM_LIMIT, holder, settings.claimTimeout);
     if (rows.length === 0) return 0;
+    if (this.deps.metrics) for (const row of rows) this.#claimed.set(row.id, row);
     const ready: Unit['items'] = [];
     const settled: Settlement[] = [];
     const abandonments = rows.filter((r) => r.kind === 'abandonment');
@@ -112,7 +121,7 @@ export class Deliverer {
       });
     }
     for (const row of rows) if (row.kind !== 'abandonment') ready.push({ row, payload: row.payload });
-    await this.#outbox.settle(holder, settled, now);
+    await this.#settle(holder, settled, now);
     const units = this.#plan(ready);
     const queue = [...units];
     const lanes = Math.min(this.deps.destination.definition.concurrency, queue.length);
@@ -165,7 +174,7 @@ export class Deliverer {
     const { clock, holder } = this.deps;
     const ids = unit.items.map((i) => i.row.id);
     if (this.#paused) {
-      await this.#outbox.settle(
+      await this.#settle(
         holder,
         ids.map((id) => ({ id, status: 'later', at: clock.now() })),
         clock.now(),
@@ -176,7 +185,7 @@ export class Deliverer {
     if (this.deps.partnerClock) {
       const wait = limiter.tryTake();
       if (wait > 0) {
-        await this.#outbox.settle(
+        await this.#settle(
           holder,
           ids.map((id) => ({ id, status: 'later', at: clock.now() + wait })),
           clock.now(),
@@ -201,7 +210,7 @@ export class Deliverer {
       await this.#failed(unit, thrown, limiter);
       return;
     }
-    await this.#outbox.settle(
+    await this.#settle(
       holder,
       unit.items.map((item, i) => ({
         id: item.row.id,
@@ -211,6 +220,26 @@ export class Deliverer {
       })),
       clock.now(),
     );
+  }
+
+  /** Records what happened to claimed rows, and counts it for `/metrics`. */
+  async #settle(holder: string, settlements: readonly Settlement[], now: number): Promise<void> {
+    await this.#outbox.settle(holder, settlements, now);
+    const metrics = this.deps.metrics;
+    if (!metrics || settlements.length === 0) return;
+    const rows = this.#claimed;
+    const groups = new Map<string, { kind: string; outcome: string; count: number; queuedFor: number[] }>();
+    for (const s of settlements) {
+      const row = rows.get(s.id);
+      const kind = row?.kind ?? 'unknown';
+      const key = `${kind}\u0000${s.status}`;
+      const group = groups.get(key) ?? { kind, outcome: s.status, count: 0, queuedFor: [] };
+      group.count++;
+      if (s.status === 'delivered' && row) group.queuedFor.push(Math.max(0, now - row.retryFrom) / 1000);
+      groups.set(key, group);
+      rows.delete(s.id);
+    }
+    for (const g of groups.values()) metrics.settled(this.name, g.kind, g.outcome, g.count, g.queuedFor);
   }
 
   /** Decides by the error's class; never by its message. */
@@ -233,7 +262,7 @@ export class Deliverer {
           for (const item of unit.items) await this.#send({ ...unit, batch: false, items: [item] });
           return;
         }
-        await this.#outbox.settle(
+        await this.#settle(
           holder,
           ids.map((id) => ({ id, status: 'dead', error, attempted: true })),
           now,
@@ -246,7 +275,7 @@ export class Deliverer {
           { destination: this.name, error: error.toJSON() },
           'destination paused: fix its credentials or configuration, then resume it (reclaim deliveries resume)',
         );
-        await this.#outbox.settle(
+        await this.#settle(
           holder,
           ids.map((id) => ({ id, status: 'later', at: now })),
           now,
@@ -255,7 +284,7 @@ export class Deliverer {
       case 'throttled': {
         const wait = Math.max(error.retryAfter ?? 1_000, 1_000);
         limiter.holdFor(wait);
-        await this.#outbox.settle(
+        await this.#settle(
           holder,
           unit.items.map((i) => this.#retry(i.row, now + wait, error)),
           now,
@@ -263,7 +292,7 @@ export class Deliverer {
         return;
       }
       case 'retryable':
-        await this.#outbox.settle(
+        await this.#settle(
           holder,
           unit.items.map((i) => this.#retry(i.row, now + retryDelay(i.row.attempts + 1), error)),
           now,

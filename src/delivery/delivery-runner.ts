@@ -3,6 +3,7 @@ import type { Config } from '../config/config-schema.ts';
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { Clock, ManualClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { CLAIM_LIMIT, Deliverer } from './deliverer.ts';
 import { DestinationStates } from './destination-states.ts';
@@ -26,6 +27,8 @@ export interface DeliveryRunnerDeps {
   fetch?: typeof fetch;
   /** See `DelivererDeps.partnerClock`. */
   partnerClock?: Clock;
+  /** See `DelivererDeps.metrics`. */
+  metrics?: Metrics;
 }
 
 /**
@@ -53,6 +56,7 @@ export class DeliveryRunner {
           holder: this.holder,
           fetch: deps.fetch,
           partnerClock: deps.partnerClock,
+          metrics: deps.metrics,
         }),
     );
   }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryKind } from '../destinations/destination.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import type { Database } from '../store/schema.ts';
@@ -84,6 +84,26 @@ const writer = new BulkWriter<Row>(COLUMNS, (trx, rows) =>
  */
 export class Outbox {
   constructor(private readonly store: Store) {}
+
+  /**
+   * Rows waiting to be sent and rows dead-lettered, per destination, for `/metrics`. Delivered and skipped
+   * rows, which accumulate for ever, are not read: the `(status, destination)` index covers the query.
+   */
+  static async depth(
+    db: Kysely<Database>,
+  ): Promise<{ destination: string; state: 'pending' | 'dead'; rows: number }[]> {
+    const rows = await db
+      .selectFrom('deliveries')
+      .select((eb) => ['status', 'destination', eb.fn.countAll<number | string>().as('rows')])
+      .where('status', 'in', ['pending', 'dead'])
+      .groupBy(['status', 'destination'])
+      .execute();
+    return rows.map((r) => ({
+      destination: r.destination,
+      state: r.status as 'pending' | 'dead',
+      rows: Number(r.rows),
+    }));
+  }
 
   /** Adds rows; a row that already exists (same destination, kind and subject) is left as it is. */
   static async enqueue(trx: Transaction<Database>, drafts: readonly DeliveryDraft[], now: number) {

@@ -38,6 +38,8 @@ export interface PartnerRequestOptions {
    * silent, so the timeout path runs without racing a short timer on a busy machine.
    */
   deadline?: (timeout: number) => AbortSignal;
+  /** Told of every answer (its status, or `network` when none came) and how long it took, in seconds. */
+  observe?: (status: number | 'network', seconds: number) => void;
 }
 
 /** Builds the `request` a destination's actions receive. */
@@ -47,6 +49,7 @@ export function createPartnerRequest(options: PartnerRequestOptions): PartnerReq
   return async (url, init = {}) => {
     let response: Response;
     let text: string;
+    const started = performance.now();
     try {
       response = await doFetch(url, {
         method: init.method ?? 'POST',
@@ -60,8 +63,10 @@ export function createPartnerRequest(options: PartnerRequestOptions): PartnerReq
       });
       text = await response.text();
     } catch (error) {
+      options.observe?.('network', (performance.now() - started) / 1000);
       throw networkError(error, options.timeout);
     }
+    options.observe?.(response.status, (performance.now() - started) / 1000);
     const answer: PartnerResponse = {
       status: response.status,
       headers: response.headers,

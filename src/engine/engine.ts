@@ -6,6 +6,7 @@ import type { IdentityRules } from '../identity/identity-graph.ts';
 import type { ProfileSection } from '../identity/profile-view.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { EventProcessor, type Stage } from './event-processor.ts';
 import { JourneyStage, type TriggerSink } from '../journeys/journey-stage.ts';
@@ -26,6 +27,8 @@ export interface EngineDeps {
   store: Store;
   log: Logger;
   clock: Clock;
+  /** Counts fired triggers for `/metrics`; none when metrics are off. */
+  metrics?: Metrics;
 }
 
 /** The processing side of Reclaim, wired once: the event processor with its stages and commands. */
@@ -73,6 +76,14 @@ export function createEngine(deps: EngineDeps): Engine {
   const destinations = enabledDestinations(deps.config);
   const consent = new ConsentStage(deps.config.consent);
   const sinks: TriggerSink[] = [outboxTriggerSink(destinations)];
+  const metrics = deps.metrics;
+  // Counted as the transaction that stores them is written; one that then fails is counted again when
+  // its journeys fire on the next try, so the counter can run ahead of the triggers table after a crash.
+  if (metrics)
+    sinks.push((_trx, triggers) => {
+      for (const trigger of triggers) metrics.triggerFired(trigger.stage);
+      return Promise.resolve();
+    });
   const settings = firingSettings(deps.config);
   const stages: Stage[] = [
     consent,

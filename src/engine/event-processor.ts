@@ -72,6 +72,35 @@ const PROCESSOR_BATCH = 4_000;
 /** The processor's position in the event log, a row of `cursors`. */
 export const PROCESSOR_CURSOR = 'event-processor';
 
+/**
+ * How far the processor is behind the log, for `/metrics`: events after its cursor (the distance between
+ * sequence numbers, so an upper bound where a rolled-back insert left a gap) and the receive time of the
+ * oldest of them. Three primary-key lookups, whatever the size of the log.
+ */
+export async function processorBacklog(
+  db: Kysely<Database>,
+): Promise<{ behind: number; oldestReceivedAt: number | undefined }> {
+  const cursor = await db
+    .selectFrom('cursors')
+    .select('position')
+    .where('name', '=', PROCESSOR_CURSOR)
+    .executeTakeFirst();
+  const position = cursor?.position ?? 0;
+  const head = await db.selectFrom('events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  if (!head || Number(head.seq) <= Number(position)) return { behind: 0, oldestReceivedAt: undefined };
+  const oldest = await db
+    .selectFrom('events')
+    .select('received_at')
+    .where('seq', '>', position)
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    behind: Number(head.seq) - Number(position),
+    oldestReceivedAt: oldest === undefined ? undefined : Number(oldest.received_at),
+  };
+}
+
 const profileEventWriter = new BulkWriter<Database['profile_events']>(
   ['profile_id', 'event_seq'],
   (trx, rows) =>

@@ -14,6 +14,23 @@ export function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
   return out;
 }
 
+/**
+ * Open journeys, and those whose abandonment time (`due_at`, event time) is at or before `now`: both read
+ * from the partial index of open journeys, for `/metrics`.
+ */
+export async function countOpenJourneys(db: Db, now: number): Promise<{ open: number; due: number }> {
+  const row = await db
+    .selectFrom('journeys')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('open'),
+      eb.fn.sum<number | string | null>(eb.case().when('due_at', '<=', now).then(1).else(0).end()).as('due'),
+    ])
+    .where('status', '=', 'open')
+    .where('due_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return { open: Number(row.open), due: Number(row.due ?? 0) };
+}
+
 export function toJourney(row: Database['journeys']): Journey {
   return {
     id: row.id,

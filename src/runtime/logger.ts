@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -36,12 +37,33 @@ const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level: string;
+  /**
+   * `json`: one JSON object a line. `pretty`: one readable, coloured line per entry with its fields
+   * below. `auto` (default): pretty when the destination is a terminal, JSON otherwise (`RECLAIM_LOG_FORMAT`).
+   */
+  format?: 'auto' | 'pretty' | 'json';
   /** Where lines go; stdout when omitted. Tests pass a stream to read what was logged. */
   destination?: DestinationStream;
+  /** Whether the destination is a terminal; defaults to whether stdout is, when writing to stdout. */
+  tty?: boolean;
 }
 
-/** The structured JSON logger every component receives. It never carries email, phone, IP or tokens. */
+/**
+ * The structured logger every component receives. It never carries email, phone, IP or tokens: fields
+ * are redacted before a line is formatted, so the pretty format shows the same redacted fields.
+ */
 export function createLogger(options: LoggerOptions): Logger {
+  const tty = options.tty ?? (options.destination === undefined && process.stdout.isTTY === true);
+  const pretty = options.format === 'pretty' || ((options.format ?? 'auto') === 'auto' && tty);
+  const destination = pretty
+    ? PinoPretty({
+        destination: options.destination ?? 1,
+        colorize: tty,
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+      })
+    : options.destination;
   return pino(
     {
       level: options.level,
@@ -57,6 +79,6 @@ export function createLogger(options: LoggerOptions): Logger {
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    options.destination,
+    destination,
   );
 }

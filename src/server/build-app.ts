@@ -10,6 +10,7 @@ import Fastify, {
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { IngestSource, Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { ApiError, apiError } from './api-error.ts';
 import { clientErrorHandler } from './client-error.ts';
@@ -25,12 +26,16 @@ import { EventLog } from '../ingest/event-log.ts';
 import { IngestWorkers, inProcessPreparer } from '../ingest/ingest-workers.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
 import { segmentRoutes } from '../ingest/segment/segment-routes.ts';
+import { SEGMENT_BATCH_PATHS } from '../ingest/segment/segment-ingest.ts';
+import { SEGMENT_TYPES } from '../ingest/segment/segment-schema.ts';
 import { webhookRoutes } from '../ingest/shopify/webhook-routes.ts';
 import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
 import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
 import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
+import type { ErrorCode } from './error-codes.ts';
+import { metricsRoutes } from './metrics-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -46,18 +51,32 @@ export interface AppDeps {
   wakeDelivery?: () => void;
   /** Called as each request arrives (the engine gives way to requests). */
   requestArrived?: () => void;
+  /** The process's metrics: counted per ingest request and served at `/metrics`; none when disabled. */
+  metrics?: Metrics;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The body's exact bytes, kept for signature checks (Shopify webhook HMAC). */
     rawBody?: Buffer;
+    /** The code of the error this request was answered with, for the refusal's log line and metrics. */
+    errorCode?: ErrorCode;
   }
   interface FastifyContextConfig {
     /** false: the route prepares `rawBody` itself (Segment API and pixel calls, see `CallPreparer`). */
     parseBody?: boolean;
   }
 }
+
+/** The ingest endpoints, by route, as `reclaim_ingest_requests_total` names their source. */
+const INGEST_SOURCES = new Map<string, IngestSource>([
+  ...[...SEGMENT_BATCH_PATHS, ...SEGMENT_TYPES.map((type) => `/v1/${type}`)].map(
+    (route) => [route, 'segment'] as const,
+  ),
+  ['/v1/pixel', 'pixel'],
+  ['/v1/consent', 'consent'],
+  ['/webhooks/shopify', 'shopify_webhook'],
+]);
 
 /** Largest body any endpoint accepts; endpoints set tighter limits of their own. */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -88,11 +107,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The router's own refusals answer in the API's shape too: a path segment longer than the router
     // reads (`/admin/v1/exports/<200 characters>`) names nothing; a path that is not percent-encoding
     // (`/%zz`) is malformed.
-    frameworkErrors: (error, _req, reply) => {
+    frameworkErrors: (error, req, reply) => {
       const known =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? apiError('RECLAIM_ERR_NOT_FOUND', 'no resource has an id that long')
           : apiError('RECLAIM_ERR_BAD_REQUEST', 'the path is not valid percent-encoding');
+      req.errorCode = known.code;
       void (reply as FastifyReply).status(known.status).send(known.toBody());
     },
   });
@@ -136,31 +156,43 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       requestArrived();
       done();
     });
+  const metrics = deps.metrics;
   app.addHook('onResponse', (req, reply, done) => {
-    req.log.debug(
-      {
-        reqId: req.id,
-        method: req.method,
-        route: req.routeOptions.url ?? 'unmatched',
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
+    const route = req.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    if (metrics) {
+      const source = req.method === 'POST' ? INGEST_SOURCES.get(route) : undefined;
+      if (source) metrics.ingest(source, status, req.errorCode);
+    }
+    // The route's pattern, never the URL: a query string can carry an email address.
+    const line = { reqId: req.id, method: req.method, route, status, ms: Math.round(reply.elapsedTime) };
+    if (status >= 400 && status < 500)
+      req.log.info({ ...line, code: req.errorCode ?? `HTTP_${status}` }, 'request refused');
+    else req.log.debug(line, 'request');
     done();
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, req, reply) => {
     const known = error instanceof ApiError ? error : fromFastifyError(error);
+    req.errorCode = known.code;
     if (known.status >= 500) req.log.error({ reqId: req.id, err: error }, 'request failed');
     void reply.status(known.status).headers(known.headers).send(known.toBody());
   });
   app.setNotFoundHandler((req, reply) => {
     const error = apiError('RECLAIM_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`);
+    req.errorCode = error.code;
     void reply.status(error.status).send(error.toBody());
   });
 
   await app.register(healthRoutes, { store: deps.store });
+  if (metrics)
+    await app.register(metricsRoutes, {
+      metrics,
+      store: deps.store,
+      clock: deps.clock,
+      tokens: [deps.config.adminToken, deps.config.metrics.token],
+      destinations: deps.engine.destinations.map((d) => d.definition.name),
+    });
   const eventLog = new EventLog(deps.store);
   const ingestor = new Ingestor(eventLog, consentTrackingGate);
   const preparer =

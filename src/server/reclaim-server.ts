@@ -9,6 +9,7 @@ import { createEngine } from '../engine/engine.ts';
 import { EngineRunner } from '../engine/engine-runner.ts';
 import { DeliveryRunner } from '../delivery/delivery-runner.ts';
 import { startupKlaviyoCheck } from '../klaviyo/klaviyo-startup-check.ts';
+import { Metrics } from '../runtime/metrics.ts';
 
 /** Requests closer together than this (ms) count as one stretch of traffic; the engine waits for a gap. */
 const REQUEST_PAUSE = 25;
@@ -17,6 +18,8 @@ const REQUEST_PAUSE = 25;
 export interface RunningReclaim {
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** What `/metrics` serves; undefined when `RECLAIM_METRICS_ENABLED=false`. */
+  readonly metrics: Metrics | undefined;
   /** `http://host:port` the server listens on. */
   readonly url: string;
   /**
@@ -42,16 +45,18 @@ export async function startReclaim({
   let app: FastifyInstance | undefined;
   let runner: EngineRunner | undefined;
   let delivery: DeliveryRunner | undefined;
+  const metrics = config.metrics.enabled ? new Metrics() : undefined;
   try {
     const applied = await migrateToLatest(store);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
-    const engine = createEngine({ config, store, log, clock });
+    const engine = createEngine({ config, store, log, clock, metrics });
     delivery = new DeliveryRunner({
       destinations: engine.destinations,
       store,
       clock,
       log,
       settings: config.delivery,
+      metrics,
     });
     let lastRequest = Number.NEGATIVE_INFINITY;
     runner = new EngineRunner(
@@ -71,6 +76,7 @@ export async function startReclaim({
       wakeEngine: () => runner?.wake(),
       wakeDelivery: () => delivery?.wake(),
       requestArrived: () => (lastRequest = performance.now()),
+      metrics,
     });
     await app.listen({ port: config.port, host: config.host });
     runner.start();
@@ -97,6 +103,7 @@ export async function startReclaim({
   return {
     app: server,
     store,
+    metrics,
     url,
     stop: () => {
       stopping ??= (async () => {

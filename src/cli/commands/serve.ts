@@ -15,7 +15,7 @@ requests and jobs finish, then the database is closed.`,
   async run(ctx) {
     parseOptions(ctx.argv, {});
     const config = loadConfig({ file: ctx.configFile });
-    const log = createLogger({ level: config.logLevel });
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
     const running = await startReclaim({ config, log });
     const signal = await ctx.stopSignal;
     log.info({ signal }, 'stop requested');
