@@ -86,8 +86,12 @@ export async function processorBacklog(
     .where('name', '=', PROCESSOR_CURSOR)
     .executeTakeFirst();
   const position = cursor?.position ?? 0;
-  const head = await db.selectFrom('events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  if (!head || Number(head.seq) <= Number(position)) return { behind: 0, oldestReceivedAt: undefined };
+  const head = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max<number | string | null>('seq').as('seq'))
+    .executeTakeFirst();
+  if (head?.seq == null || Number(head.seq) <= Number(position))
+    return { behind: 0, oldestReceivedAt: undefined };
   const oldest = await db
     .selectFrom('events')
     .select('received_at')
