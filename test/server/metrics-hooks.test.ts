@@ -67,7 +67,6 @@ describe('RECLAIM_LOG_FORMAT', () => {
 
   it('is one readable line with the fields below it on a terminal, and for pretty', () => {
     for (const text of [line('auto', true), line('pretty', false)]) {
-      // eslint-disable-next-line no-control-regex -- colours on a terminal
       const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
       expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request refused$/m);
       expect(plain).toMatch(/^\s+code: "RECLAIM_ERR_MALFORMED_JSON"$/m);
