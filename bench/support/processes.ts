@@ -23,8 +23,9 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Start-up compiles the TypeScript sources: on a shared, busy machine that alone can take half a minute. */
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1_200; i++) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
     try {
       const res = await fetch(`${url}/healthz`);
