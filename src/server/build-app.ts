@@ -31,6 +31,15 @@ import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
 import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
 import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
+import { resolveJurisdiction } from '../consent/jurisdiction.ts';
+import { BannerCounts } from '../storefront/banner-counts.ts';
+import { decisionKind } from '../storefront/consent-mode.ts';
+import { consentRatesRoutes } from '../storefront/consent-rates-routes.ts';
+import {
+  bannerDecisionCounter,
+  storefrontRoutes,
+  type StorefrontHooks,
+} from '../storefront/storefront-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -46,6 +55,10 @@ export interface AppDeps {
   wakeDelivery?: () => void;
   /** Called as each request arrives (the engine gives way to requests). */
   requestArrived?: () => void;
+  /** Observers of the consent banner's impressions and decisions (metrics); default none. */
+  storefront?: StorefrontHooks;
+  /** Where the storefront bundles are (default `dist/storefront`). */
+  storefrontDist?: string;
 }
 
 declare module 'fastify' {
@@ -170,7 +183,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', () => preparer.close());
   const ingest = { config: deps.config, clock: deps.clock, ingestor, eventLog, preparer };
   await app.register(segmentRoutes, ingest);
-  await app.register(browserRoutes, ingest);
+  const counts = new BannerCounts(deps.store.db);
+  const hooks = deps.storefront ?? {};
+  const countDecision = bannerDecisionCounter(counts, deps.clock, hooks);
+  await app.register(browserRoutes, {
+    ...ingest,
+    extraRoutes: async (browser) => {
+      await browser.register(storefrontRoutes, {
+        ...hooks,
+        config: deps.config,
+        clock: deps.clock,
+        counts,
+        log: deps.log,
+        distDir: deps.storefrontDist,
+      });
+    },
+    consentRecorded: (body, event) =>
+      countDecision(
+        body,
+        resolveJurisdiction([event.context.geo]).regime,
+        event.consent?.categories ? decisionKind(event.consent.categories) : undefined,
+      ),
+  });
   await app.register(webhookRoutes, ingest);
   await app.register(async (admin) => {
     requireAdminToken(admin, deps.config.adminToken);
@@ -198,6 +232,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
     await admin.register(klaviyoCheckRoutes, { config: deps.config });
+    await admin.register(consentRatesRoutes, { counts, clock: deps.clock });
   });
   return app;
 }
