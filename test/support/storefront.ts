@@ -13,7 +13,8 @@ export const RECLAIM_HOST = 'reclaim.northwind.example';
 export const TAG_HOSTS = {
   google: 'www.googletagmanager.com',
   klaviyo: 'static.klaviyo.com',
-  meta: 'connect.facebook.net',
+  // Meta's connect.facebook.net is on Chromium's HSTS preload list, so a plain-http stand-in cannot serve it.
+  tiktok: 'analytics.tiktok.com',
 } as const;
 export const PUBLISHABLE_KEY = 'pk_northwind_storefront';
 export const WRITE_KEY = 'wk_northwind_server_only';
@@ -132,8 +133,8 @@ ${options.shopify ? shopifyStub(options.shopifyConsent) : ''}
 <script>window.__tags = [];</script>
 <script type="text/plain" data-category="analytics" src="${tag(TAG_HOSTS.google, '/gtag/js?id=G-NORTHWIND')}"></script>
 <script type="text/plain" data-category="marketing" src="${tag(TAG_HOSTS.klaviyo, '/onsite/js/klaviyo.js?company_id=NW1234')}"></script>
-<script type="text/plain" data-category="marketing">window.__tags.push('meta-init');</script>
-<script type="text/plain" data-category="marketing" src="${tag(TAG_HOSTS.meta, '/en_US/fbevents.js')}"></script>
+<script type="text/plain" data-category="marketing">window.__tags.push('tiktok-init');</script>
+<script type="text/plain" data-category="marketing" src="${tag(TAG_HOSTS.tiktok, '/i18n/pixel/events.js')}"></script>
 <script type="text/plain" data-category="preferences">window.__tags.push('currency-memory');</script>
 ${options.forms ? `<script src="${this.reclaimUrl}/v1/consent/forms.js" data-key="${key}"></script>` : ''}
 </head><body>
@@ -153,7 +154,11 @@ ${options.forms ? `<script src="${this.reclaimUrl}/v1/consent/forms.js" data-key
    * A fresh browser profile whose requests to Reclaim carry the visitor's location in the trusted geo
    * headers, as the CDN in front of Reclaim would add them (so the page itself never sends them).
    */
-  async visitor(country: string, region?: string, init?: string): Promise<{ context: BrowserContext; page: Page }> {
+  async visitor(
+    country: string,
+    region?: string,
+    init?: string,
+  ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await this.browser.newContext();
     const geo = { 'x-test-country': country, ...(region ? { 'x-test-region': region } : {}) };
     await context.route(`${this.reclaimUrl}/**`, (route) =>
@@ -161,6 +166,11 @@ ${options.forms ? `<script src="${this.reclaimUrl}/v1/consent/forms.js" data-key
     );
     if (init) await context.addInitScript(init);
     const page = await context.newPage();
+    // A script error or the banner's own console errors show in the test's output.
+    page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') console.error(`[page console] ${message.text()}`);
+    });
     return { context, page };
   }
 
@@ -182,7 +192,7 @@ ${options.forms ? `<script src="${this.reclaimUrl}/v1/consent/forms.js" data-key
 const TAG_SCRIPTS = new Map([
   ['/gtag/js', "window.__tags.push('google-analytics');"],
   ['/onsite/js/klaviyo.js', "window.__tags.push('klaviyo');"],
-  ['/en_US/fbevents.js', "window.__tags.push('meta');"],
+  ['/i18n/pixel/events.js', "window.__tags.push('tiktok');"],
 ]);
 
 function serveSite(

@@ -303,11 +303,9 @@ async function start(): Promise<void> {
     },
     onFirstConsent: ({ cookie }) => {
       firstDecision = true;
-      if (!adopting) recordDecision(choicesOf(cookie.categories));
+      recordOnce(cookie);
     },
-    onChange: ({ cookie }) => {
-      if (!adopting) recordDecision(choicesOf(cookie.categories));
-    },
+    onChange: ({ cookie }) => recordOnce(cookie),
   });
 
   const current = decided();
@@ -345,6 +343,17 @@ async function start(): Promise<void> {
   for (const action of pending.splice(0)) action();
 }
 let firstDecision = false;
+let lastRecorded = '';
+
+/**
+ * In opt-out mode a first decision that differs from the defaults is both the first consent and a change:
+ * it is recorded once.
+ */
+function recordOnce(cookie: CookieConsent.CookieValue): void {
+  if (adopting || cookie.lastConsentTimestamp === lastRecorded) return;
+  lastRecorded = cookie.lastConsentTimestamp;
+  recordDecision(choicesOf(cookie.categories));
+}
 
 /**
  * Darker secondary text and a visible focus ring: the library's grey on white falls short of WCAG AA
