@@ -123,6 +123,11 @@ const bannerTexts = z.strictObject({
   marketing: shortText.optional(),
   preferencesCategory: shortText.optional(),
   saleOfData: shortText.optional(),
+  necessaryDescription: shortText.optional(),
+  preferencesDescription: shortText.optional(),
+  analyticsDescription: shortText.optional(),
+  marketingDescription: shortText.optional(),
+  saleOfDataDescription: shortText.optional(),
 });
 
 const formWording = z.strictObject({

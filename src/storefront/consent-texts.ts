@@ -15,6 +15,12 @@ export interface BannerTexts {
   marketing: string;
   preferencesCategory: string;
   saleOfData: string;
+  /** One sentence under each category in the preferences dialog. */
+  necessaryDescription: string;
+  preferencesDescription: string;
+  analyticsDescription: string;
+  marketingDescription: string;
+  saleOfDataDescription: string;
 }
 
 const DEFAULTS = new Map<string, BannerTexts>([
@@ -34,6 +40,11 @@ const DEFAULTS = new Map<string, BannerTexts>([
       marketing: 'Marketing',
       preferencesCategory: 'Preferences',
       saleOfData: 'Sale or sharing of personal information',
+      necessaryDescription: 'Needed for the cart, checkout and security. Always on.',
+      preferencesDescription: 'Remember choices such as your currency and language.',
+      analyticsDescription: 'Count visits and see which pages are used, so we can improve the store.',
+      marketingDescription: 'Let advertising and email partners show you relevant offers.',
+      saleOfDataDescription: 'Share data with partners for targeted advertising.',
     },
   ],
   [
@@ -52,6 +63,11 @@ const DEFAULTS = new Map<string, BannerTexts>([
       marketing: 'Marketing',
       preferencesCategory: 'Präferenzen',
       saleOfData: 'Verkauf oder Weitergabe personenbezogener Daten',
+      necessaryDescription: 'Für Warenkorb, Kasse und Sicherheit nötig. Immer aktiv.',
+      preferencesDescription: 'Speichert Einstellungen wie Währung und Sprache.',
+      analyticsDescription: 'Zählt Besuche und genutzte Seiten, damit wir den Shop verbessern können.',
+      marketingDescription: 'Erlaubt Werbe- und E-Mail-Partnern, Ihnen passende Angebote zu zeigen.',
+      saleOfDataDescription: 'Weitergabe von Daten an Partner für personalisierte Werbung.',
     },
   ],
   [
@@ -70,6 +86,12 @@ const DEFAULTS = new Map<string, BannerTexts>([
       marketing: 'Marketing',
       preferencesCategory: 'Préférences',
       saleOfData: 'Vente ou partage de renseignements personnels',
+      necessaryDescription: 'Nécessaires au panier, au paiement et à la sécurité. Toujours actifs.',
+      preferencesDescription: 'Mémorisent vos choix, comme la devise et la langue.',
+      analyticsDescription: 'Comptent les visites et les pages consultées pour améliorer la boutique.',
+      marketingDescription:
+        'Permettent à nos partenaires publicitaires et e-mail de vous montrer des offres pertinentes.',
+      saleOfDataDescription: 'Partage de données avec des partenaires pour la publicité ciblée.',
     },
   ],
 ]);

@@ -287,11 +287,17 @@ async function start(): Promise<void> {
             closeIconLabel: t.preferences,
             sections: [
               { description: t.description },
-              { title: t.necessary, linkedCategory: 'necessary' },
-              { title: t.preferencesCategory, linkedCategory: 'preferences' },
-              { title: t.analytics, linkedCategory: 'analytics' },
-              { title: t.marketing, linkedCategory: 'marketing' },
-              ...(offered('saleOfData') ? [{ title: t.saleOfData, linkedCategory: SALE }] : []),
+              { title: t.necessary, description: t.necessaryDescription, linkedCategory: 'necessary' },
+              {
+                title: t.preferencesCategory,
+                description: t.preferencesDescription,
+                linkedCategory: 'preferences',
+              },
+              { title: t.analytics, description: t.analyticsDescription, linkedCategory: 'analytics' },
+              { title: t.marketing, description: t.marketingDescription, linkedCategory: 'marketing' },
+              ...(offered('saleOfData')
+                ? [{ title: t.saleOfData, description: t.saleOfDataDescription, linkedCategory: SALE }]
+                : []),
             ],
           },
         },
