@@ -33,7 +33,8 @@ export const ERROR_CODES = {
   },
   RECLAIM_ERR_BANNER_NOT_BUILT: {
     status: 503,
-    meaning: 'The storefront scripts were not built (`npm run build`); the banner and forms cannot be served.',
+    meaning:
+      'The storefront scripts were not built (`npm run build`); the banner and forms cannot be served.',
   },
   RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
   RECLAIM_ERR_REQUEST_TIMEOUT: {
