@@ -57,6 +57,14 @@ describe('regime → banner defaults, for every jurisdiction of RULES.md', () =>
   });
 });
 
+describe('storefront configuration', () => {
+  it('names the key of a bad value', () => {
+    expect(() => testConfig({ RECLAIM_CONSENT_REVISION: '0' })).toThrow(/RECLAIM_CONSENT_REVISION/);
+    expect(() => testConfig({ RECLAIM_CONSENT_REVISION: 'v2' })).toThrow(/RECLAIM_CONSENT_REVISION/);
+    expect(testConfig({ RECLAIM_PUBLISHABLE_KEYS: 'pk_a, pk_b' }).publishableKeys).toEqual(['pk_a', 'pk_b']);
+  });
+});
+
 describeEachDialect('storefront consent endpoints', (dialect) => {
   let store: Store;
   let t: TestApp;
