@@ -4,6 +4,7 @@ import { runEngineBench } from './engine.ts';
 import { runIdentityBench } from './identity.ts';
 import { runIngestBench } from './ingest.ts';
 import { runMetricsBench } from './metrics.ts';
+import { runStorefrontBench } from './storefront.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
 
 const benches: { name: string; run: () => Promise<BenchSection> }[] = [
@@ -12,6 +13,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'engine', run: runEngineBench },
   { name: 'delivery', run: runDeliveryBench },
   { name: 'metrics', run: runMetricsBench },
+  { name: 'storefront', run: runStorefrontBench },
 ];
 
 for (const bench of benches) {

@@ -13,5 +13,6 @@ app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done)
 const answer = () => ({ success: true });
 app.post('/v1/pixel', answer);
 app.post('/v1/batch', answer);
+app.post('/v1/consent', answer);
 await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? '127.0.0.1' });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

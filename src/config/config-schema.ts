@@ -107,6 +107,46 @@ const trustProxy = z
     return entries;
   });
 
+const shortText = z.string().min(1).max(2_000);
+
+/** One locale's banner texts; each one falls back to the default when absent. */
+const bannerTexts = z.strictObject({
+  title: shortText.optional(),
+  description: z.string().min(1).max(5_000).optional(),
+  acceptAll: shortText.optional(),
+  rejectAll: shortText.optional(),
+  preferences: shortText.optional(),
+  save: shortText.optional(),
+  doNotSell: shortText.optional(),
+  necessary: shortText.optional(),
+  analytics: shortText.optional(),
+  marketing: shortText.optional(),
+  preferencesCategory: shortText.optional(),
+  saleOfData: shortText.optional(),
+  necessaryDescription: shortText.optional(),
+  preferencesDescription: shortText.optional(),
+  analyticsDescription: shortText.optional(),
+  marketingDescription: shortText.optional(),
+  saleOfDataDescription: shortText.optional(),
+});
+
+const formWording = z.strictObject({
+  /** The label next to the unticked box, exactly as shown. */
+  wording: z.string().min(1).max(5_000).default('Email me news and offers. You can unsubscribe at any time.'),
+  version: z.string().min(1).max(256).default('email-form-1'),
+});
+
+const smsWording = z.strictObject({
+  wording: z
+    .string()
+    .min(1)
+    .max(5_000)
+    .default(
+      'Text me marketing messages at the number above. Consent is not a condition of purchase. Message frequency varies; message and data rates may apply. Reply STOP to stop, HELP for help.',
+    ),
+  version: z.string().min(1).max(256).default('sms-form-1'),
+});
+
 const metricName = z.string().min(1).max(127, 'must be under 128 characters');
 
 const databaseUrl = z
@@ -145,6 +185,12 @@ export const configSchema = z.strictObject({
   headersTimeout: duration(100).default(10_000),
   /** Write keys for the Segment-compatible API; empty means that API answers 401. */
   writeKeys: list.default([]),
+  /**
+   * Keys that may appear in the store's pages (the banner, the opt-in forms, the pixel). They authorise
+   * only the browser endpoints (`/v1/pixel`, `/v1/consent`, `/v1/consent/*`) and only from
+   * `pixel.allowedOrigins`; empty means the banner and forms cannot record decisions.
+   */
+  publishableKeys: list.default([]),
   /** Bearer token for `/admin/*` and the dashboard; unset means admin answers 401. */
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
@@ -211,6 +257,31 @@ export const configSchema = z.strictObject({
       usEmailRequiresOptIn: bool.default(false),
       /** US: a DPA with the email platform is on file (GPC then does not stop browse/cart triggers). */
       espServiceProviderDpa: bool.default(false),
+      /**
+       * The banner's revision (CONTRACT.md "Storefront consent"): bump it when what the banner asks
+       * changes, and every earlier decision counts as none, so each visitor is asked again.
+       */
+      revision: integer(1, 1_000_000).default(1),
+      /**
+       * The store's own banner texts per locale (`en`, `de`, `fr-CA`), each field optional; what is not
+       * given falls back to Reclaim's defaults (`src/storefront/consent-texts.ts`).
+       */
+      texts: z
+        .record(
+          z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a locale such as en or fr-CA'),
+          bannerTexts,
+        )
+        .default({}),
+      /**
+       * Wording of the embeddable opt-in forms; its `version` is recorded with every submission, so change
+       * the version whenever the wording changes.
+       */
+      forms: z
+        .strictObject({
+          email: formWording.prefault({}),
+          sms: smsWording.prefault({}),
+        })
+        .prefault({}),
       /** Recorded on every ledger record; bump it when the store's consent texts change. */
       policyRevision: z.string().min(1).max(64).default('1'),
     })
@@ -392,6 +463,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_REQUEST_TIMEOUT', path: ['requestTimeout'] },
   { name: 'RECLAIM_HEADERS_TIMEOUT', path: ['headersTimeout'] },
   { name: 'RECLAIM_WRITE_KEYS', path: ['writeKeys'], secret: true },
+  { name: 'RECLAIM_PUBLISHABLE_KEYS', path: ['publishableKeys'] },
   { name: 'RECLAIM_ADMIN_TOKEN', path: ['adminToken'], secret: true },
   { name: 'RECLAIM_PUBLIC_URL', path: ['publicUrl'] },
   { name: 'SHOPIFY_WEBHOOK_SECRET', path: ['shopify', 'webhookSecrets'], secret: true },
@@ -401,6 +473,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_INGEST_WORKERS', path: ['ingest', 'workers'] },
   { name: 'RECLAIM_PIXEL_ORIGINS', path: ['pixel', 'allowedOrigins'] },
   { name: 'RECLAIM_PIXEL_RATE_LIMIT', path: ['pixel', 'rateLimitPerMinute'] },
+  { name: 'RECLAIM_CONSENT_REVISION', path: ['consent', 'revision'] },
   { name: 'RECLAIM_CHECKOUT_MARKETING_BOX', path: ['consent', 'checkoutMarketingBox'] },
   { name: 'RECLAIM_US_EMAIL_REQUIRES_OPT_IN', path: ['consent', 'usEmailRequiresOptIn'] },
   { name: 'RECLAIM_ESP_SERVICE_PROVIDER_DPA', path: ['consent', 'espServiceProviderDpa'] },

@@ -1,5 +1,7 @@
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync } from 'fastify';
+import type { CanonicalEvent } from './canonical-event.ts';
+import { browserKey, requirePublishableKey } from './browser-key-auth.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ApiError, apiError } from '../server/api-error.ts';
@@ -19,6 +21,13 @@ export interface BrowserRoutesOptions {
   ingestor: Ingestor;
   eventLog: EventLog;
   preparer: CallPreparer;
+  /**
+   * More browser endpoints (`/v1/consent/*`), registered behind the same CORS, origin check and rate
+   * limit.
+   */
+  extraRoutes?: FastifyPluginAsync;
+  /** Called once a new consent decision is stored (not for a duplicate), with the body it came from. */
+  consentRecorded?: (body: Record<string, unknown>, event: CanonicalEvent) => Promise<void>;
 }
 
 /**
@@ -27,14 +36,14 @@ export interface BrowserRoutesOptions {
  */
 export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
   app,
-  { config, clock, ingestor, eventLog, preparer },
+  { config, clock, ingestor, eventLog, preparer, extraRoutes, consentRecorded },
 ) => {
   const origins = config.pixel.allowedOrigins;
   const anyOrigin = origins.includes('*');
   await app.register(cors, {
     origin: anyOrigin ? '*' : origins,
-    methods: ['POST'],
-    allowedHeaders: ['content-type', 'authorization'],
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'authorization', 'x-reclaim-key'],
     maxAge: 86_400,
   });
   const limiter = new RateLimiter(clock, config.pixel.rateLimitPerMinute);
@@ -54,13 +63,34 @@ export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
     );
   });
 
+  // A page's pixel may name its publishable key; one that names another key is refused. Without a key the
+  // pixel endpoint stays open, as Shopify's pixel sandbox has always called it.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const key = req.routeOptions.url === '/v1/pixel' ? browserKey(req) : undefined;
+    try {
+      if (key !== undefined) requirePublishableKey(req, config.publishableKeys, key);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   await app.register(pixelRoutes, { config, clock, eventLog, preparer });
+  if (extraRoutes) await app.register(extraRoutes);
 
   app.post('/v1/consent', { bodyLimit: 64 * 1024 }, async (req) => {
     const raw = asDict(req.body);
-    requireWriteKey(req, config.writeKeys, raw.writeKey);
+    const key = browserKey(req, raw.key);
+    if (key !== undefined) requirePublishableKey(req, config.publishableKeys, key);
+    else requireWriteKey(req, config.writeKeys, raw.writeKey, config.publishableKeys);
     const event = consentEvent(raw, readRequestSignals(req, config.geo, clock.now()));
+    if (typeof raw.revision === 'number' && raw.revision > config.consent.revision)
+      throw apiError(
+        'RECLAIM_ERR_CONSENT_REVISION_UNKNOWN',
+        `revision ${raw.revision} is newer than the store's banner revision ${config.consent.revision}`,
+        'revision',
+      );
     const result = await ingestor.accept([event]);
+    if (result.stored && consentRecorded) await consentRecorded(raw, event);
     return { status: result.stored ? 'recorded' : 'duplicate', id: event.id };
   });
 };

@@ -26,9 +26,21 @@ export function writeKeyFromHeader(req: FastifyRequest): string | undefined {
 
 /**
  * Segment-style authentication: the write key as the Basic-auth user name, or `writeKey` in the body.
- * With no write keys configured the API is closed.
+ * With no write keys configured the API is closed. A publishable key (`RECLAIM_PUBLISHABLE_KEYS`) is
+ * refused with its own code: it may sit in a page, so it must not write server-side events.
  */
-export function requireWriteKey(req: FastifyRequest, keys: readonly string[], bodyKey?: unknown): void {
+export function requireWriteKey(
+  req: FastifyRequest,
+  keys: readonly string[],
+  bodyKey?: unknown,
+  publishableKeys: readonly string[] = [],
+): void {
+  const offered = writeKeyFromHeader(req) ?? (typeof bodyKey === 'string' ? bodyKey : undefined);
+  if (publishableKeys.length > 0 && matchesKey(offered, publishableKeys))
+    throw apiError(
+      'RECLAIM_ERR_PUBLISHABLE_KEY_REFUSED',
+      'a publishable key authorises only the browser endpoints (/v1/pixel, /v1/consent); use a write key here',
+    );
   if (keys.length === 0)
     throw apiError('RECLAIM_ERR_UNAUTHORIZED', 'this endpoint is disabled: no write keys are configured');
   const fromHeader = writeKeyFromHeader(req);

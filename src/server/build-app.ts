@@ -10,7 +10,7 @@ import Fastify, {
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { IngestSource, Metrics } from '../runtime/metrics.ts';
+import { bannerMetrics, type IngestSource, type Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { ApiError, apiError } from './api-error.ts';
 import { clientErrorHandler } from './client-error.ts';
@@ -36,6 +36,15 @@ import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
 import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
 import type { ErrorCode } from './error-codes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
+import { resolveJurisdiction } from '../consent/jurisdiction.ts';
+import { BannerCounts } from '../storefront/banner-counts.ts';
+import { decisionKind } from '../storefront/consent-mode.ts';
+import { consentRatesRoutes } from '../storefront/consent-rates-routes.ts';
+import {
+  bannerDecisionCounter,
+  storefrontRoutes,
+  type StorefrontHooks,
+} from '../storefront/storefront-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -53,6 +62,10 @@ export interface AppDeps {
   requestArrived?: () => void;
   /** The process's metrics: counted per ingest request and served at `/metrics`; none when disabled. */
   metrics?: Metrics;
+  /** Observers of the consent banner's impressions and decisions; default: the metrics' banner counters. */
+  storefront?: StorefrontHooks;
+  /** Where the storefront bundles are (default `dist/storefront`). */
+  storefrontDist?: string;
 }
 
 declare module 'fastify' {
@@ -202,7 +215,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', () => preparer.close());
   const ingest = { config: deps.config, clock: deps.clock, ingestor, eventLog, preparer };
   await app.register(segmentRoutes, ingest);
-  await app.register(browserRoutes, ingest);
+  const counts = new BannerCounts(deps.store.db);
+  const hooks = deps.storefront ?? bannerMetrics(metrics);
+  const countDecision = bannerDecisionCounter(counts, deps.clock, hooks);
+  await app.register(browserRoutes, {
+    ...ingest,
+    extraRoutes: async (browser) => {
+      await browser.register(storefrontRoutes, {
+        ...hooks,
+        config: deps.config,
+        clock: deps.clock,
+        counts,
+        log: deps.log,
+        distDir: deps.storefrontDist,
+      });
+    },
+    consentRecorded: (body, event) =>
+      countDecision(
+        body,
+        resolveJurisdiction([event.context.geo]).regime,
+        event.consent?.categories ? decisionKind(event.consent.categories) : undefined,
+      ),
+  });
   await app.register(webhookRoutes, ingest);
   await app.register(async (admin) => {
     requireAdminToken(admin, deps.config.adminToken);
@@ -230,6 +264,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
     await admin.register(klaviyoCheckRoutes, { config: deps.config });
+    await admin.register(consentRatesRoutes, { counts, clock: deps.clock });
   });
   return app;
 }

@@ -17,6 +17,25 @@ export const ERROR_CODES = {
     status: 403,
     meaning: 'A browser request from an origin that `RECLAIM_PIXEL_ORIGINS` does not list.',
   },
+  RECLAIM_ERR_KEY_NOT_PUBLISHABLE: {
+    status: 401,
+    meaning:
+      'A browser endpoint was called with a key that is not in `RECLAIM_PUBLISHABLE_KEYS` (a write key must never appear in a page; rotate it).',
+  },
+  RECLAIM_ERR_PUBLISHABLE_KEY_REFUSED: {
+    status: 403,
+    meaning:
+      'A publishable key was used on a server endpoint; it authorises only `/v1/pixel`, `/v1/consent` and `/v1/consent/*`.',
+  },
+  RECLAIM_ERR_CONSENT_REVISION_UNKNOWN: {
+    status: 422,
+    meaning: 'A consent decision names a banner revision newer than the store’s `RECLAIM_CONSENT_REVISION`.',
+  },
+  RECLAIM_ERR_BANNER_NOT_BUILT: {
+    status: 503,
+    meaning:
+      'The storefront scripts were not built (`npm run build`); the banner and forms cannot be served.',
+  },
   RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
   RECLAIM_ERR_REQUEST_TIMEOUT: {
     status: 408,

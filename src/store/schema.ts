@@ -8,6 +8,7 @@ export interface Database {
   leases: LeaseTable;
   events: EventTable;
   webhook_deliveries: WebhookDeliveryTable;
+  consent_banner_counts: ConsentBannerCountTable;
   anonymous_counts: AnonymousCountTable;
   profiles: ProfileTable;
   identifiers: IdentifierTable;
@@ -283,4 +284,14 @@ export interface DestinationStateTable {
   status: string;
   reason_json: string | null;
   updated_at: number;
+}
+
+/** The consent banner's anonymous counters, one row per UTC day (`YYYY-MM-DD`) and regime. */
+export interface ConsentBannerCountTable {
+  day: string;
+  regime: string;
+  impressions: number;
+  accept_all: number;
+  reject_all: number;
+  custom: number;
 }

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/config-schema.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger, type Logger } from '../../src/runtime/logger.ts';
-import { buildApp } from '../../src/server/build-app.ts';
+import { buildApp, type AppDeps } from '../../src/server/build-app.ts';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -44,6 +44,7 @@ export async function buildTestApp(
   store: Store,
   config: Config = testConfig(),
   configure?: (app: FastifyInstance) => void,
+  extra: Pick<AppDeps, 'storefront' | 'storefrontDist'> = {},
 ): Promise<TestApp> {
   const logs = new LogCapture();
   const log = createLogger({ level: config.logLevel, destination: logs });
@@ -56,6 +57,7 @@ export async function buildTestApp(
     clock,
     engine,
     wakeEngine: () => void engine.processor.drain(),
+    ...extra,
   });
   configure?.(app);
   await app.ready();

@@ -49,7 +49,7 @@ export function mapConsentBody(body: ConsentBody, signals: RequestSignals): Cano
   }
 
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ ...body, writeKey: undefined }))
+    .update(JSON.stringify({ ...body, writeKey: undefined, key: undefined }))
     .digest('hex');
   const idempotencyKey = `consent:${fingerprint}`;
   const eventTime = Date.parse(body.timestamp);

@@ -50,6 +50,10 @@ export const consentBodySchema = z.looseObject({
   captureUrl: text(2048).optional(),
   formId: text(256).optional(),
   message: text(2000).optional(),
+  /** The banner revision the visitor decided on (`RECLAIM_CONSENT_REVISION`); never one from the future. */
+  revision: z.number().int().min(1).max(1_000_000).optional(),
   writeKey: z.string().optional(),
+  /** A publishable key, for browsers (`RECLAIM_PUBLISHABLE_KEYS`). */
+  key: z.string().optional(),
 });
 export type ConsentBody = z.output<typeof consentBodySchema>;

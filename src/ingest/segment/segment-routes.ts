@@ -27,7 +27,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = (
       const signals = readRequestSignals(req, config.geo, clock.now());
       const prepared = await preparer.prepare({ source: 'segment', path, body: req.rawBody!, signals });
       if (prepared.outcome === 'unreadable') throw preparedError(prepared.error);
-      requireWriteKey(req, config.writeKeys, prepared.writeKey);
+      requireWriteKey(req, config.writeKeys, prepared.writeKey, config.publishableKeys);
       if (prepared.outcome === 'invalid') throw preparedError(prepared.error);
       await eventLog.appendRows(prepared.rows, prepared.counts);
       return { success: true };
