@@ -171,6 +171,25 @@ describe('reclaim klaviyo setup', () => {
     expect(klaviyo.flows.filter((f) => f.viaApi)).toEqual([]);
   });
 
+  it('check shows the scopes setup needs; a key made only for sending still passes, with a hint', async () => {
+    const key = 'pk_sending_only';
+    await start({
+      apiKeys: {
+        [key]: ['accounts:read', 'metrics:read', 'flows:read', 'events:write', 'data-privacy:write'],
+      },
+    });
+    process.env.KLAVIYO_API_KEY = key;
+    const { code, stdout } = await cli('klaviyo', 'check');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /scope\s+flows:write\s+unverified read access answered; Full access shows when reclaim klaviyo setup creates a flow/,
+    );
+    expect(stdout).toMatch(
+      /scope\s+segments:write\s+MISSING reclaim klaviyo setup cannot create the Reclaim-only segments/,
+    );
+    expect(stdout).toMatch(/hint\s+the key lacks segments:write/);
+  });
+
   it('a key without flows:write gets a clear line, and nothing is created', async () => {
     const key = 'pk_read_only';
     const { klaviyo } = await start({
