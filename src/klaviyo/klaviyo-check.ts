@@ -62,6 +62,13 @@ const PROBES: readonly ScopeProbe[] = [
     optional: true,
   },
   {
+    scope: 'subscriptions:write',
+    disables:
+      'SMS and email opt-ins are not carried to Klaviyo (RECLAIM_KLAVIYO_SYNC_SMS_CONSENT / _EMAIL_CONSENT): the subscription deliveries pause the destination',
+    unverified: 'Klaviyo offers no harmless read for it; it shows on the first subscription carried',
+    optional: true,
+  },
+  {
     scope: 'data-privacy:write',
     disables:
       'erasing a shopper in Reclaim does not delete them in Klaviyo (the deletion request pauses the destination)',
