@@ -5,6 +5,7 @@ import { runIdentityBench } from './identity.ts';
 import { runIngestBench } from './ingest.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runStorefrontBench } from './storefront.ts';
+import { runKlaviyoBench } from './klaviyo.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
 
 const benches: { name: string; run: () => Promise<BenchSection> }[] = [
@@ -14,6 +15,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'delivery', run: runDeliveryBench },
   { name: 'metrics', run: runMetricsBench },
   { name: 'storefront', run: runStorefrontBench },
+  { name: 'klaviyo', run: runKlaviyoBench },
 ];
 
 for (const bench of benches) {

@@ -367,6 +367,14 @@ export const configSchema = z.strictObject({
       rateLimitShare: fraction.default(0.9),
       /** Triggers waiting before Reclaim switches to the bulk endpoint (up to 1,000 events a request). */
       bulkBacklog: integer(2, 1_000_000).default(100),
+      /**
+       * Subscribe a phone to SMS marketing in Klaviyo when the ledger records an explicit SMS opt-in with
+       * its wording (TCPA prior express written consent), and unsubscribe it on withdrawal. Needs
+       * `subscriptions:write` and `profiles:write`.
+       */
+      syncSmsConsent: bool.default(false),
+      /** The same for email marketing (explicit opt-ins only; soft opt-ins stay in Reclaim). */
+      syncEmailConsent: bool.default(false),
     })
     .prefault({}),
   meta: z
@@ -488,6 +496,8 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'KLAVIYO_API_KEY', path: ['klaviyo', 'apiKey'], secret: true },
   { name: 'KLAVIYO_BASE_URL', path: ['klaviyo', 'baseUrl'] },
   { name: 'KLAVIYO_RATE_LIMIT_SHARE', path: ['klaviyo', 'rateLimitShare'] },
+  { name: 'RECLAIM_KLAVIYO_SYNC_SMS_CONSENT', path: ['klaviyo', 'syncSmsConsent'] },
+  { name: 'RECLAIM_KLAVIYO_SYNC_EMAIL_CONSENT', path: ['klaviyo', 'syncEmailConsent'] },
   { name: 'META_PIXEL_ID', path: ['meta', 'pixelId'] },
   { name: 'META_ACCESS_TOKEN', path: ['meta', 'accessToken'], secret: true },
   { name: 'META_BASE_URL', path: ['meta', 'baseUrl'] },

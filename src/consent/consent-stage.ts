@@ -22,6 +22,7 @@ import {
   type TrackingState,
 } from './consent-state.ts';
 import { resolveJurisdiction, type Regime } from './jurisdiction.ts';
+import type { SubscriptionChange, SubscriptionSink } from './subscription-change.ts';
 
 /** The merchant settings the ledger needs (from `config.consent`). */
 export interface ConsentStageSettings {
@@ -128,12 +129,18 @@ export class ConsentStage implements Stage {
   #ledger = new ConsentLedger();
   /** The batch's consent states; the journey stage reads them. */
   view = new ConsentStateView();
+  #changes: SubscriptionChange[] = [];
 
-  constructor(private readonly settings: ConsentStageSettings) {}
+  /** `subscriptions`: told of every marketing opt-in and withdrawal the batch records. */
+  constructor(
+    private readonly settings: ConsentStageSettings,
+    private readonly subscriptions?: SubscriptionSink,
+  ) {}
 
   async prepare(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void> {
     this.#ledger = new ConsentLedger();
     this.view = new ConsentStateView();
+    this.#changes = [];
     await this.#ledger.loadHead(ctx.trx);
     const keys = new Set<string>();
     for (const { event } of events) {
@@ -144,13 +151,15 @@ export class ConsentStage implements Stage {
     await this.view.load(ctx.trx, keys);
   }
 
-  apply(_ctx: BatchContext, { event }: ResolvedEvent): void {
+  apply(_ctx: BatchContext, { event, resolution }: ResolvedEvent): void {
     const drafts = this.#draftsFor(event);
-    drafts.forEach((draft, index) => this.#record(event, draft, index));
+    drafts.forEach((draft, index) => this.#record(event, draft, index, resolution.profileId));
   }
 
   async save(ctx: BatchContext): Promise<void> {
     await this.#ledger.save(ctx.trx);
+    if (this.subscriptions && this.#changes.length)
+      await this.subscriptions(ctx.trx, this.#changes, ctx.clock.now());
     for (const part of chunk(this.view.rows(ctx.clock.now()), 300)) {
       await ctx.trx
         .insertInto('consent_states')
@@ -166,7 +175,7 @@ export class ConsentStage implements Stage {
   }
 
   /** Chains the record and folds it into every subject's state; skips what changes nothing. */
-  #record(event: CanonicalEvent, draft: Draft, index: number): void {
+  #record(event: CanonicalEvent, draft: Draft, index: number, profileId: string | undefined): void {
     const recordId = `cr_${hash('sha256', `${event.id}:${index}`, 'base64url').slice(0, 20)}`;
     const effect: ConsentRecordEffect = {
       ...draft.effect,
@@ -189,6 +198,8 @@ export class ConsentStage implements Stage {
     const decision = event.kind === 'consent';
     if (!decision && updates.every((u) => u.after === u.before)) return;
     for (const { permission, key, after } of updates) this.view.set(permission, key, after);
+    const change = subscriptionChange(draft, updates, recordId, event.eventTime, profileId);
+    if (change) this.#changes.push(change);
     this.#ledger.append(
       {
         recordId,
@@ -398,4 +409,54 @@ export async function readConsent(db: Db, subject: { email?: string; phone?: str
     sms: phone ? view.get<SmsState>('sms', phone) : {},
     tracking: view.tracking(subject.devices ?? []),
   };
+}
+
+/**
+ * The platform-facing side of a record: an explicit opt-in (`consent` basis, with the wording the
+ * shopper was shown: the proof TCPA and GDPR ask for) that is now the subject's latest word subscribes;
+ * a withdrawal or objection that changed the state, or a refusal after an opt-in, unsubscribes. Soft opt-ins and implied consent stay
+ * in Reclaim: they permit Reclaim's own sends, not a platform-wide subscription.
+ */
+function subscriptionChange(
+  draft: Draft,
+  updates: { permission: StatePermission; before: AnyState; after: AnyState }[],
+  recordId: string,
+  at: number,
+  profileId: string | undefined,
+): SubscriptionChange | undefined {
+  const channel =
+    draft.permission === 'sms_marketing'
+      ? 'sms'
+      : draft.permission === 'email_marketing'
+        ? 'email'
+        : undefined;
+  const update = updates[0];
+  if (!channel || !update || update.after === update.before) return undefined;
+  const contact = channel === 'sms' ? { phone: draft.subject.phone } : { email: draft.subject.email };
+  if (!contact.phone && !contact.email) return undefined;
+  const base = {
+    channel,
+    at,
+    recordId,
+    source: draft.capture.source,
+    ...contact,
+    ...(profileId && { profileId }),
+  } as const;
+  if (draft.action === 'withdraw' || draft.action === 'object') return { ...base, action: 'unsubscribe' };
+  // A refusal after an opt-in ends it (consent-state.ts): the platform must stop too.
+  if (draft.action === 'deny')
+    return (update.before as { explicit?: unknown }).explicit
+      ? { ...base, action: 'unsubscribe' }
+      : undefined;
+  if (draft.action !== 'grant' || draft.basis !== 'consent' || !(draft.wording.id || draft.wording.text))
+    return undefined;
+  const state = update.after as {
+    explicit?: { at: number };
+    withdrawn?: { at: number };
+    denied?: { at: number };
+  };
+  const latest = state.explicit?.at ?? -Infinity;
+  if ((state.withdrawn?.at ?? -Infinity) >= latest || (state.denied?.at ?? -Infinity) > latest)
+    return undefined;
+  return { ...base, action: 'subscribe' };
 }

@@ -137,7 +137,7 @@ export class Deliverer {
   #plan(items: Unit['items']): Unit[] {
     const { definition, settings } = this.deps.destination;
     const units: Unit[] = [];
-    for (const kind of ['abandonment', 'conversion', 'erasure'] as const) {
+    for (const kind of ['abandonment', 'conversion', 'erasure', 'subscription'] as const) {
       const action: Action<unknown, unknown> | undefined = definition.actions[kind];
       const mine = items.filter((i) => i.row.kind === kind);
       if (mine.length === 0) continue;
@@ -216,7 +216,7 @@ export class Deliverer {
         id: item.row.id,
         status: 'delivered',
         outcome: receipts[i] ?? {},
-        forget: unit.kind === 'erasure',
+        forget: unit.kind === 'erasure' || unit.kind === 'subscription',
       })),
       clock.now(),
     );

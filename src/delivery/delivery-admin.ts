@@ -82,8 +82,13 @@ export async function dropDeliveries(
       status: 'dropped',
       claimed_by: null,
       updated_at: now,
-      // A deletion request names the shopper; once dropped nothing needs it.
-      payload_json: eb.case().when('kind', '=', 'erasure').then('{}').else(eb.ref('payload_json')).end(),
+      // A deletion request or a subscription change names the shopper; once dropped nothing needs it.
+      payload_json: eb
+        .case()
+        .when('kind', 'in', ['erasure', 'subscription'])
+        .then('{}')
+        .else(eb.ref('payload_json'))
+        .end(),
     }))
     .where('id', 'in', [...ids])
     .where('status', 'in', ['pending', 'dead'])

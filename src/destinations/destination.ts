@@ -1,12 +1,13 @@
 import type { Config } from '../config/config-schema.ts';
 import type { ConsentSignals } from '../consent/consent-signals.ts';
 import type { LegalBasis } from '../consent/consent-state.ts';
+import type { SubscriptionChange } from '../consent/subscription-change.ts';
 import type { ErrorClassifier, PartnerRequest } from '../delivery/partner-request.ts';
 import type { LineItem } from '../ingest/canonical-event.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 
 /** What the outbox carries to destinations. */
-export type DeliveryKind = 'abandonment' | 'conversion' | 'erasure';
+export type DeliveryKind = 'abandonment' | 'conversion' | 'erasure' | 'subscription';
 
 /**
  * An abandonment trigger as it leaves: consent checked again at send time, so a withdrawal that arrived
@@ -125,5 +126,7 @@ export interface DestinationDefinition<S = unknown> {
     abandonment?: Action<S, AbandonmentSend>;
     conversion?: ConversionAction<S>;
     erasure?: Action<S, ErasureRequest>;
+    /** Marketing subscriptions carried from the consent ledger. */
+    subscription?: Action<S, SubscriptionChange>;
   };
 }

@@ -14,6 +14,7 @@ import { eraseJourneys, journeySection } from '../journeys/journey-erasure.ts';
 import type { FiringSettings } from '../journeys/firing.ts';
 import type { SchedulerDeps } from '../journeys/scheduler.ts';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
+import { outboxSubscriptionSink } from '../delivery/outbox-subscription-sink.ts';
 import { ConsentStage } from '../consent/consent-stage.ts';
 import { consentSection, eraseConsent } from '../consent/consent-erasure.ts';
 import { ConversionStage } from '../delivery/conversion-stage.ts';
@@ -74,7 +75,7 @@ export function firingSettings(config: Config): FiringSettings {
 
 export function createEngine(deps: EngineDeps): Engine {
   const destinations = enabledDestinations(deps.config);
-  const consent = new ConsentStage(deps.config.consent);
+  const consent = new ConsentStage(deps.config.consent, outboxSubscriptionSink(destinations));
   const sinks: TriggerSink[] = [outboxTriggerSink(destinations)];
   const metrics = deps.metrics;
   // Counted as the transaction that stores them is written; one that then fails is counted again when

@@ -82,10 +82,24 @@ export class KlaviyoApi {
   }
 
   /**
+   * `POST {baseUrl}{path}` with a JSON:API body; its answer's body. A 429 is waited out (Klaviyo did
+   * nothing); with `retryUnreachable: false` a 5xx or lost answer is not retried, because Klaviyo may
+   * have created the object: the caller stops and a rerun finds it by name.
+   */
+  async post(path: string, json: unknown, options: { retryUnreachable?: boolean } = {}): Promise<unknown> {
+    const headers = klaviyoHeaders(this.#settings);
+    const url = `${this.#settings.baseUrl}${path}`;
+    return this.retrying(
+      async () => (await this.#request(url, { method: 'POST', headers, json })).body,
+      options.retryUnreachable ?? true,
+    );
+  }
+
+  /**
    * Runs `call`, waiting out 429 (`Retry-After`) and retrying 5xx and network failures; a last failure
    * is thrown as `KlaviyoApiError`.
    */
-  async retrying<T>(call: () => Promise<T>): Promise<T> {
+  async retrying<T>(call: () => Promise<T>, retryUnreachable = true): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
@@ -99,7 +113,7 @@ export class KlaviyoApi {
             continue;
           }
         }
-        if (failure.kind === 'unreachable' && !last) {
+        if (failure.kind === 'unreachable' && retryUnreachable && !last) {
           await this.#sleep(250 * attempt);
           continue;
         }

@@ -15,6 +15,11 @@ interface ScopeProbe {
   disables: string;
   /** What to do while the read cannot prove it. */
   unverified?: string;
+  /**
+   * Needed only by a setup command (`setup`), not by sending triggers: missing, it is a hint, not a
+   * problem, so `check` and the start-up check still pass for a key made only for sending.
+   */
+  optional?: boolean;
 }
 
 /** The order is the order of the calls: the account first, so a bad key is one call. */
@@ -39,7 +44,29 @@ const PROBES: readonly ScopeProbe[] = [
   {
     scope: 'flows:read',
     probe: '/api/flows?page[size]=1',
-    disables: 'check cannot list the flows the Reclaim metrics trigger, nor whether they are live',
+    disables:
+      'check cannot list the flows the Reclaim metrics trigger, nor whether they are live; setup cannot read the native flows; results cannot read the flow reports',
+  },
+  {
+    scope: 'flows:write',
+    probe: '/api/flows?page[size]=1',
+    disables: 'reclaim klaviyo setup cannot create the Reclaim flows beside the native ones',
+    unverified: 'read access answered; Full access shows when reclaim klaviyo setup creates a flow',
+    optional: true,
+  },
+  {
+    scope: 'segments:write',
+    probe: '/api/segments?page[size]=1',
+    disables: 'reclaim klaviyo setup cannot create the Reclaim-only segments',
+    unverified: 'read access answered; Full access shows when reclaim klaviyo setup creates a segment',
+    optional: true,
+  },
+  {
+    scope: 'subscriptions:write',
+    disables:
+      'SMS and email opt-ins are not carried to Klaviyo (RECLAIM_KLAVIYO_SYNC_SMS_CONSENT / _EMAIL_CONSENT): the subscription deliveries pause the destination',
+    unverified: 'Klaviyo offers no harmless read for it; it shows on the first subscription carried',
+    optional: true,
   },
   {
     scope: 'data-privacy:write',
@@ -131,13 +158,30 @@ export async function checkKlaviyo(api: KlaviyoApi | undefined): Promise<Klaviyo
   const answers = new Map<string, unknown>();
   const scopes: ScopeCheck[] = [];
   let failure: KlaviyoApiError | undefined;
+  // Two scopes share a read (flows:read and the read half of flows:write): it is asked once.
+  const asked = new Map<string, { answer: unknown } | 'missing'>();
   for (const probe of PROBES) {
     if (failure || !probe.probe) {
       scopes.push(scopeCheck(probe, failure ? 'unknown' : 'unverified'));
       continue;
     }
     try {
-      answers.set(probe.scope, await api.get(probe.probe));
+      let known = asked.get(probe.probe);
+      if (!known) {
+        known = await api.get(probe.probe).then(
+          (answer) => ({ answer }),
+          (error: unknown) => {
+            if (error instanceof KlaviyoApiError && error.kind === 'missing_scope') return 'missing' as const;
+            throw error;
+          },
+        );
+        asked.set(probe.probe, known);
+      }
+      if (known === 'missing') {
+        scopes.push(scopeCheck(probe, 'missing'));
+        continue;
+      }
+      answers.set(probe.scope, known.answer);
       scopes.push(scopeCheck(probe, probe.unverified ? 'unverified' : 'granted'));
     } catch (error) {
       if (!(error instanceof KlaviyoApiError)) throw error;
@@ -164,7 +208,9 @@ export async function checkKlaviyo(api: KlaviyoApi | undefined): Promise<Klaviyo
   if (failure) problems.push(failure.message);
   for (const s of scopes)
     if (s.state === 'missing')
-      problems.push(`the key lacks ${s.scope}: ${s.disables}; create a key with it (docs/klaviyo.md)`);
+      (PROBES.find((p) => p.scope === s.scope)?.optional ? hints : problems).push(
+        `the key lacks ${s.scope}: ${s.disables}; create a key with it (docs/klaviyo.md)`,
+      );
   for (const m of metrics ?? []) {
     if (m.id === null)
       hints.push(

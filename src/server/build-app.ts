@@ -263,8 +263,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       attributionWindow: deps.config.reports.attributionWindow,
     });
     await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
-    await admin.register(klaviyoCheckRoutes, { config: deps.config });
     await admin.register(consentRatesRoutes, { counts, clock: deps.clock });
+    await admin.register(klaviyoCheckRoutes, { config: deps.config, store: deps.store, clock: deps.clock });
   });
   return app;
 }

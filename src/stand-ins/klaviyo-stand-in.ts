@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FaultPlan } from './fault-plan.ts';
 import { FixedWindowLimit } from './fixed-window-limit.ts';
+import { describeSchemaError, requestValidator } from './klaviyo-operations.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
 
@@ -36,7 +37,32 @@ const READ_LIMITS = {
   metrics: { perSecond: 10, perMinute: 150 },
   flows: { perSecond: 3, perMinute: 60 },
   events: { perSecond: 350, perMinute: 3500 },
+  segments: { perSecond: 75, perMinute: 750 },
 };
+
+/**
+ * `x-klaviyo-ratelimit` of the writes and reports `reclaim klaviyo setup`, `results` and the consent
+ * sync make; `perDay` is the spec's daily cap, where it has one.
+ */
+const SETUP_LIMITS = {
+  createFlow: { perSecond: 1, perMinute: 15, perDay: 100 },
+  createSegment: { perSecond: 1, perMinute: 15, perDay: 100 },
+  subscriptions: { perSecond: 75, perMinute: 750 },
+  flowValues: { perSecond: 1, perMinute: 2, perDay: 225 },
+};
+
+/** The statistics a flow values report can return (`FlowValuesRequestDTO`). */
+export type FlowStatistic =
+  | 'recipients'
+  | 'delivered'
+  | 'opens'
+  | 'opens_unique'
+  | 'clicks'
+  | 'clicks_unique'
+  | 'conversions'
+  | 'conversion_uniques'
+  | 'conversion_value'
+  | 'unsubscribes';
 
 /** The stand-in's account, as `GET /api/accounts` answers it. */
 const ACCOUNT = {
@@ -84,7 +110,7 @@ export interface StandInMetric {
   created: string;
 }
 
-/** A flow seeded by a test: its status and the metric that triggers it. */
+/** A flow seeded by a test or created through `POST /api/flows`: its status and triggering metric. */
 export interface StandInFlow {
   id: string;
   name: string;
@@ -94,6 +120,30 @@ export interface StandInFlow {
   /** The triggering metric's id (`trigger_type` `Metric`). */
   metricId: string;
   created: string;
+  /** The encoded flow definition (`FlowDefinition`), with real action ids. */
+  definition: Record<string, unknown>;
+  /** Created through the API (by Reclaim), not seeded. */
+  viaApi: boolean;
+}
+
+/** A segment created through `POST /api/segments`. */
+export interface StandInSegment {
+  id: string;
+  name: string;
+  definition: unknown;
+  created: string;
+}
+
+/** One profile's subscription change, as a bulk subscribe or unsubscribe job carried it. */
+export interface StandInSubscription {
+  channel: 'email' | 'sms';
+  consent: 'SUBSCRIBED' | 'UNSUBSCRIBED';
+  email?: string;
+  phone_number?: string;
+  /** `consented_at` as sent (subscribe jobs with `historical_import` only). */
+  consentedAt?: string;
+  customSource?: string;
+  receivedAt: number;
 }
 
 export interface KlaviyoStandInOptions {
@@ -147,6 +197,13 @@ export class KlaviyoStandIn {
   readonly #answered = new Map<string, Record<number, number>>();
   /** Requests answered 429. */
   throttled = 0;
+  /** Subscription changes, in the order the jobs carried them. */
+  readonly subscriptions: StandInSubscription[] = [];
+  /** Flow values report queries received (the API allows 2 a minute and 225 a day). */
+  readonly reportQueries: unknown[] = [];
+  readonly #segments: StandInSegment[] = [];
+  readonly #flowValues = new Map<string, Partial<Record<FlowStatistic, number>>>();
+  readonly #setupLimits: SetupLimitState | undefined;
   /** Events received again (same profile, metric and `unique_id`) and not recorded twice. */
   duplicatesIgnored = 0;
   readonly #app: FastifyInstance;
@@ -174,6 +231,10 @@ export class KlaviyoStandIn {
             'events:write',
             'data-privacy:write',
             'profiles:write',
+            'flows:write',
+            'segments:write',
+            'subscriptions:write',
+            'lists:write',
           ],
         },
       ),
@@ -196,7 +257,17 @@ export class KlaviyoStandIn {
             metrics: new FixedWindowLimit(READ_LIMITS.metrics.perSecond, READ_LIMITS.metrics.perMinute),
             flows: new FixedWindowLimit(READ_LIMITS.flows.perSecond, READ_LIMITS.flows.perMinute),
             events: new FixedWindowLimit(READ_LIMITS.events.perSecond, READ_LIMITS.events.perMinute),
+            segments: new FixedWindowLimit(READ_LIMITS.segments.perSecond, READ_LIMITS.segments.perMinute),
           };
+    this.#setupLimits =
+      options.rateLimits === false
+        ? undefined
+        : (Object.fromEntries(
+            Object.entries(SETUP_LIMITS).map(([k, l]) => [
+              k,
+              { window: new FixedWindowLimit(l.perSecond, l.perMinute), day: { day: -1, count: 0 } },
+            ]),
+          ) as SetupLimitState);
     this.#validate = compileSchemas();
     this.#app = Fastify({ bodyLimit: LIMITS.bodyBytes, forceCloseConnections: true });
     this.#app.addContentTypeParser(
@@ -290,12 +361,59 @@ export class KlaviyoStandIn {
       },
     );
     this.#read('/api/flows', 'get_flows', ['flows:read'], 'flows', (req) => {
-      const size = Number((req.query as Record<string, string>)['page[size]'] ?? 50);
+      const query = req.query as Record<string, string>;
+      const size = Number(query['page[size]'] ?? 50);
+      const from = Number(query['page[cursor]'] ?? 0);
+      const next = from + size < this.#flows.length ? from + size : undefined;
       return {
-        data: this.#flows.slice(0, size).map((f) => this.#flowResource(f)),
-        links: { self: `${this.#url}/api/flows` },
+        data: this.#flows.slice(from, from + size).map((f) => this.#flowResource(f)),
+        links: {
+          self: `${this.#url}/api/flows`,
+          ...(next !== undefined && {
+            next: `${this.#url}/api/flows?page[size]=${size}&page[cursor]=${next}`,
+          }),
+        },
       };
     });
+    this.#read('/api/flows/:id', 'get_flow', ['flows:read'], 'flows', (req) => {
+      const flow = this.#flow((req.params as { id: string }).id);
+      const withDefinition = String((req.query as Record<string, string>)['additional-fields[flow]'] ?? '')
+        .split(',')
+        .includes('definition');
+      return {
+        data: this.#flowResource(flow, withDefinition),
+        links: { self: `${this.#url}/api/flows/${flow.id}` },
+      };
+    });
+    this.#read('/api/segments', 'get_segments', ['segments:read'], 'segments', () => ({
+      data: this.#segments.map((s) => this.#segmentResource(s)),
+      links: { self: `${this.#url}/api/segments` },
+    }));
+    this.#write('/api/flows', 'create_flow', ['flows:write'], 'createFlow', 201, (body) =>
+      this.#createFlow(body),
+    );
+    this.#write('/api/segments', 'create_segment', ['segments:write'], 'createSegment', 201, (body) =>
+      this.#createSegment(body),
+    );
+    this.#write(
+      '/api/profile-subscription-bulk-create-jobs',
+      'bulk_subscribe_profiles',
+      ['subscriptions:write', 'profiles:write'],
+      'subscriptions',
+      202,
+      (body) => this.#subscriptionJob(body, 'SUBSCRIBED'),
+    );
+    this.#write(
+      '/api/profile-subscription-bulk-delete-jobs',
+      'bulk_unsubscribe_profiles',
+      ['subscriptions:write', 'profiles:write'],
+      'subscriptions',
+      202,
+      (body) => this.#subscriptionJob(body, 'UNSUBSCRIBED'),
+    );
+    this.#write('/api/flow-values-reports', 'query_flow_values', ['flows:read'], 'flowValues', 200, (body) =>
+      this.#flowValuesReport(body),
+    );
     this.#read('/api/events', 'get_events', ['events:read'], 'events', (req) => {
       const size = Number((req.query as Record<string, string>)['page[size]'] ?? 20);
       return {
@@ -329,18 +447,70 @@ export class KlaviyoStandIn {
     return metric;
   }
 
-  /** Adds a flow triggered by the metric `metric` (created if the account lacks it). */
-  seedFlow(flow: { name: string; status: StandInFlow['status']; metric: string; archived?: boolean }) {
+  /**
+   * Adds a flow triggered by the metric `metric` (created if the account lacks it). Without `actions`
+   * it has a native abandonment flow's shape: wait 4 hours, an email, wait a day, a second email.
+   */
+  seedFlow(flow: {
+    name: string;
+    status: StandInFlow['status'];
+    metric: string;
+    archived?: boolean;
+    actions?: Record<string, unknown>[];
+  }) {
+    const metricId = this.seedMetric(flow.metric).id;
+    const status = flow.status;
+    const actions = flow.actions ?? [
+      { id: '9001', type: 'time-delay', links: { next: '9002' }, data: { unit: 'hours', value: 4 } },
+      {
+        id: '9002',
+        type: 'send-email',
+        links: { next: '9003' },
+        data: {
+          status,
+          message: { subject_line: `${flow.name}: you left something`, template_id: 'TmPl01' },
+        },
+      },
+      { id: '9003', type: 'time-delay', links: { next: '9004' }, data: { unit: 'days', value: 1 } },
+      {
+        id: '9004',
+        type: 'send-email',
+        links: { next: null },
+        data: { status, message: { subject_line: `${flow.name}: still thinking?`, template_id: 'TmPl02' } },
+      },
+    ];
     const seeded: StandInFlow = {
       id: shortId(),
       name: flow.name,
-      status: flow.status,
+      status,
       archived: flow.archived ?? false,
-      metricId: this.seedMetric(flow.metric).id,
+      metricId,
       created: new Date(this.#clock()).toISOString(),
+      definition: {
+        triggers: [{ type: 'metric', id: metricId, trigger_filter: null }],
+        profile_filter: null,
+        actions,
+        entry_action_id: actions[0]?.id ?? null,
+        reentry_criteria: null,
+      },
+      viaApi: false,
     };
     this.#flows.push(seeded);
     return seeded;
+  }
+
+  /** Every flow in the account, seeded or created through the API. */
+  get flows(): readonly StandInFlow[] {
+    return this.#flows;
+  }
+
+  get segments(): readonly StandInSegment[] {
+    return this.#segments;
+  }
+
+  /** What a flow values report answers for `flowId` (statistics not given are 0). */
+  seedFlowValues(flowId: string, values: Partial<Record<FlowStatistic, number>>): void {
+    this.#flowValues.set(flowId, { ...this.#flowValues.get(flowId), ...values });
   }
 
   /** Listens on a free loopback port. */
@@ -490,7 +660,7 @@ export class KlaviyoStandIn {
     };
   }
 
-  #flowResource(f: StandInFlow) {
+  #flowResource(f: StandInFlow, withDefinition = false) {
     return {
       type: 'flow',
       id: f.id,
@@ -501,8 +671,334 @@ export class KlaviyoStandIn {
         created: f.created,
         updated: f.created,
         trigger_type: 'Metric',
+        ...(withDefinition && { definition: structuredClone(f.definition) }),
       },
       links: { self: `${this.#url}/api/flows/${f.id}` },
+    };
+  }
+
+  #segmentResource(s: StandInSegment) {
+    return {
+      type: 'segment',
+      id: s.id,
+      attributes: {
+        name: s.name,
+        definition: s.definition,
+        created: s.created,
+        updated: s.created,
+        is_active: true,
+        is_processing: false,
+        is_starred: false,
+      },
+      links: { self: `${this.#url}/api/segments/${s.id}` },
+    };
+  }
+
+  #flow(id: string): StandInFlow {
+    const flow = this.#flows.find((f) => f.id === id);
+    if (!flow)
+      throw new KlaviyoError({
+        status: 404,
+        code: 'not_found',
+        title: 'Not found.',
+        detail: `A flow with id ${id} does not exist.`,
+      });
+    return flow;
+  }
+
+  /**
+   * A write of the setup kind: faults, the key and every scope, the body against the operation's schema
+   * in `stable.json`, the endpoint's rate limits (daily cap included), then the answer.
+   */
+  #write(
+    path: string,
+    operationId: string,
+    scopes: readonly string[],
+    limit: keyof typeof SETUP_LIMITS,
+    status: number,
+    handle: (body: unknown) => unknown,
+  ): void {
+    const validate = requestValidator(operationId);
+    this.#app.post(path, (req, reply) => {
+      const fault = this.faults.apply(req, reply, (s) => errorBody(faultError(s)));
+      if (fault === 'answered') return reply;
+      for (const scope of scopes) this.#authorize(req, scope);
+      const state = this.#setupLimits?.[limit];
+      if (state) {
+        const window = state.window.take();
+        if (!window.ok) return this.#throttle(reply, window.retryAfterSeconds);
+        const perDay = (SETUP_LIMITS[limit] as { perDay?: number }).perDay;
+        const now = this.#clock();
+        const day = Math.floor(now / 86_400_000);
+        if (state.day.day !== day) state.day = { day, count: 0 };
+        if (perDay !== undefined && state.day.count >= perDay)
+          return this.#throttle(reply, Math.ceil(((day + 1) * 86_400_000 - now) / 1000));
+        state.day.count++;
+      }
+      if (!validate(req.body)) {
+        const first = validate.errors![0]!;
+        throw invalid(describeSchemaError(first), `/${first.instancePath.replace(/^\//, '')}`);
+      }
+      const answer = handle(req.body);
+      if (fault === 'silent') return reply;
+      return answer === undefined
+        ? reply.status(status).send()
+        : reply.status(status).header('content-type', 'application/vnd.api+json').send(answer);
+    });
+  }
+
+  /** Flows created through the API: a metric trigger that exists, ids only as `temporary_id`, a draft. */
+  #createFlow(body: unknown) {
+    const attributes = (
+      body as { data: { attributes: { name: string; definition: Record<string, unknown> } } }
+    ).data.attributes;
+    const definition = structuredClone(attributes.definition);
+    const triggers = definition.triggers as { type: string; id?: string | null }[];
+    if (triggers.length !== 1)
+      throw invalid('Only one trigger is supported.', '/data/attributes/definition/triggers');
+    const trigger = triggers[0]!;
+    if (
+      trigger.type !== 'metric' ||
+      !trigger.id ||
+      ![...this.#metrics.values()].some((m) => m.id === trigger.id)
+    )
+      throw invalid(`Metric ${String(trigger.id)} does not exist.`, '/data/attributes/definition/triggers/0');
+    const actions = definition.actions as {
+      id?: string | null;
+      temporary_id?: string | null;
+      type: string;
+      links?: Record<string, string | null> | null;
+      data?: { status?: string } | null;
+    }[];
+    const ids = new Map<string, string>();
+    actions.forEach((a, i) => {
+      if (a.id)
+        throw invalid(
+          'id is not allowed on create; use temporary_id.',
+          `/data/attributes/definition/actions/${i}/id`,
+        );
+      if (!a.temporary_id)
+        throw invalid('temporary_id is required on create.', `/data/attributes/definition/actions/${i}`);
+      ids.set(a.temporary_id, String(10_000 + this.#flows.length * 100 + i));
+    });
+    const entry = definition.entry_action_id as string | null;
+    if (!entry || !ids.has(entry))
+      throw invalid('entry_action_id must name an action.', '/data/attributes/definition/entry_action_id');
+    for (const a of actions) {
+      for (const [k, v] of Object.entries(a.links ?? {}))
+        if (v !== null) {
+          const real = ids.get(v);
+          if (!real) throw invalid(`Link ${k} names no action: ${v}.`, '/data/attributes/definition/actions');
+          a.links![k] = real;
+        }
+      a.id = ids.get(a.temporary_id!)!;
+      delete a.temporary_id;
+    }
+    definition.entry_action_id = ids.get(entry)!;
+    const flow: StandInFlow = {
+      id: shortId(),
+      name: attributes.name,
+      // Klaviyo creates every flow through the API as a draft, whatever its actions say.
+      status: 'draft',
+      archived: false,
+      metricId: trigger.id,
+      created: new Date(this.#clock()).toISOString(),
+      definition,
+      viaApi: true,
+    };
+    this.#flows.push(flow);
+    return { data: this.#flowResource(flow, true), links: { self: `${this.#url}/api/flows/${flow.id}` } };
+  }
+
+  #createSegment(body: unknown) {
+    const attributes = (
+      body as {
+        data: {
+          attributes: {
+            name: string;
+            definition: { condition_groups: { conditions: { metric_id?: string }[] }[] };
+          };
+        };
+      }
+    ).data.attributes;
+    if (attributes.definition.condition_groups.length === 0)
+      throw invalid('A segment needs at least one condition group.', '/data/attributes/definition');
+    for (const group of attributes.definition.condition_groups)
+      for (const c of group.conditions)
+        if (c.metric_id !== undefined && ![...this.#metrics.values()].some((m) => m.id === c.metric_id))
+          throw invalid(`Metric ${c.metric_id} does not exist.`, '/data/attributes/definition');
+    const segment: StandInSegment = {
+      id: shortId(),
+      name: attributes.name,
+      definition: attributes.definition,
+      created: new Date(this.#clock()).toISOString(),
+    };
+    this.#segments.push(segment);
+    return {
+      data: this.#segmentResource(segment),
+      links: { self: `${this.#url}/api/segments/${segment.id}` },
+    };
+  }
+
+  /**
+   * Bulk subscribe or unsubscribe: up to 1,000 profiles, an email or an E.164 phone each, and — as Klaviyo
+   * refuses it otherwise — `consented_at` only in a `historical_import`, and never in the future.
+   */
+  #subscriptionJob(body: unknown, consent: StandInSubscription['consent']): undefined {
+    const attributes = (
+      body as {
+        data: {
+          attributes: {
+            custom_source?: string | null;
+            historical_import?: boolean | null;
+            profiles: {
+              data: {
+                attributes: {
+                  email?: string | null;
+                  phone_number?: string | null;
+                  subscriptions: Record<
+                    string,
+                    { marketing?: { consent: string; consented_at?: string | null } | null } | null
+                  >;
+                };
+              }[];
+            };
+          };
+        };
+      }
+    ).data.attributes;
+    const profiles = attributes.profiles.data;
+    if (profiles.length === 0 || profiles.length > 1000)
+      throw invalid('A job takes 1 to 1000 profiles.', '/data/attributes/profiles/data');
+    const planned: StandInSubscription[] = [];
+    profiles.forEach((p, i) => {
+      const pointer = `/data/attributes/profiles/data/${i}/attributes`;
+      const { email, phone_number } = p.attributes;
+      if (email != null && !EMAIL.test(email)) throw invalid('Invalid email address.', `${pointer}/email`);
+      if (phone_number != null && !E164.test(phone_number))
+        throw invalid(
+          'Invalid phone number format (Example of a valid format: +12345678901)',
+          `${pointer}/phone_number`,
+        );
+      for (const channel of ['email', 'sms'] as const) {
+        const marketing = p.attributes.subscriptions[channel]?.marketing;
+        if (!marketing) continue;
+        if ((channel === 'email' ? email : phone_number) == null)
+          throw invalid(
+            `A ${channel} subscription needs the profile's ${channel === 'email' ? 'email' : 'phone_number'}.`,
+            pointer,
+          );
+        const at = marketing.consented_at ?? undefined;
+        if (at !== undefined) {
+          if (!attributes.historical_import)
+            throw invalid(
+              'consented_at may only be given with historical_import.',
+              `${pointer}/subscriptions/${channel}/marketing/consented_at`,
+            );
+          if (Date.parse(at) > this.#clock() + 60_000)
+            throw invalid(
+              'consented_at may not be in the future.',
+              `${pointer}/subscriptions/${channel}/marketing/consented_at`,
+            );
+        }
+        planned.push({
+          channel,
+          consent,
+          ...(email != null && channel === 'email' && { email }),
+          ...(phone_number != null && channel === 'sms' && { phone_number }),
+          ...(at !== undefined && { consentedAt: at }),
+          ...(attributes.custom_source != null && { customSource: attributes.custom_source }),
+          receivedAt: Date.now(),
+        });
+      }
+    });
+    if (planned.length === 0) throw invalid('No subscription to change.', '/data/attributes/profiles');
+    this.subscriptions.push(...planned);
+    return undefined;
+  }
+
+  /**
+   * Flow values: the seeded statistics of each flow. As Klaviyo: `group_by` must hold `flow_id` and
+   * `flow_message_id`; the filter may be `equals(flow_id,"X")` or `contains-any(flow_id,["X","Y"])` (at
+   * most 100); the timeframe at most a year; the conversion metric one the account has.
+   */
+  #flowValuesReport(body: unknown) {
+    this.reportQueries.push(body);
+    const attributes = (
+      body as {
+        data: {
+          attributes: {
+            statistics: FlowStatistic[];
+            timeframe: { start?: string; end?: string; key?: string };
+            conversion_metric_id: string;
+            group_by?: string[] | null;
+            filter?: string | null;
+          };
+        };
+      }
+    ).data.attributes;
+    if (![...this.#metrics.values()].some((m) => m.id === attributes.conversion_metric_id))
+      throw invalid(
+        `Metric ${attributes.conversion_metric_id} does not exist.`,
+        '/data/attributes/conversion_metric_id',
+      );
+    const { start, end } = attributes.timeframe;
+    if (start !== undefined && end !== undefined) {
+      const span = Date.parse(end) - Date.parse(start);
+      if (!(span > 0) || span > 366 * 86_400_000)
+        throw invalid(
+          'The timeframe must end after it starts and span at most one year.',
+          '/data/attributes/timeframe',
+        );
+    }
+    const groupBy = attributes.group_by ?? ['flow_id', 'flow_message_id', 'send_channel'];
+    if (!groupBy.includes('flow_id') || !groupBy.includes('flow_message_id'))
+      throw invalid(
+        'The following group by attributes are required: flow_message_id, flow_id.',
+        '/data/attributes/group_by',
+      );
+    let ids = this.#flows.map((f) => f.id);
+    if (attributes.filter) {
+      const equals = /^equals\(flow_id,"([^"]+)"\)$/.exec(attributes.filter);
+      const any = /^contains-any\(flow_id,\[((?:"[^"]+",?)+)\]\)$/.exec(attributes.filter);
+      if (equals) ids = [equals[1]!];
+      else if (any) ids = any[1]!.split(',').map((v) => v.replaceAll('"', ''));
+      else throw invalid(`Invalid filter: ${attributes.filter}.`, '/data/attributes/filter');
+      if (ids.length > 100) throw invalid('Max of 100 items per list filter.', '/data/attributes/filter');
+    }
+    // One row per flow, under its first message: the seeded figures are per flow.
+    const results = ids.flatMap((id) => {
+      const flow = this.#flows.find((f) => f.id === id);
+      if (!flow) return [];
+      const seeded = this.#flowValues.get(id) ?? {};
+      const message = (flow.definition.actions as { id?: string; type: string }[]).find((a) =>
+        a.type.startsWith('send-'),
+      );
+      return [
+        {
+          groupings: Object.fromEntries(
+            groupBy.map((g) => [
+              g,
+              g === 'flow_id'
+                ? id
+                : g === 'flow_message_id'
+                  ? (message?.id ?? id)
+                  : g === 'send_channel'
+                    ? 'email'
+                    : null,
+            ]),
+          ),
+          statistics: Object.fromEntries(attributes.statistics.map((s) => [s, seeded[s] ?? 0])),
+        },
+      ];
+    });
+    return {
+      data: {
+        type: 'flow-values-report',
+        attributes: { results },
+        relationships: { flows: { data: ids.map((id) => ({ type: 'flow', id })) } },
+      },
+      links: { self: `${this.#url}/api/flow-values-reports` },
     };
   }
 
@@ -711,6 +1207,11 @@ export class KlaviyoStandIn {
     });
   }
 }
+
+type SetupLimitState = Record<
+  keyof typeof SETUP_LIMITS,
+  { window: FixedWindowLimit; day: { day: number; count: number } }
+>;
 
 interface EventAttributes {
   properties: Record<string, unknown>;

@@ -198,8 +198,9 @@ describe('reclaim klaviyo check and test-event', () => {
     );
   });
 
-  it('setup and results say they are not built yet; unknown subcommands are usage errors', async () => {
-    expect((await cli('klaviyo', 'setup')).code).toBe(1);
+  it('unknown subcommands and bad options are usage errors', async () => {
+    expect((await cli('klaviyo', 'setup', '--flow', 'not/an id')).code).toBe(2);
+    expect((await cli('klaviyo', 'results', '--from', '01/10/2026')).code).toBe(2);
     expect((await cli('klaviyo', 'nope')).code).toBe(2);
     expect((await cli('klaviyo', 'test-event', '--email', 'not-an-address')).code).toBe(2);
   });

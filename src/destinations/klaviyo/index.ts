@@ -3,6 +3,7 @@ import { classifyStatus, type PartnerResponse } from '../../delivery/partner-req
 import type { DestinationDefinition } from '../destination.ts';
 import { abandonment } from './actions/abandonment.ts';
 import { erasure } from './actions/erasure.ts';
+import { subscription } from './actions/subscription.ts';
 import { klaviyoSettings, type KlaviyoSettings } from './settings.ts';
 
 /**
@@ -20,7 +21,10 @@ function classify(response: PartnerResponse): DeliveryError {
   });
 }
 
-/** Klaviyo: abandonment triggers as events that start the store's Reclaim flows; deletion requests. */
+/**
+ * Klaviyo: abandonment triggers as events that start the store's Reclaim flows; deletion requests;
+ * marketing subscriptions carried from the consent ledger (when the store turns them on).
+ */
 export const klaviyo: DestinationDefinition<KlaviyoSettings> = {
   name: 'klaviyo',
   title: 'Klaviyo',
@@ -28,5 +32,5 @@ export const klaviyo: DestinationDefinition<KlaviyoSettings> = {
   concurrency: 16,
   rateShare: (settings) => settings.rateLimitShare,
   classify,
-  actions: { abandonment, erasure },
+  actions: { abandonment, erasure, subscription },
 };

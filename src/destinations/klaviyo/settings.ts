@@ -12,6 +12,8 @@ export interface KlaviyoSettings {
   metrics: Record<JourneyStage, string>;
   rateLimitShare: number;
   bulkBacklog: number;
+  /** Carry SMS and email opt-ins and withdrawals from the consent ledger to Klaviyo (default off). */
+  syncConsent: { sms: boolean; email: boolean };
 }
 
 /** Klaviyo is on when a private API key is configured. */
@@ -24,6 +26,7 @@ export function klaviyoSettings(config: Config): KlaviyoSettings | undefined {
     metrics: { ...k.metrics },
     rateLimitShare: k.rateLimitShare,
     bulkBacklog: k.bulkBacklog,
+    syncConsent: { sms: k.syncSmsConsent, email: k.syncEmailConsent },
   };
 }
 

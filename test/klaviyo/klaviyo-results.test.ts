@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
+import { migrateToLatest } from '../../src/store/migrator.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
+import { buildTestApp, testConfig } from '../support/app.ts';
+import { cli } from '../support/cli.ts';
+import { ADMIN_TOKEN, scenarioEnv } from '../support/shop.ts';
+
+const FROM = '2026-11-01';
+const TO = '2026-11-30';
+
+/** Triggers Reclaim fired (and Klaviyo accepted, or not) in the store, as the delivery loop leaves them. */
+async function seedTriggers(store: Store, rows: { stage: string; firedAt: string; status: string }[]) {
+  let n = 0;
+  for (const row of rows) {
+    const id = `t${++n}`;
+    const at = Date.parse(row.firedAt);
+    await store.db
+      .insertInto('triggers')
+      .values({
+        id,
+        journey_id: `j${n}`,
+        profile_id: `p${n}`,
+        stage: row.stage,
+        due_at: at,
+        fired_at: at,
+        created_at: at,
+        body_json: '{}',
+      })
+      .execute();
+    await store.db
+      .insertInto('deliveries')
+      .values({
+        id: `klaviyo:abandonment:${id}`,
+        destination: 'klaviyo',
+        kind: 'abandonment',
+        subject_id: id,
+        profile_id: `p${n}`,
+        status: row.status,
+        attempts: 1,
+        created_at: at,
+        updated_at: at,
+        next_attempt_at: at,
+        retry_from: at,
+        claimed_by: null,
+        delivered_at: row.status === 'delivered' ? at : null,
+        last_error_json: null,
+        payload_json: JSON.stringify({ triggerId: id }),
+        outcome_json: null,
+      })
+      .execute();
+  }
+}
+
+describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
+  let dir: string;
+  let store: Store;
+  let standIn: KlaviyoStandIn;
+  const saved = { ...process.env };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'reclaim-klaviyo-results-'));
+    const url = `sqlite:${join(dir, 'r.sqlite')}`;
+    store = await openStore({ url });
+    await migrateToLatest(store);
+    standIn = new KlaviyoStandIn({ rateLimits: false });
+    const base = await standIn.start();
+    Object.assign(process.env, {
+      RECLAIM_DATABASE_URL: url,
+      KLAVIYO_API_KEY: KlaviyoStandIn.DEFAULT_KEY,
+      KLAVIYO_BASE_URL: base,
+    });
+    for (const name of [
+      'Placed Order',
+      'Received Email',
+      'Reclaim Cart Abandonment',
+      'Reclaim Checkout Abandonment',
+    ])
+      standIn.seedMetric(name);
+    standIn.seedFlow({ name: 'Abandoned Cart', status: 'live', metric: 'Added to Cart' });
+    standIn.seedFlow({ name: 'Abandoned Checkout', status: 'live', metric: 'Started Checkout' });
+    expect((await cli('klaviyo', 'setup')).code).toBe(0);
+  });
+  afterEach(async () => {
+    process.env = { ...saved };
+    await store.close();
+    await standIn.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const flow = (name: string) =>
+    standIn.flows.find((f) => f.name === name || f.name.startsWith(`Reclaim · ${name} [`))!;
+  const reclaimFlow = (native: string) =>
+    standIn.flows.find((f) => f.name.startsWith(`Reclaim · ${native} [`))!;
+
+  it('sets native and Reclaim flows side by side per stage, with the uplift and Reclaim’s own sent count', async () => {
+    standIn.seedFlowValues(flow('Abandoned Cart').id, {
+      recipients: 400,
+      opens_unique: 200,
+      clicks_unique: 40,
+      conversion_uniques: 20,
+      conversion_value: 1000,
+    });
+    standIn.seedFlowValues(reclaimFlow('Abandoned Cart').id, {
+      recipients: 600,
+      opens_unique: 250,
+      clicks_unique: 50,
+      conversion_uniques: 30,
+      conversion_value: 1650.5,
+    });
+    standIn.seedFlowValues(flow('Abandoned Checkout').id, { recipients: 100, conversion_value: 500 });
+    await seedTriggers(store, [
+      { stage: 'cart', firedAt: '2026-11-03T10:00:00Z', status: 'delivered' },
+      { stage: 'cart', firedAt: '2026-11-04T10:00:00Z', status: 'delivered' },
+      { stage: 'cart', firedAt: '2026-11-05T10:00:00Z', status: 'dead' },
+      { stage: 'checkout', firedAt: '2026-11-06T10:00:00Z', status: 'delivered' },
+      { stage: 'cart', firedAt: '2026-10-20T10:00:00Z', status: 'delivered' },
+    ]);
+
+    const { code, stdout, stderr } = await cli('klaviyo', 'results', '--from', FROM, '--to', TO, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({
+      ok: true,
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
+    });
+    const cart = report.stages.find((s: { stage: string }) => s.stage === 'cart');
+    expect(cart).toEqual({
+      stage: 'cart',
+      native: { recipients: 400, opens: 200, clicks: 40, conversions: 20, revenue: 1000 },
+      reclaim: { recipients: 600, opens: 250, clicks: 50, conversions: 30, revenue: 1650.5 },
+      uplift: { recipients: 1.5, opens: 1.25, clicks: 1.25, conversions: 1.5, revenue: 1.651 },
+      reclaimSent: 2,
+    });
+    const checkout = report.stages.find((s: { stage: string }) => s.stage === 'checkout');
+    expect(checkout.reclaimSent).toBe(1);
+    expect(checkout.uplift.revenue).toBe(0);
+    expect(report.hints).toContainEqual(
+      expect.stringMatching(/"Reclaim · Abandoned Cart \[beside \w+\]" is a draft: it sends nothing/),
+    );
+
+    // One report query for every flow, as the endpoint's limit (2 a minute) asks.
+    expect(standIn.reportQueries).toHaveLength(1);
+    expect(standIn.reportQueries[0]).toMatchObject({
+      data: {
+        attributes: {
+          timeframe: { start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' },
+          conversion_metric_id: standIn.metrics.get('Placed Order')!.id,
+        },
+      },
+    });
+
+    const text = await cli('klaviyo', 'results', '--from', FROM, '--to', TO);
+    expect(text.stdout).toMatch(/cart\s+native\s+400\s+200\s+40\s+20\s+1000\.00/);
+    expect(text.stdout).toMatch(/cart\s+reclaim\s+600\s+250\s+50\s+30\s+1650\.50/);
+    expect(text.stdout).toMatch(
+      /cart\s+uplift\s+recipients 1\.50x, conversions 1\.50x, revenue 1\.65x; Reclaim sent 2 triggers, 600 entered/,
+    );
+  });
+
+  it('the admin API answers the same JSON, and refuses a bad period with a 400', async () => {
+    standIn.seedFlowValues(reclaimFlow('Abandoned Checkout').id, { recipients: 7 });
+    const t = await buildTestApp(
+      store,
+      testConfig({
+        ...scenarioEnv,
+        KLAVIYO_API_KEY: KlaviyoStandIn.DEFAULT_KEY,
+        KLAVIYO_BASE_URL: standIn.url,
+      }),
+    );
+    try {
+      const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const res = await t.app.inject({
+        url: `/admin/v1/klaviyo/results?from=${FROM}&to=${TO}`,
+        headers: auth,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(
+        res.json().stages.find((s: { stage: string }) => s.stage === 'checkout').reclaim.recipients,
+      ).toBe(7);
+      const bad = await t.app.inject({ url: '/admin/v1/klaviyo/results?from=yesterday', headers: auth });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('RECLAIM_ERR_BAD_REQUEST');
+      expect((await t.app.inject({ url: '/admin/v1/klaviyo/results' })).statusCode).toBe(401);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  it('one report query per run; a throttled report becomes a clear line, not a crash', async () => {
+    const limited = new KlaviyoStandIn();
+    process.env.KLAVIYO_BASE_URL = await limited.start();
+    try {
+      for (const name of ['Placed Order', 'Reclaim Cart Abandonment']) limited.seedMetric(name);
+      limited.seedFlow({ name: 'Abandoned Cart', status: 'live', metric: 'Added to Cart' });
+      expect((await cli('klaviyo', 'setup')).code).toBe(0);
+      expect((await cli('klaviyo', 'results', '--from', FROM, '--to', TO)).code).toBe(0);
+      expect((await cli('klaviyo', 'results', '--from', FROM, '--to', TO)).code).toBe(0);
+      limited.faults.down = () => ({ status: 429, retryAfter: 3600 });
+      const third = await cli('klaviyo', 'results', '--from', FROM, '--to', TO);
+      expect(third.code).toBe(69);
+      expect(third.stderr).toMatch(/reclaim klaviyo: Klaviyo is throttling/);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a key without flows:read says what it disables', async () => {
+    const key = 'pk_events_only';
+    const limited = new KlaviyoStandIn({
+      rateLimits: false,
+      apiKeys: { [key]: ['events:write', 'metrics:read'] },
+    });
+    Object.assign(process.env, { KLAVIYO_BASE_URL: await limited.start(), KLAVIYO_API_KEY: key });
+    try {
+      limited.seedMetric('Reclaim Cart Abandonment');
+      const { code, stderr } = await cli('klaviyo', 'results');
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/the key lacks flows:read/);
+    } finally {
+      await limited.close();
+    }
+  });
+});
