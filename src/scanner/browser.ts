@@ -34,6 +34,8 @@ export interface LaunchOptions {
   executablePath?: string;
   /** Host names that resolve to 127.0.0.1, so local sites are served under realistic names. */
   hosts?: readonly string[];
+  /** More Chromium flags (tests: `--ignore-certificate-errors` for self-signed fixtures). */
+  args?: readonly string[];
   /** Longest wait for the browser to start (ms). */
   timeout?: number;
 }
@@ -47,7 +49,7 @@ export function chromiumAvailable(executablePath = DEFAULT_CHROMIUM_PATH): boole
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const executablePath = options.executablePath ?? DEFAULT_CHROMIUM_PATH;
   if (!chromiumAvailable(executablePath)) throw new BrowserMissingError(executablePath);
-  const args = [...CHROMIUM_FLAGS];
+  const args = [...CHROMIUM_FLAGS, ...(options.args ?? [])];
   if (options.hosts !== undefined && options.hosts.length > 0) {
     const rules = options.hosts.map((host) => `MAP ${host} 127.0.0.1`).join(', ');
     args.push(`--host-resolver-rules=${rules}`);

@@ -252,7 +252,7 @@ export async function visitPage(
       if (initiators.has(event.request.url)) return;
       const init = event.initiator;
       const frame = init.stack?.callFrames.find((f) => f.url)?.url ?? init.url;
-      const what = init.type === 'parser' ? 'markup of' : init.type === 'script' ? 'script' : init.type;
+      const what = init.type === 'parser' ? 'page' : init.type === 'script' ? 'script' : init.type;
       initiators.set(event.request.url, frame ? `${what} ${frame}` : what);
     });
     await cdp.send('Network.enable');

@@ -34,7 +34,7 @@ export interface RequestFinding {
   vendor: string | null;
   category: Category;
   count: number;
-  /** What started the first request to this host: a script URL, `iframe URL`, `parser URL` (markup). */
+  /** What started the first request to this host: `script URL`, `iframe URL`, or `page URL` (the page's markup, or a script Chromium did not name). */
   initiator: string;
 }
 

@@ -5,9 +5,16 @@ import type { Category } from './vendors.ts';
 /** One finding, as the rules see it. */
 export interface Finding {
   kind: Violation['kind'];
-  party: 'first' | 'third';
   category: Category;
+  vendor: string | null;
 }
+
+/**
+ * The store's own platform, acting for the store: its statistics are the store's first-party analytics
+ * (RULES.md T-UK) and it neither sells nor shares (T-US). A cookie on the store's domain set by another
+ * vendor's script (`_ga`, `_fbp`) is that vendor's tracker, whatever its domain.
+ */
+const STORE_PLATFORM = 'Shopify';
 
 /**
  * Which rule a finding breaks in a state under a regime (RULES.md §1 column a), or undefined when it breaks
@@ -16,20 +23,21 @@ export interface Finding {
  * refused everything optional; a request to a preferences widget's host stores nothing and does not.
  */
 export function ruleBroken(regime: Regime, state: ScanState, finding: Finding): string | undefined {
-  const { category, kind, party } = finding;
+  const { category, kind, vendor } = finding;
+  const own = vendor === STORE_PLATFORM;
   if (category === 'necessary' || category === 'unknown' || state === 'accept') return undefined;
   const tracking = category === 'analytics' || category === 'marketing';
   const stored = kind !== 'request';
   if (regime === 'US') {
     // An opt-out of sale/sharing ("Reject all", or GPC) leaves first-party only (11 CCR §7025).
-    return state === 'reject' && category === 'marketing' && party === 'third' ? RULES['T-US'] : undefined;
+    return state === 'reject' && category === 'marketing' && !own ? RULES['T-US'] : undefined;
   }
   if (trackingNeedsOptIn(regime)) {
     const id = regime === 'UK' ? 'T-UK' : regime === 'CA-QC' ? 'T-CA' : regime === 'ROW' ? 'T-ROW' : 'T-EU';
     if (state === 'before') {
       if (!tracking) return undefined;
       // UK: first-party statistical analytics is allowed with notice and an easy objection (PECR Sch A1).
-      if (regime === 'UK' && category === 'analytics' && party === 'first') return undefined;
+      if (regime === 'UK' && category === 'analytics' && own) return undefined;
       return RULES[id];
     }
     return tracking || stored ? RULES[id] : undefined;

@@ -9,11 +9,13 @@ export const CHROMIUM_PATH = process.env.RECLAIM_CHROMIUM_PATH ?? DEFAULT_CHROMI
 export interface BrowserOptions {
   /** Host names that resolve to 127.0.0.1, so fixtures are served under realistic names. */
   hosts?: readonly string[];
+  /** More Chromium flags. */
+  args?: readonly string[];
 }
 
 /** Starts headless Chromium; the browser tests need it, so a missing one fails with what to install. */
 export function launchChromium(options: BrowserOptions = {}): Promise<Browser> {
-  return launch({ executablePath: CHROMIUM_PATH, hosts: options.hosts });
+  return launch({ executablePath: CHROMIUM_PATH, hosts: options.hosts, args: options.args });
 }
 
 /** Where browser tests leave screenshots for a person to look at (ignored by git). */
