@@ -115,6 +115,12 @@ const RECORDER = `(() => {
   };
 })();`;
 
+/** `script URL` for a script file; the recorder already says `inline script in URL` or `unknown script`. */
+function scriptName(by: string | undefined): string {
+  if (!by) return 'unknown script';
+  return /^https?:/.test(by) ? `script ${by}` : by;
+}
+
 interface RecordedWrite {
   type: 'cookie' | 'storage';
   name?: string;
@@ -236,7 +242,7 @@ export async function visitPage(
   try {
     await context.exposeBinding('__reclaimScanRecord', (_source, write: RecordedWrite) => {
       if (write.type === 'cookie' && write.name)
-        cookieWrites.push({ name: write.name, setBy: `script ${write.by ?? 'unknown'}`, seq: ++seq });
+        cookieWrites.push({ name: write.name, setBy: scriptName(write.by), seq: ++seq });
       else if (write.type === 'storage' && write.key !== undefined && write.area && write.origin)
         storageWrites.push({ key: write.key, area: write.area, origin: write.origin, seq: ++seq });
     });

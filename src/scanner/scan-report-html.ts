@@ -73,6 +73,8 @@ function stateSection(state: ScanState, findings: StateFindings): string {
     'No requests to other sites.',
   );
   const choice = findings.choice ? `<p>Pressed: ${escape(findings.choice)}</p>` : '';
+  if (state !== 'before' && !findings.choice)
+    return `<section class="state"><h3>${escape(STATE_TITLE[state])}</h3><p class="empty">Not tested: the scanner found no “${state === 'reject' ? 'Reject all' : 'Accept all'}” button on the page.</p></section>`;
   return `<section class="state"><h3>${escape(STATE_TITLE[state])}</h3><p class="muted">${escape(STATE_EXPLAINED[state])}</p>${choice}
 <h4>Cookies</h4>${cookies}<h4>Storage</h4>${storage}<h4>Requests to other sites</h4>${requests}</section>`;
 }

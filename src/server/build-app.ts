@@ -31,6 +31,7 @@ import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
 import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
 import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
+import { scanRoutes } from '../scanner/scan-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -198,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
     await admin.register(klaviyoCheckRoutes, { config: deps.config });
+    await admin.register(scanRoutes, { store: deps.store });
   });
   return app;
 }

@@ -28,6 +28,7 @@ export interface Database {
   trigger_caps: TriggerCapTable;
   deliveries: DeliveryTable;
   destination_states: DestinationStateTable;
+  scans: ScanTable;
 }
 
 /** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
@@ -283,4 +284,21 @@ export interface DestinationStateTable {
   status: string;
   reason_json: string | null;
   updated_at: number;
+}
+
+/** One scheduled consent scan of the configured storefront pages (`docs/scanner.md`). */
+export interface ScanTable {
+  id: Serial;
+  started_at: number;
+  finished_at: number;
+  /** `CC` or `CC-SUB` the scan posed as. */
+  region: string;
+  /** The URLs scanned, as a JSON array. */
+  urls_json: string;
+  /** Violations across all URLs. */
+  violations: number;
+  /** One CONTRACT.md scan result per URL, as a JSON array. */
+  results_json: string;
+  /** What was added and removed since the previous scan, as JSON `{ added, removed }`. */
+  changes_json: string;
 }
