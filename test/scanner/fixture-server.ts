@@ -24,6 +24,8 @@ export interface FixtureServer {
   port: number;
   /** `http://HOST:PORT/PATH` */
   url(host: string, pathname?: string): string;
+  /** From now on, answers `host` + `pathname` with the file at `target` (a site that changed). */
+  serveAs(host: string, pathname: string, target: string): void;
   close(): Promise<void>;
 }
 
@@ -34,9 +36,11 @@ export interface FixtureServer {
  * purpose: `/__loop` redirects to itself, `/__hang` never answers.
  */
 export async function startFixtureServer(): Promise<FixtureServer> {
+  const aliases = new Map<string, string>();
   const handler: RequestListener = (req, res) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const asked = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const pathname = aliases.get(`${host}${asked}`) ?? asked;
     if (pathname === '/__loop') {
       res.writeHead(302, { location: '/__loop' }).end();
       return;
@@ -86,6 +90,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   return {
     port,
     url: (host, pathname = '/') => `http://${host}:${port}${pathname}`,
+    serveAs: (host, pathname, target) => aliases.set(`${host}${pathname}`, target),
     close: () =>
       new Promise((resolve) => {
         http.closeAllConnections();
