@@ -3,6 +3,7 @@ import { runDeliveryBench } from './delivery.ts';
 import { runEngineBench } from './engine.ts';
 import { runIdentityBench } from './identity.ts';
 import { runIngestBench } from './ingest.ts';
+import { runScanBench } from './scan.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
 
 const benches: { name: string; run: () => Promise<BenchSection> }[] = [
@@ -10,6 +11,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'identity', run: runIdentityBench },
   { name: 'engine', run: runEngineBench },
   { name: 'delivery', run: runDeliveryBench },
+  { name: 'scan', run: runScanBench },
 ];
 
 for (const bench of benches) {

@@ -364,7 +364,10 @@ export const configSchema = z.strictObject({
             .filter((item) => item.length > 0)
             .map((item) => {
               if (!/^https?:\/\//i.test(item) || !URL.canParse(item))
-                ctx.addIssue({ code: 'custom', message: `must be a list of http(s) URLs; "${item}" is not one` });
+                ctx.addIssue({
+                  code: 'custom',
+                  message: `must be a list of http(s) URLs; "${item}" is not one`,
+                });
               return item;
             }),
         )
@@ -374,7 +377,10 @@ export const configSchema = z.strictObject({
       /** The visitor's country (or `CC-SUB`) the scheduled scan poses as; its regime decides the verdicts. */
       region: z
         .string()
-        .regex(/^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/, 'must be a country code such as DE, or CC-SUB such as US-CA')
+        .regex(
+          /^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/,
+          'must be a country code such as DE, or CC-SUB such as US-CA',
+        )
         .transform((r) => r.toUpperCase())
         .default('DE'),
       /** The Chromium the scanner drives (Debian's `chromium` package by default). */

@@ -32,30 +32,32 @@ export interface ScanOptions {
 }
 
 /** Languages for the regions Shopify stores sell to most; any other country gets English with its region. */
-const LANGUAGE: Record<string, string> = {
-  DE: 'de',
-  AT: 'de',
-  CH: 'de',
-  FR: 'fr',
-  BE: 'fr',
-  IT: 'it',
-  ES: 'es',
-  NL: 'nl',
-  PL: 'pl',
-  SE: 'sv',
-  DK: 'da',
-  NO: 'nb',
-  FI: 'fi',
-  PT: 'pt',
-  BR: 'pt',
-  MX: 'es',
-  JP: 'ja',
-};
+const LANGUAGE = new Map<string, string>(
+  Object.entries({
+    DE: 'de',
+    AT: 'de',
+    CH: 'de',
+    FR: 'fr',
+    BE: 'fr',
+    IT: 'it',
+    ES: 'es',
+    NL: 'nl',
+    PL: 'pl',
+    SE: 'sv',
+    DK: 'da',
+    NO: 'nb',
+    FI: 'fi',
+    PT: 'pt',
+    BR: 'pt',
+    MX: 'es',
+    JP: 'ja',
+  }),
+);
 
 /** The browser's locale, `Accept-Language` and geo headers for a visitor from the region. */
 export function visitorFor(region: string, geoHeaders: ScanOptions['geoHeaders']): VisitorProfile {
   const [country = 'DE', sub] = region.toUpperCase().split('-');
-  const language = region.toUpperCase() === 'CA-QC' ? 'fr' : (LANGUAGE[country] ?? 'en');
+  const language = region.toUpperCase() === 'CA-QC' ? 'fr' : (LANGUAGE.get(country) ?? 'en');
   const locale = `${language}-${country}`;
   const headers: Record<string, string> = {
     [geoHeaders.country]: country,

@@ -35,7 +35,10 @@ export interface FixtureServer {
  * every host. Missing paths answer 204, as a tracker's collection endpoint does. Two paths misbehave on
  * purpose: `/__loop` redirects to itself, `/__hang` never answers.
  */
-export async function startFixtureServer(): Promise<FixtureServer> {
+export async function startFixtureServer(
+  /** Pages made on the fly (the benchmark's catalogue): a body for host and path, or undefined. */
+  generate?: (host: string, pathname: string) => string | undefined,
+): Promise<FixtureServer> {
   const aliases = new Map<string, string>();
   const handler: RequestListener = (req, res) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
@@ -46,6 +49,12 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       return;
     }
     if (pathname === '/__hang') return;
+    const made = generate?.(host, pathname);
+    if (made !== undefined) {
+      res.writeHead(200, { 'content-type': TYPES['.html']!, 'cache-control': 'no-store' });
+      res.end(made.replaceAll('{{PORT}}', String(port)));
+      return;
+    }
     const base = pathname.startsWith('/_shared/') ? SITES_DIR : path.join(SITES_DIR, host);
     let file = path.join(base, pathname);
     if (!file.startsWith(SITES_DIR)) {

@@ -94,11 +94,12 @@ describe('the scanner against the planted fixture cases', () => {
     }
     const precision = predicted === 0 ? 0 : truePositives / predicted;
     const recall = truePositives / labelled;
+    // The misses are printed whatever the outcome: a slip below 1.0 should be visible before it fails.
     console.log(
-      `scanner precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} over ${cases.length} cases`,
-    );
-    expect(misses.length < 10 ? misses : misses.slice(0, 10)).toEqual(
-      precision >= 0.95 && recall >= 0.95 ? expect.anything() : [],
+      [
+        `scanner precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} over ${cases.length} cases`,
+        ...misses,
+      ].join('\n  '),
     );
     expect(precision).toBeGreaterThanOrEqual(0.95);
     expect(recall).toBeGreaterThanOrEqual(0.95);
