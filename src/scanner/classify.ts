@@ -10,10 +10,10 @@ export interface Classification {
   category: Category;
 }
 
-/** The registrable domain (`shop.example.co.uk` → `example.co.uk`); an IP address or `localhost` is itself. */
+/** The registrable domain (`shop.example.co.uk` → `example.co.uk`; `a.myshopify.com` is its own, as in browsers); an IP address is itself. */
 export function registrableDomain(host: string): string {
   const bare = host.replace(/^\./, '').toLowerCase();
-  return getDomain(bare, { allowPrivateDomains: false }) ?? bare;
+  return getDomain(bare, { allowPrivateDomains: true }) ?? bare;
 }
 
 /** First party when the host shares the page's registrable domain. */
@@ -76,4 +76,16 @@ export function classifyHost(host: string): Classification {
     if (!best || entry.host.length > best.host.length) best = entry;
   }
   return asClassification(best?.row);
+}
+
+/**
+ * Reclaim's own consent endpoints (CONTRACT.md "Storefront consent": the banner script, its config, the
+ * decision) on whatever host `RECLAIM_PUBLIC_URL` names: the banner itself, strictly necessary.
+ */
+const RECLAIM_CONSENT_PATH = /^\/v1\/consent(\/|$)/;
+
+/** A request by its host, or as Reclaim's banner when it is one of Reclaim's consent endpoints. */
+export function classifyRequest(url: URL): Classification {
+  if (RECLAIM_CONSENT_PATH.test(url.pathname)) return { vendor: 'Reclaim', category: 'necessary' };
+  return classifyHost(url.hostname);
 }

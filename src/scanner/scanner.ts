@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { regimeOf } from '../consent/jurisdiction.ts';
-import { classifyCookie, classifyHost, classifyStorage, partyOf } from './classify.ts';
+import { classifyCookie, classifyHost, classifyRequest, classifyStorage, partyOf } from './classify.ts';
 import {
   DEFAULT_TIMEOUTS,
   visitPage,
@@ -122,7 +122,7 @@ function merge(into: StateFindings, visit: PageVisit, siteHost: string): void {
       known.count++;
       continue;
     }
-    const { vendor, category } = classifyHost(host);
+    const { vendor, category } = classifyRequest(parsed);
     const finding: RequestFinding = {
       host,
       party: 'third',
