@@ -6,6 +6,7 @@ import { runIngestBench } from './ingest.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runStorefrontBench } from './storefront.ts';
 import { runKlaviyoBench } from './klaviyo.ts';
+import { runScanBench } from './scan.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
 
 const benches: { name: string; run: () => Promise<BenchSection> }[] = [
@@ -16,6 +17,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'metrics', run: runMetricsBench },
   { name: 'storefront', run: runStorefrontBench },
   { name: 'klaviyo', run: runKlaviyoBench },
+  { name: 'scan', run: runScanBench },
 ];
 
 for (const bench of benches) {

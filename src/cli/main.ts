@@ -17,6 +17,7 @@ import { reportCommand } from './commands/report.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { scoreCommand } from './commands/score.ts';
 import { demoCommand } from './commands/demo.ts';
+import { scanCommand } from './commands/scan.ts';
 
 /** Every command, in the order `reclaim --help` lists them. */
 const COMMANDS: readonly Command[] = [
@@ -28,6 +29,7 @@ const COMMANDS: readonly Command[] = [
   demoCommand,
   simulateCommand,
   scoreCommand,
+  scanCommand,
   configCommand,
   profileCommand,
   consentCommand,
@@ -47,7 +49,7 @@ Global options:
   --debug        print stack traces on errors
   --help         help for reclaim or for one command
 
-Exit codes: 0 ok, 1 failed, 2 usage, 69 database unavailable or port taken, 78 invalid configuration.`;
+Exit codes: 0 ok, 1 failed, 2 usage, 69 database unavailable, port taken or no browser, 78 invalid configuration.`;
 
 export interface MainIo {
   stdout?: NodeJS.WritableStream & CommandContext['stdout'];

@@ -445,6 +445,45 @@ export const configSchema = z.strictObject({
       workerPort: integer(0, 65535).optional(),
     })
     .prefault({}),
+  scanner: z
+    .strictObject({
+      /** Storefront pages the server scans on a schedule (`docs/scanner.md`); empty turns scheduled scans off. */
+      urls: z
+        .preprocess(
+          (value) => (typeof value === 'string' ? value.split(',') : value),
+          z.array(z.string({ error: 'must be a list of http(s) URLs' }), {
+            error: 'must be a list of http(s) URLs',
+          }),
+        )
+        .transform((items, ctx) =>
+          items
+            .map((item) => item.trim())
+            .filter((item) => item.length > 0)
+            .map((item) => {
+              if (!/^https?:\/\//i.test(item) || !URL.canParse(item))
+                ctx.addIssue({
+                  code: 'custom',
+                  message: `must be a list of http(s) URLs; "${item}" is not one`,
+                });
+              return item;
+            }),
+        )
+        .default([]),
+      /** How often the scheduled scan runs. */
+      every: duration(60_000).default(86_400_000),
+      /** The visitor's country (or `CC-SUB`) the scheduled scan poses as; its regime decides the verdicts. */
+      region: z
+        .string()
+        .regex(
+          /^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/,
+          'must be a country code such as DE, or CC-SUB such as US-CA',
+        )
+        .transform((r) => r.toUpperCase())
+        .default('DE'),
+      /** The Chromium the scanner drives (Debian's `chromium` package by default). */
+      chromiumPath: z.string().min(1).default('/usr/bin/chromium'),
+    })
+    .prefault({}),
   features: z.strictObject({ debugRoutes: bool.default(false) }).prefault({}),
 });
 
@@ -512,6 +551,10 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_METRICS_ENABLED', path: ['metrics', 'enabled'] },
   { name: 'RECLAIM_METRICS_TOKEN', path: ['metrics', 'token'], secret: true },
   { name: 'RECLAIM_WORKER_METRICS_PORT', path: ['metrics', 'workerPort'] },
+  { name: 'RECLAIM_SCAN_URLS', path: ['scanner', 'urls'] },
+  { name: 'RECLAIM_SCAN_EVERY', path: ['scanner', 'every'] },
+  { name: 'RECLAIM_SCAN_REGION', path: ['scanner', 'region'] },
+  { name: 'RECLAIM_CHROMIUM_PATH', path: ['scanner', 'chromiumPath'] },
 ];
 
 /** Config keys whose values are masked wherever the config is shown. */

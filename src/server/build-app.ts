@@ -45,6 +45,7 @@ import {
   storefrontRoutes,
   type StorefrontHooks,
 } from '../storefront/storefront-routes.ts';
+import { scanRoutes } from '../scanner/scan-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -265,6 +266,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
     await admin.register(consentRatesRoutes, { counts, clock: deps.clock });
     await admin.register(klaviyoCheckRoutes, { config: deps.config, store: deps.store, clock: deps.clock });
+    await admin.register(scanRoutes, { store: deps.store });
   });
   return app;
 }

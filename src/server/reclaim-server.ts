@@ -10,6 +10,7 @@ import { EngineRunner } from '../engine/engine-runner.ts';
 import { DeliveryRunner } from '../delivery/delivery-runner.ts';
 import { startupKlaviyoCheck } from '../klaviyo/klaviyo-startup-check.ts';
 import { Metrics } from '../runtime/metrics.ts';
+import { ScanScheduler } from '../scanner/scan-scheduler.ts';
 
 /** Requests closer together than this (ms) count as one stretch of traffic; the engine waits for a gap. */
 const REQUEST_PAUSE = 25;
@@ -98,6 +99,9 @@ export async function startReclaim({
   // Never awaited: start-up neither waits for Klaviyo nor fails because of it.
   const checking = new AbortController();
   void startupKlaviyoCheck(config, log, checking.signal);
+  const scans = new ScanScheduler({ store, clock, log, scanner: config.scanner, geo: config.geo });
+  // Never awaited either: planning the scans reads one row, and a failure is a log line, not a failed start.
+  void scans.start().catch((error: unknown) => log.error({ err: error }, 'scan scheduler did not start'));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -109,6 +113,7 @@ export async function startReclaim({
       stopping ??= (async () => {
         checking.abort();
         log.info('shutting down: finishing in-flight requests and jobs');
+        await scans.stop();
         await server.close();
         await runner?.stop();
         await delivery?.stop();

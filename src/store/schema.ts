@@ -29,6 +29,7 @@ export interface Database {
   trigger_caps: TriggerCapTable;
   deliveries: DeliveryTable;
   destination_states: DestinationStateTable;
+  scans: ScanTable;
 }
 
 /** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
@@ -294,4 +295,21 @@ export interface ConsentBannerCountTable {
   accept_all: number;
   reject_all: number;
   custom: number;
+}
+
+/** One scheduled consent scan of the configured storefront pages (`docs/scanner.md`). */
+export interface ScanTable {
+  id: Serial;
+  started_at: number;
+  finished_at: number;
+  /** `CC` or `CC-SUB` the scan posed as. */
+  region: string;
+  /** The URLs scanned, as a JSON array. */
+  urls_json: string;
+  /** Violations across all URLs. */
+  violations: number;
+  /** One CONTRACT.md scan result per URL, as a JSON array. */
+  results_json: string;
+  /** What was added and removed since the previous scan, as JSON `{ added, removed }`. */
+  changes_json: string;
 }

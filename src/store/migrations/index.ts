@@ -10,6 +10,7 @@ import * as eventLogSequence from './2026-12-03T0900-event-log-sequence.ts';
 import * as webhookTopicReceipts from './2026-12-04T0900-webhook-topic-receipts.ts';
 import * as consentBannerCounts from './2026-12-05T0900-consent-banner-counts.ts';
 import * as metricsIndexes from './2026-12-05T1100-metrics-indexes.ts';
+import * as scans from './2026-12-05T1300-scans.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T0900-webhook-topic-receipts': webhookTopicReceipts,
   '2026-12-05T0900-consent-banner-counts': consentBannerCounts,
   '2026-12-05T1100-metrics-indexes': metricsIndexes,
+  '2026-12-05T1300-scans': scans,
 };
