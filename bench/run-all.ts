@@ -2,6 +2,7 @@
 import { runDeliveryBench } from './delivery.ts';
 import { runEngineBench } from './engine.ts';
 import { runIdentityBench } from './identity.ts';
+import { runImportBench } from './import.ts';
 import { runIngestBench } from './ingest.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
 
@@ -10,6 +11,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'identity', run: runIdentityBench },
   { name: 'engine', run: runEngineBench },
   { name: 'delivery', run: runDeliveryBench },
+  { name: 'import', run: runImportBench },
 ];
 
 for (const bench of benches) {
