@@ -30,6 +30,7 @@ import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
 import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
+import { shopifyOAuthRoutes } from '../shopify/shopify-oauth-routes.ts';
 import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
@@ -172,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(segmentRoutes, ingest);
   await app.register(browserRoutes, ingest);
   await app.register(webhookRoutes, ingest);
+  await app.register(shopifyOAuthRoutes, { store: deps.store, config: deps.config, clock: deps.clock });
   await app.register(async (admin) => {
     requireAdminToken(admin, deps.config.adminToken);
     admin.addHook('preSerialization', (_req, _reply, payload, done) => done(null, withIsoTimes(payload)));

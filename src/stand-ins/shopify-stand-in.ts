@@ -15,6 +15,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SHOPIFY_ADMIN_SDL, SHOPIFY_ADMIN_SDL_VERSION } from './shopify-admin-schema.ts';
 import {
@@ -72,6 +73,8 @@ export interface ShopifyStandInOptions {
   clock?: () => number;
   /** The shop its bulk exports hold (default: empty, seed 1, as of the clock's start). */
   shopData?: Partial<ShopDataSpec>;
+  /** The app whose OAuth install it answers (client id and secret); without it, OAuth refuses every client. */
+  app?: { apiKey: string; apiSecret: string };
 }
 
 /** The root connections a bulk query may export, the scope each needs, and how its records are made. */
@@ -145,6 +148,10 @@ export class ShopifyStandIn {
   malformedLine: { root: BulkRoot; line: number } | undefined;
   /** Export lines served. */
   linesServed = 0;
+  /** Authorization codes issued by the grant screen and not yet exchanged, with the scopes granted. */
+  readonly #codes = new Map<string, string[]>();
+  /** Code exchanges refused (wrong client, secret or code). */
+  refusedExchanges = 0;
   /** Mutations that changed something (created, updated or deleted). */
   changes = 0;
   /** Requests answered `THROTTLED`. */
@@ -153,7 +160,7 @@ export class ShopifyStandIn {
   operations = 0;
 
   constructor(options: ShopifyStandInOptions = {}) {
-    this.#tokens = options.tokens ?? { [ShopifyStandIn.DEFAULT_TOKEN]: DEFAULT_SCOPES };
+    this.#tokens = { ...(options.tokens ?? { [ShopifyStandIn.DEFAULT_TOKEN]: DEFAULT_SCOPES }) };
     this.#bucket = options.bucket ?? { maximumAvailable: 1000, restoreRate: 50 };
     this.#clock = options.clock ?? Date.now;
     this.shopData = {
@@ -165,6 +172,52 @@ export class ShopifyStandIn {
       ...options.shopData,
     };
     this.#app = Fastify({ forceCloseConnections: true });
+    const app = options.app;
+    // The merchant's grant screen, approved at once: back to the app with a code and Shopify's HMAC.
+    this.#app.get<{ Querystring: Record<string, string> }>('/admin/oauth/authorize', (req, reply) => {
+      const { client_id: clientId, scope, redirect_uri: redirect, state } = req.query;
+      if (!app || clientId !== app.apiKey || !redirect || !URL.canParse(redirect))
+        return reply
+          .status(400)
+          .send('Oauth error invalid_request: The client_id or redirect_uri is not valid');
+      const code = randomBytes(16).toString('hex');
+      this.#codes.set(
+        code,
+        (scope ?? '').split(',').filter((s) => s.length > 0),
+      );
+      const query: Record<string, string> = {
+        code,
+        host: Buffer.from(`admin.shopify.com/store/${ShopifyStandIn.SHOP.split('.')[0]}`).toString(
+          'base64url',
+        ),
+        shop: ShopifyStandIn.SHOP,
+        state: state ?? '',
+        timestamp: String(Math.floor(this.#clock() / 1000)),
+      };
+      const target = new URL(redirect);
+      for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
+      target.searchParams.set('hmac', signQuery(query, app.apiSecret));
+      return reply.redirect(target.toString(), 302);
+    });
+    this.#app.post<{ Body: Record<string, unknown> | undefined }>(
+      '/admin/oauth/access_token',
+      (req, reply) => {
+        const body = req.body ?? {};
+        const code = typeof body.code === 'string' ? body.code : '';
+        const scopes = this.#codes.get(code);
+        if (!app || body.client_id !== app.apiKey || body.client_secret !== app.apiSecret || !scopes) {
+          this.refusedExchanges++;
+          return reply.status(400).send({
+            error: 'invalid_request',
+            error_description: 'The authorization code was not found or was already used',
+          });
+        }
+        this.#codes.delete(code);
+        const token = `shpat_${randomBytes(16).toString('hex')}`;
+        this.#tokens[token] = scopes;
+        return { access_token: token, scope: scopes.join(',') };
+      },
+    );
     this.#app.get<{ Params: { id: string } }>('/_stand-in/bulk/:id', (req, reply) => {
       const op = this.#bulk.get(`gid://shopify/BulkOperation/${req.params.id.replace(/\.jsonl$/, '')}`);
       if (!op || op.status !== 'COMPLETED') return reply.status(404).send('NoSuchKey');
@@ -687,6 +740,14 @@ export class ShopifyStandIn {
       ];
     return [];
   }
+}
+
+/** Shopify's HMAC of a redirect's query: the other parameters sorted, URL-encoded, HMAC-SHA256 in hex. */
+export function signQuery(query: Record<string, string>, secret: string): string {
+  const sorted = new URLSearchParams();
+  for (const [key, value] of Object.entries(query).sort(([a], [b]) => a.localeCompare(b)))
+    sorted.append(key, value);
+  return createHmac('sha256', secret).update(sorted.toString()).digest('hex');
 }
 
 /** The fields a selection set names, as a bulk export writes them (a field without a value is null). */

@@ -9,6 +9,7 @@ export interface Database {
   events: EventTable;
   webhook_deliveries: WebhookDeliveryTable;
   shopify_imports: ShopifyImportTable;
+  shopify_installations: ShopifyInstallationTable;
   anonymous_counts: AnonymousCountTable;
   profiles: ProfileTable;
   identifiers: IdentifierTable;
@@ -224,6 +225,17 @@ export interface WebhookDeliveryTable {
   webhook_id: string;
   topic: string;
   received_at: number;
+}
+
+/** A shop that installed the app through `/shopify/install`, with its offline token encrypted. */
+export interface ShopifyInstallationTable {
+  shop: string;
+  /** Scopes granted, comma-separated, as Shopify answered the token exchange. */
+  scopes: string;
+  /** `TokenCipher` output, the shop as associated data. */
+  token_encrypted: string;
+  installed_at: number;
+  updated_at: number;
 }
 
 /** One `reclaim shopify import` run and how far it got (`src/shopify/shopify-import.ts`). */

@@ -9,6 +9,7 @@ import * as eventLogCursor from './2026-12-01T0900-event-log-cursor.ts';
 import * as eventLogSequence from './2026-12-03T0900-event-log-sequence.ts';
 import * as webhookTopicReceipts from './2026-12-04T0900-webhook-topic-receipts.ts';
 import * as shopifyImports from './2026-12-05T1400-shopify-imports.ts';
+import * as shopifyInstallations from './2026-12-05T1500-shopify-installations.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T0900-event-log-sequence': eventLogSequence,
   '2026-12-04T0900-webhook-topic-receipts': webhookTopicReceipts,
   '2026-12-05T1400-shopify-imports': shopifyImports,
+  '2026-12-05T1500-shopify-installations': shopifyInstallations,
 };
