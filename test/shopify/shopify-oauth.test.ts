@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ShopifyAdminClient } from '../../src/shopify/shopify-admin-api.ts';
 import { grantedScopes } from '../../src/shopify/shopify-installation.ts';
-import { installedToken } from '../../src/shopify/shopify-oauth-routes.ts';
+import { installedToken } from '../../src/shopify/installed-token.ts';
 import { REQUIRED_SCOPES } from '../../src/shopify/shopify-requirements.ts';
 import { ShopifyStandIn, signQuery } from '../../src/stand-ins/shopify-stand-in.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { openTestSqlite } from '../support/dialects.ts';
+import { cli } from '../support/cli.ts';
+import { migrateToLatest } from '../../src/store/migrator.ts';
+import { openStore } from '../../src/store/store.ts';
 
 const PUBLIC_URL = 'https://reclaim.northwind.example';
 const API_KEY = 'reclaim-client-id-0123';
@@ -20,6 +26,8 @@ describe('OAuth install route (/shopify/install, /shopify/callback) against the 
   let standIn: ShopifyStandIn;
   let app: TestApp;
   let server: string;
+  let dir: string;
+  const saved = { ...process.env };
   const key = randomBytes(32).toString('base64');
 
   const at = (location: string, origin: string) => {
@@ -49,7 +57,9 @@ describe('OAuth install route (/shopify/install, /shopify/callback) against the 
   };
 
   beforeEach(async () => {
-    store = await openTestSqlite();
+    dir = mkdtempSync(join(tmpdir(), 'reclaim-oauth-'));
+    store = await openStore({ url: `sqlite:${join(dir, 'r.sqlite')}` });
+    await migrateToLatest(store);
     standIn = new ShopifyStandIn({ app: { apiKey: API_KEY, apiSecret: API_SECRET } });
     const standInUrl = await standIn.start();
     app = await buildTestApp(
@@ -68,6 +78,8 @@ describe('OAuth install route (/shopify/install, /shopify/callback) against the 
     await app.app.close();
     await standIn.close();
     await store.close();
+    process.env = { ...saved };
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('installs: HMAC and state verified, the offline token exchanged and stored encrypted, and it works on the Admin API', async () => {
@@ -89,6 +101,17 @@ describe('OAuth install route (/shopify/install, /shopify/callback) against the 
     });
     expect([...(await grantedScopes(client))].sort()).toEqual(REQUIRED_SCOPES.map((s) => s.handle).sort());
     expect(app.logs.text).not.toContain(token!);
+
+    // The CLI uses the stored token when SHOPIFY_ADMIN_TOKEN is not set.
+    delete process.env.SHOPIFY_ADMIN_TOKEN;
+    Object.assign(process.env, {
+      RECLAIM_DATABASE_URL: `sqlite:${join(dir, 'r.sqlite')}`,
+      SHOPIFY_SHOP: ShopifyStandIn.SHOP,
+      SHOPIFY_ADMIN_BASE_URL: standIn.url,
+      RECLAIM_ENCRYPTION_KEY: key,
+    });
+    const status = await cli('shopify', 'status', '--json');
+    expect(JSON.parse(status.stdout).scopes.missing).toEqual([]);
 
     const replayed = await get(callback, cookie);
     expect(replayed.status).toBe(400);

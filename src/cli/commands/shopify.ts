@@ -17,6 +17,7 @@ import { BulkExportError } from '../../shopify/shopify-bulk-operation.ts';
 import { runShopifyImport, type ImportReport } from '../../shopify/shopify-import.ts';
 import type { ImportExport } from '../../shopify/shopify-import-mapper.ts';
 import { acquireLease, releaseLease } from '../../store/lease.ts';
+import { installedToken } from '../../shopify/installed-token.ts';
 
 /** The exit code of each Admin API failure (`docs/cli.md`). */
 const FAILURE_EXIT: Record<ShopifyFailureKind, number> = {
@@ -83,7 +84,8 @@ the token or a scope needs fixing (the message says which). See docs/shopify.md.
       throw new UsageError('--days must be a whole number of days from 1 to 3650');
     if (sub === 'import') return importCommand(ctx, days, values.json === true);
     if (sub === 'status') {
-      return withRuntime(ctx, async ({ config, store }) => {
+      return withRuntime(ctx, async ({ config: loaded, store }) => {
+        const config = await withInstalledToken(loaded, store);
         const status = await shopifyStatus({
           db: store.db,
           shop: config.shopify.shop,
@@ -100,7 +102,9 @@ the token or a scope needs fixing (the message says which). See docs/shopify.md.
         return EXIT.OK;
       });
     }
-    const config = loadConfig({ file: ctx.configFile });
+    let config = loadConfig({ file: ctx.configFile });
+    if (!config.shopify.adminToken && config.encryptionKey && config.shopify.shop)
+      config = await withRuntime(ctx, ({ store }) => withInstalledToken(config, store));
     const { client, shop, publicUrl } = connectSettings(config);
     const connected = await connect(ctx, client, shop, publicUrl, {
       json: values.json === true,
@@ -117,6 +121,16 @@ the token or a scope needs fixing (the message says which). See docs/shopify.md.
   },
 };
 
+/**
+ * The config with the access token the OAuth install stored for `SHOPIFY_SHOP` (decrypted with
+ * `RECLAIM_ENCRYPTION_KEY`) when `SHOPIFY_ADMIN_TOKEN` is not set.
+ */
+async function withInstalledToken(config: Config, store: CliRuntime['store']): Promise<Config> {
+  if (config.shopify.adminToken || !config.encryptionKey || !config.shopify.shop) return config;
+  const token = await installedToken(store, config.encryptionKey, config.shopify.shop);
+  return token ? { ...config, shopify: { ...config.shopify, adminToken: token } } : config;
+}
+
 const IMPORT_LABEL: Record<ImportExport, string> = {
   customers: 'importing customers',
   orders: 'importing orders',
@@ -125,7 +139,8 @@ const IMPORT_LABEL: Record<ImportExport, string> = {
 
 /** `reclaim shopify import`: the exports into the event log, then processed here if no server holds the engine. */
 async function importCommand(ctx: CommandContext, days: number, json: boolean): Promise<number> {
-  return withRuntime(ctx, async (runtime) => {
+  return withRuntime(ctx, async (loaded) => {
+    const runtime = { ...loaded, config: await withInstalledToken(loaded.config, loaded.store) };
     const { config, store, clock } = runtime;
     if (!config.shopify.shop || !config.shopify.adminToken)
       throw new ConfigError(
