@@ -122,6 +122,11 @@ const ACCESS_SCOPES_DOC = 'https://shopify.dev/api/usage/access-scopes';
  * mutations (invalid or non-https address, an address already taken for the topic, a topic outside the
  * scopes, settings that do not match the pixel's settings definition, a second pixel). It keeps the
  * subscriptions and the pixel it was given, for tests and for trying `reclaim shopify connect`.
+ *
+ * For `reclaim shopify import` it runs bulk operations over a generated shop (`shopify-shop-data.ts`):
+ * one at a time, `CREATED` → `RUNNING` → `COMPLETED` as they are read, `FAILED` with `ACCESS_DENIED` when
+ * the scopes do not reach the export, the JSONL served on loopback line by line. For the OAuth install it
+ * answers the grant screen (approved at once, redirected with Shopify's HMAC) and the one-time code exchange.
  */
 export class ShopifyStandIn {
   static readonly DEFAULT_TOKEN = 'shpat_reclaim_stand_in_token';

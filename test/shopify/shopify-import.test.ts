@@ -181,6 +181,19 @@ describe.each(dialects)('reclaim shopify import [%s]', (_name, createDb) => {
     expect(await ledgerRecords()).toHaveLength(records.length);
   });
 
+  it('connect offers the import, and connect --import runs it after connecting', async () => {
+    await start({}, { RECLAIM_PUBLIC_URL: 'https://reclaim.northwind.example' });
+    const offered = await cli('shopify', 'connect');
+    expect(offered.code).toBe(0);
+    expect(offered.stdout).toMatch(/next: reclaim shopify import/);
+    expect(await count('shopify_import')).toBe(0);
+    const both = await cli('shopify', 'connect', '--import');
+    expect(both.code).toBe(0);
+    expect(both.stdout).toMatch(/nothing to change/);
+    expect(both.stdout).toMatch(new RegExp(`customers\\s+${SHOP.customers} lines`));
+    expect(await count('shopify_import', 'customer_update')).toBe(SHOP.customers);
+  });
+
   it('never overrides a decision newer than the one Shopify holds', async () => {
     await start();
     const spec = standIn.shopData;
