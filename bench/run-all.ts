@@ -2,6 +2,7 @@
 import { runDeliveryBench } from './delivery.ts';
 import { runEngineBench } from './engine.ts';
 import { runIdentityBench } from './identity.ts';
+import { runImportBench } from './import.ts';
 import { runIngestBench } from './ingest.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runStorefrontBench } from './storefront.ts';
@@ -18,6 +19,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'storefront', run: runStorefrontBench },
   { name: 'klaviyo', run: runKlaviyoBench },
   { name: 'scan', run: runScanBench },
+  { name: 'import', run: runImportBench },
 ];
 
 for (const bench of benches) {

@@ -70,9 +70,10 @@ export const startBareServer = () =>
 
 /** A partner stand-in (`reclaim stand-in NAME`) as a separate process, so it does not share a core. */
 export async function startStandIn(
-  partner: 'klaviyo' | 'meta' | 'ga4',
+  partner: 'klaviyo' | 'meta' | 'ga4' | 'shopify',
+  args: string[] = [],
 ): Promise<ServerProcess & { stats(): Promise<Record<string, any>> }> {
-  const child = spawn(process.execPath, [RECLAIM, 'stand-in', partner], {
+  const child = spawn(process.execPath, [RECLAIM, 'stand-in', partner, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -198,6 +198,18 @@ export const configSchema = z.strictObject({
    * subscriptions and the web pixel's settings point here. Shopify delivers webhooks to https only.
    */
   publicUrl: url.optional(),
+  /**
+   * 32 bytes, base64 (44 characters) or hex (64): the AES-256-GCM key that encrypts the offline access
+   * tokens the OAuth install stores. Unset: the install route refuses.
+   */
+  encryptionKey: z
+    .string()
+    .trim()
+    .refine(
+      (v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32,
+      'must be 32 bytes written as 64 hex digits or 44 base64 characters (openssl rand -base64 32)',
+    )
+    .optional(),
   shopify: z
     .strictObject({
       /** The app's client secret(s) for webhook HMAC; two during a rotation. Empty: webhooks answer 401. */
@@ -216,6 +228,11 @@ export const configSchema = z.strictObject({
       adminToken: z.string().min(1).optional(),
       /** Admin API origin; default `https://{shop}`. Tests and staging point it at `reclaim stand-in shopify`. */
       adminBaseUrl: url.optional(),
+      /**
+       * The app's client id (API key), for the OAuth install route of an app distributed from Shopify's
+       * dashboard; its client secret is `SHOPIFY_WEBHOOK_SECRET` (the first one). Unset: `/shopify/install` refuses.
+       */
+      apiKey: z.string().trim().min(1).max(256).optional(),
     })
     .prefault({}),
   ingest: z
@@ -517,6 +534,8 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'SHOPIFY_SHOP', path: ['shopify', 'shop'] },
   { name: 'SHOPIFY_ADMIN_TOKEN', path: ['shopify', 'adminToken'], secret: true },
   { name: 'SHOPIFY_ADMIN_BASE_URL', path: ['shopify', 'adminBaseUrl'] },
+  { name: 'SHOPIFY_API_KEY', path: ['shopify', 'apiKey'] },
+  { name: 'RECLAIM_ENCRYPTION_KEY', path: ['encryptionKey'], secret: true },
   { name: 'RECLAIM_INGEST_WORKERS', path: ['ingest', 'workers'] },
   { name: 'RECLAIM_PIXEL_ORIGINS', path: ['pixel', 'allowedOrigins'] },
   { name: 'RECLAIM_PIXEL_RATE_LIMIT', path: ['pixel', 'rateLimitPerMinute'] },

@@ -39,8 +39,11 @@ export const EVENT_KINDS = [
 
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-/** Where an event came from; `admin` marks requests made through the admin API (erasure, export). */
-export const EVENT_SOURCES = ['segment', 'pixel', 'shopify', 'consent', 'admin'] as const;
+/**
+ * Where an event came from; `admin` marks requests made through the admin API (erasure, export),
+ * `shopify_import` the store's history read by `reclaim shopify import` (it never opens a journey).
+ */
+export const EVENT_SOURCES = ['segment', 'pixel', 'shopify', 'consent', 'admin', 'shopify_import'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /** Longest values the canonical model holds; mappers drop anything longer (see `fields.ts`). */

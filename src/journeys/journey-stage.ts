@@ -73,7 +73,7 @@ export class JourneyStage implements Stage {
     const profileId = resolution.profileId;
     if (!profileId) return;
     if (isPurchase(event)) this.#purchase(event, profileId);
-    const stage = stageOf(event);
+    const stage = opensJourneys(event) ? stageOf(event) : undefined;
     if (!stage || this.#precedesPurchase(event, profileId)) return;
     let journey = this.#open.get(profileId);
     if (!journey) {
@@ -178,9 +178,17 @@ export class JourneyStage implements Stage {
 
 /** A stand-in journey carrying an event's tokens, contacts and devices, so their caps and consent load up front. */
 function probeJourney(event: CanonicalEvent, profileId: string | undefined): Journey | undefined {
-  const stage = stageOf(event);
+  const stage = opensJourneys(event) ? stageOf(event) : undefined;
   if (!profileId || !stage) return undefined;
   const journey = newJourney(profileId, event, stage);
   applyActivity(journey, event, stage, { browse: 0, cart: 0, checkout: 0 });
   return journey;
+}
+
+/**
+ * The store's history read by `reclaim shopify import` identifies shoppers and records purchases, but an
+ * abandoned checkout from last week is no journey to act on now.
+ */
+function opensJourneys(event: CanonicalEvent): boolean {
+  return event.source !== 'shopify_import';
 }

@@ -33,6 +33,7 @@ import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
 import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
+import { shopifyOAuthRoutes } from '../shopify/shopify-oauth-routes.ts';
 import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
 import type { ErrorCode } from './error-codes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
@@ -239,6 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ),
   });
   await app.register(webhookRoutes, ingest);
+  await app.register(shopifyOAuthRoutes, { store: deps.store, config: deps.config, clock: deps.clock });
   await app.register(async (admin) => {
     requireAdminToken(admin, deps.config.adminToken);
     admin.addHook('preSerialization', (_req, _reply, payload, done) => done(null, withIsoTimes(payload)));

@@ -59,6 +59,11 @@ export const ERROR_CODES = {
     status: 431,
     meaning: 'The request headers exceed the size limit; the connection is closed.',
   },
+  RECLAIM_ERR_SHOPIFY_REFUSED: {
+    status: 400,
+    meaning:
+      'A Shopify install or OAuth callback Reclaim refused: a shop that is not a myshopify.com domain, a wrong or stale HMAC, a missing or different `state`, or a code Shopify would not exchange. Start the install again from the Shopify admin.',
+  },
   RECLAIM_ERR_RATE_LIMITED: {
     status: 429,
     meaning: 'Too many requests from this client; retry after `Retry-After`.',

@@ -15,7 +15,17 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { createHmac, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { SHOPIFY_ADMIN_SDL, SHOPIFY_ADMIN_SDL_VERSION } from './shopify-admin-schema.ts';
+import {
+  checkoutAt,
+  checkoutTime,
+  customerAt,
+  orderAt,
+  orderTime,
+  type ShopDataSpec,
+} from './shopify-shop-data.ts';
 
 /** Scopes the default token holds: the ones `reclaim shopify connect` needs. */
 const DEFAULT_SCOPES = ['read_orders', 'read_customers', 'write_pixels', 'read_customer_events'] as const;
@@ -61,6 +71,33 @@ export interface ShopifyStandInOptions {
   tokens?: Record<string, readonly string[]>;
   bucket?: CostBucket;
   clock?: () => number;
+  /** The shop its bulk exports hold (default: empty, seed 1, as of the clock's start). */
+  shopData?: Partial<ShopDataSpec>;
+  /** The app whose OAuth install it answers (client id and secret); without it, OAuth refuses every client. */
+  app?: { apiKey: string; apiSecret: string };
+}
+
+/** The root connections a bulk query may export, the scope each needs, and how its records are made. */
+const BULK_ROOTS = {
+  customers: { scope: 'read_customers' },
+  orders: { scope: 'read_orders' },
+  abandonedCheckouts: { scope: 'read_orders' },
+} as const;
+type BulkRoot = keyof typeof BULK_ROOTS;
+
+interface BulkOperationState {
+  id: string;
+  status: 'CREATED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+  errorCode: 'ACCESS_DENIED' | 'INTERNAL_SERVER_ERROR' | 'TIMEOUT' | null;
+  query: string;
+  root: BulkRoot;
+  node: SelectionSetNode;
+  since: number | undefined;
+  denied: boolean;
+  reads: number;
+  objectCount: number;
+  createdAt: string;
+  completedAt: string | null;
 }
 
 export interface StoredSubscription {
@@ -85,6 +122,11 @@ const ACCESS_SCOPES_DOC = 'https://shopify.dev/api/usage/access-scopes';
  * mutations (invalid or non-https address, an address already taken for the topic, a topic outside the
  * scopes, settings that do not match the pixel's settings definition, a second pixel). It keeps the
  * subscriptions and the pixel it was given, for tests and for trying `reclaim shopify connect`.
+ *
+ * For `reclaim shopify import` it runs bulk operations over a generated shop (`shopify-shop-data.ts`):
+ * one at a time, `CREATED` → `RUNNING` → `COMPLETED` as they are read, `FAILED` with `ACCESS_DENIED` when
+ * the scopes do not reach the export, the JSONL served on loopback line by line. For the OAuth install it
+ * answers the grant screen (approved at once, redirected with Shopify's HMAC) and the one-time code exchange.
  */
 export class ShopifyStandIn {
   static readonly DEFAULT_TOKEN = 'shpat_reclaim_stand_in_token';
@@ -100,6 +142,21 @@ export class ShopifyStandIn {
   #pixel: { id: string; settings: Record<string, unknown> } | undefined;
   #nextId = 1;
   #url = '';
+  readonly #bulk = new Map<string, BulkOperationState>();
+  /** The shop the bulk exports hold. */
+  readonly shopData: ShopDataSpec;
+  /** Reads of a running bulk operation before it finishes (each read of it moves it on). */
+  runningReads = 1;
+  /** Makes the next bulk operations fail with this `errorCode`, as Shopify's do on its own errors. */
+  bulkFailure: 'INTERNAL_SERVER_ERROR' | 'TIMEOUT' | undefined;
+  /** Serves this 1-based line of every export of `root` cut short, as a broken download would be. */
+  malformedLine: { root: BulkRoot; line: number } | undefined;
+  /** Export lines served. */
+  linesServed = 0;
+  /** Authorization codes issued by the grant screen and not yet exchanged, with the scopes granted. */
+  readonly #codes = new Map<string, string[]>();
+  /** Code exchanges refused (wrong client, secret or code). */
+  refusedExchanges = 0;
   /** Mutations that changed something (created, updated or deleted). */
   changes = 0;
   /** Requests answered `THROTTLED`. */
@@ -108,10 +165,69 @@ export class ShopifyStandIn {
   operations = 0;
 
   constructor(options: ShopifyStandInOptions = {}) {
-    this.#tokens = options.tokens ?? { [ShopifyStandIn.DEFAULT_TOKEN]: DEFAULT_SCOPES };
+    this.#tokens = { ...(options.tokens ?? { [ShopifyStandIn.DEFAULT_TOKEN]: DEFAULT_SCOPES }) };
     this.#bucket = options.bucket ?? { maximumAvailable: 1000, restoreRate: 50 };
     this.#clock = options.clock ?? Date.now;
+    this.shopData = {
+      customers: 0,
+      orders: 0,
+      checkouts: 0,
+      seed: 1,
+      asOf: Math.floor(this.#clock() / 86_400_000) * 86_400_000,
+      ...options.shopData,
+    };
     this.#app = Fastify({ forceCloseConnections: true });
+    const app = options.app;
+    // The merchant's grant screen, approved at once: back to the app with a code and Shopify's HMAC.
+    this.#app.get<{ Querystring: Record<string, string> }>('/admin/oauth/authorize', (req, reply) => {
+      const { client_id: clientId, scope, redirect_uri: redirect, state } = req.query;
+      if (!app || clientId !== app.apiKey || !redirect || !URL.canParse(redirect))
+        return reply
+          .status(400)
+          .send('Oauth error invalid_request: The client_id or redirect_uri is not valid');
+      const code = randomBytes(16).toString('hex');
+      this.#codes.set(
+        code,
+        (scope ?? '').split(',').filter((s) => s.length > 0),
+      );
+      const query: Record<string, string> = {
+        code,
+        host: Buffer.from(`admin.shopify.com/store/${ShopifyStandIn.SHOP.split('.')[0]}`).toString(
+          'base64url',
+        ),
+        shop: ShopifyStandIn.SHOP,
+        state: state ?? '',
+        timestamp: String(Math.floor(this.#clock() / 1000)),
+      };
+      const target = new URL(redirect);
+      for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
+      target.searchParams.set('hmac', signQuery(query, app.apiSecret));
+      return reply.redirect(target.toString(), 302);
+    });
+    this.#app.post<{ Body: Record<string, unknown> | undefined }>(
+      '/admin/oauth/access_token',
+      (req, reply) => {
+        const body = req.body ?? {};
+        const code = typeof body.code === 'string' ? body.code : '';
+        const scopes = this.#codes.get(code);
+        if (!app || body.client_id !== app.apiKey || body.client_secret !== app.apiSecret || !scopes) {
+          this.refusedExchanges++;
+          return reply.status(400).send({
+            error: 'invalid_request',
+            error_description: 'The authorization code was not found or was already used',
+          });
+        }
+        this.#codes.delete(code);
+        const token = `shpat_${randomBytes(16).toString('hex')}`;
+        this.#tokens[token] = scopes;
+        return { access_token: token, scope: scopes.join(',') };
+      },
+    );
+    this.#app.get<{ Params: { id: string } }>('/_stand-in/bulk/:id', (req, reply) => {
+      const op = this.#bulk.get(`gid://shopify/BulkOperation/${req.params.id.replace(/\.jsonl$/, '')}`);
+      if (!op || op.status !== 'COMPLETED') return reply.status(404).send('NoSuchKey');
+      return reply.type('application/jsonl').send(Readable.from(this.#exportLines(op)));
+    });
     this.#app.post<{ Params: { version: string } }>(
       '/admin/api/:version/graphql.json',
       async (req, reply) => {
@@ -303,6 +419,15 @@ export class ShopifyStandIn {
         id: 'gid://shopify/AppInstallation/1',
         accessScopes: [...scopes].map((handle) => ({ handle, description: handle })),
       }),
+      bulkOperationRunQuery: ({ query }: { query: string }) => this.#startBulk(query, has),
+      node: ({ id }: { id: string }) => {
+        const op = this.#bulk.get(id);
+        return op ? { __typename: 'BulkOperation', ...this.#bulkView(op) } : null;
+      },
+      currentBulkOperation: () => {
+        const op = [...this.#bulk.values()].at(-1);
+        return op ? this.#bulkView(op) : null;
+      },
       webhookSubscriptions: (args: { first?: number; last?: number; after?: string; topics?: string[] }) => {
         if (args.first === undefined && args.last === undefined)
           throw new GraphQLError('you must provide one of first or last');
@@ -426,6 +551,155 @@ export class ShopifyStandIn {
     };
   }
 
+  /**
+   * `bulkOperationRunQuery`: the query must validate against the schema and export one of the known root
+   * connections; one bulk query runs at a time per app and shop. A field the scopes do not reach does not
+   * refuse the mutation: the operation fails with `ACCESS_DENIED`, as Shopify's does.
+   */
+  #startBulk(query: string, has: (scope: string) => boolean) {
+    const invalid = (message: string) => ({
+      bulkOperation: null,
+      userErrors: [{ code: 'INVALID', field: ['query'], message }],
+    });
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (error) {
+      return invalid(`Invalid bulk query: ${(error as GraphQLError).message}`);
+    }
+    const errors = validate(this.#schema, document);
+    if (errors.length > 0)
+      return invalid(
+        `Invalid bulk query: ${errors.map((e) => String(asShopifyValidationError(e).message)).join('; ')}`,
+      );
+    const operation = document.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
+    const fields = (operation?.selectionSet.selections ?? []).filter((s) => s.kind === Kind.FIELD);
+    const root = fields[0];
+    if (operation?.operation !== OperationTypeNode.QUERY || fields.length !== 1 || !root)
+      return invalid('Invalid bulk query: it must select exactly one connection at the root');
+    const name = root.name.value;
+    if (!Object.hasOwn(BULK_ROOTS, name))
+      return invalid(
+        `Invalid bulk query: the stand-in exports customers, orders and abandonedCheckouts only`,
+      );
+    const edges = root.selectionSet?.selections.find(
+      (s) => s.kind === Kind.FIELD && s.name.value === 'edges',
+    );
+    const node =
+      edges?.kind === Kind.FIELD
+        ? edges.selectionSet?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'node')
+        : root.selectionSet?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'nodes');
+    if (node?.kind !== Kind.FIELD || !node.selectionSet)
+      return invalid('Invalid bulk query: select the connection’s edges { node { … } }');
+    const running = [...this.#bulk.values()].find((op) => op.status === 'CREATED' || op.status === 'RUNNING');
+    if (running)
+      return {
+        bulkOperation: null,
+        userErrors: [
+          {
+            code: 'OPERATION_IN_PROGRESS',
+            field: null,
+            message: `A bulk query operation for this app and shop is already in progress: ${running.id}.`,
+          },
+        ],
+      };
+    const filter = root.arguments?.find((a) => a.name.value === 'query');
+    const text = filter?.value.kind === Kind.STRING ? filter.value.value : '';
+    const after = /created_at:>=?\s*['"]?([0-9T:.Z+-]+)/.exec(text);
+    const since = after ? Date.parse(after[1]!) : undefined;
+    const nested = JSON.stringify(node.selectionSet).includes('"value":"customer"');
+    const bulkRoot = name as BulkRoot;
+    const op: BulkOperationState = {
+      id: `gid://shopify/BulkOperation/${this.#nextId++}`,
+      status: 'CREATED',
+      errorCode: null,
+      query,
+      root: bulkRoot,
+      node: node.selectionSet,
+      since: Number.isFinite(since) ? since : undefined,
+      denied: !has(BULK_ROOTS[bulkRoot].scope) || (nested && !has('read_customers')),
+      reads: 0,
+      objectCount: 0,
+      createdAt: new Date(this.#clock()).toISOString(),
+      completedAt: null,
+    };
+    this.#bulk.set(op.id, op);
+    return { bulkOperation: this.#bulkView(op, false), userErrors: [] };
+  }
+
+  /** What a read of the operation shows; reading moves it on: CREATED → RUNNING → COMPLETED or FAILED. */
+  #bulkView(op: BulkOperationState, advance = true) {
+    if (advance && op.status === 'CREATED') op.status = 'RUNNING';
+    else if (advance && op.status === 'RUNNING' && ++op.reads >= this.runningReads) {
+      op.completedAt = new Date(this.#clock()).toISOString();
+      if (op.denied || this.bulkFailure) {
+        op.status = 'FAILED';
+        op.errorCode = op.denied ? 'ACCESS_DENIED' : this.bulkFailure!;
+      } else {
+        op.status = 'COMPLETED';
+        op.objectCount = this.#count(op);
+      }
+    }
+    const done = op.status === 'COMPLETED' && op.objectCount > 0;
+    return {
+      id: op.id,
+      status: op.status,
+      errorCode: op.errorCode,
+      objectCount: String(op.objectCount),
+      rootObjectCount: String(op.objectCount),
+      fileSize: null,
+      url: done ? `${this.#url}/_stand-in/bulk/${op.id.split('/').at(-1)}.jsonl` : null,
+      partialDataUrl: null,
+      query: op.query,
+      type: 'QUERY',
+      createdAt: op.createdAt,
+      completedAt: op.completedAt,
+    };
+  }
+
+  #count(op: BulkOperationState): number {
+    const spec = this.shopData;
+    if (op.root === 'customers') return spec.customers;
+    const since = op.since ?? -Infinity;
+    const total = op.root === 'orders' ? spec.orders : spec.checkouts;
+    const at = op.root === 'orders' ? orderTime : checkoutTime;
+    let count = 0;
+    for (let i = 0; i < total; i++) if (at(spec, i) >= since) count++;
+    return count;
+  }
+
+  /** The export as JSONL, made record by record and handed on in chunks, never held whole. */
+  *#exportLines(op: BulkOperationState): Generator<string> {
+    const spec = this.shopData;
+    const since = op.since ?? -Infinity;
+    const total =
+      op.root === 'customers' ? spec.customers : op.root === 'orders' ? spec.orders : spec.checkouts;
+    let chunk: string[] = [];
+    let line = 0;
+    for (let i = 0; i < total; i++) {
+      if (op.root === 'orders' && orderTime(spec, i) < since) continue;
+      if (op.root === 'abandonedCheckouts' && checkoutTime(spec, i) < since) continue;
+      const record =
+        op.root === 'customers'
+          ? customerAt(spec, i)
+          : op.root === 'orders'
+            ? orderAt(spec, i)
+            : checkoutAt(spec, i, ShopifyStandIn.SHOP);
+      line++;
+      const json = JSON.stringify(project(record, op.node));
+      const broken = this.malformedLine?.root === op.root && this.malformedLine.line === line;
+      chunk.push(broken ? json.slice(0, Math.floor(json.length / 2)) : json);
+      this.linesServed++;
+      if (chunk.length === 1_000) {
+        yield `${chunk.join('\n')}\n`;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
+  }
+
   #subscriptionView(s: StoredSubscription) {
     return {
       ...s,
@@ -471,6 +745,28 @@ export class ShopifyStandIn {
       ];
     return [];
   }
+}
+
+/** Shopify's HMAC of a redirect's query: the other parameters sorted, URL-encoded, HMAC-SHA256 in hex. */
+export function signQuery(query: Record<string, string>, secret: string): string {
+  const sorted = new URLSearchParams();
+  for (const [key, value] of Object.entries(query).sort(([a], [b]) => a.localeCompare(b)))
+    sorted.append(key, value);
+  return createHmac('sha256', secret).update(sorted.toString()).digest('hex');
+}
+
+/** The fields a selection set names, as a bulk export writes them (a field without a value is null). */
+function project(value: Record<string, unknown>, set: SelectionSetNode): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const selection of set.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
+    const field = Object.hasOwn(value, selection.name.value) ? value[selection.name.value] : null;
+    out[selection.alias?.value ?? selection.name.value] =
+      selection.selectionSet && field !== null && typeof field === 'object'
+        ? project(field as Record<string, unknown>, selection.selectionSet)
+        : (field ?? null);
+  }
+  return out;
 }
 
 interface SubscriptionInput {

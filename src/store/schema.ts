@@ -9,6 +9,8 @@ export interface Database {
   events: EventTable;
   webhook_deliveries: WebhookDeliveryTable;
   consent_banner_counts: ConsentBannerCountTable;
+  shopify_imports: ShopifyImportTable;
+  shopify_installations: ShopifyInstallationTable;
   anonymous_counts: AnonymousCountTable;
   profiles: ProfileTable;
   identifiers: IdentifierTable;
@@ -225,6 +227,39 @@ export interface WebhookDeliveryTable {
   webhook_id: string;
   topic: string;
   received_at: number;
+}
+
+/** A shop that installed the app through `/shopify/install`, with its offline token encrypted. */
+export interface ShopifyInstallationTable {
+  shop: string;
+  /** Scopes granted, comma-separated, as Shopify answered the token exchange. */
+  scopes: string;
+  /** `TokenCipher` output, the shop as associated data. */
+  token_encrypted: string;
+  installed_at: number;
+  updated_at: number;
+}
+
+/** One `reclaim shopify import` run and how far it got (`src/shopify/shopify-import.ts`). */
+export interface ShopifyImportTable {
+  id: string;
+  shop: string;
+  /** `running` (also after a crash), `failed` (the error says why; a rerun resumes), `completed`. */
+  status: string;
+  days: number;
+  /** Orders and checkouts created from this time (epoch ms). */
+  since: number;
+  /** The export being read: `customers`, `orders`, `checkouts`, then `done`. */
+  export: string;
+  bulk_operation_id: string | null;
+  /** Lines of the current export stored. */
+  lines_done: number;
+  /** Lines and events stored per export, JSON. */
+  counts_json: string;
+  error: string | null;
+  started_at: number;
+  updated_at: number;
+  finished_at: number | null;
 }
 
 /** Behaviour Reclaim may not store with identifiers, counted per day, kind and reason. */

@@ -137,11 +137,15 @@ describe('reclaim shopify connect', () => {
     expect(stderr).toMatch(/\(404\); set SHOPIFY_SHOP to the store’s myshopify.com domain/);
   });
 
-  it('says import is not built yet rather than pretending', async () => {
+  it('import without an access token names the setting, exit 78; a bad --days is a usage error', async () => {
     await start();
-    const { code, stderr } = await cli('shopify', 'import', '--days', '30');
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/import .* is not built yet/);
+    delete process.env.SHOPIFY_ADMIN_TOKEN;
+    const missing = await cli('shopify', 'import', '--days', '30');
+    expect(missing.code).toBe(78);
+    expect(missing.stderr).toMatch(/SHOPIFY_ADMIN_TOKEN/);
+    const days = await cli('shopify', 'import', '--days', 'soon');
+    expect(days.code).toBe(2);
+    expect(days.stderr).toMatch(/--days/);
   });
 
   it('missing settings are named, exit 78', async () => {

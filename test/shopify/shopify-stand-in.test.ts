@@ -107,7 +107,10 @@ describe('Shopify Admin GraphQL stand-in', () => {
 
   it('throttles beyond the cost bucket, with extensions.cost, and the client waits for the refill', async () => {
     await standIn.close();
-    standIn = new ShopifyStandIn({ bucket: { maximumAvailable: 4, restoreRate: 20 } });
+    // The bucket refills on the stand-in's clock, which moves only when the client sleeps: no dependence
+    // on how fast a loaded machine gets from one request to the next.
+    let now = Date.UTC(2026, 11, 1);
+    standIn = new ShopifyStandIn({ bucket: { maximumAvailable: 4, restoreRate: 20 }, clock: () => now });
     const baseUrl = await standIn.start();
     const waits: number[] = [];
     client = new ShopifyAdminClient({
@@ -116,7 +119,8 @@ describe('Shopify Admin GraphQL stand-in', () => {
       baseUrl,
       sleep: (ms) => {
         waits.push(ms);
-        return new Promise((resolve) => setTimeout(resolve, ms));
+        now += ms;
+        return Promise.resolve();
       },
     });
     const query = '{ currentAppInstallation { id accessScopes { handle } } }';

@@ -10,7 +10,14 @@ import {
 import { connectShopify, type ConnectReport } from '../../shopify/shopify-connect.ts';
 import { shopifyStatus, type ShopifyStatus } from '../../shopify/shopify-status.ts';
 import { EXIT, parseOptions, UsageError, type Command, type CommandContext } from '../command.ts';
-import { withRuntime } from '../runtime.ts';
+import { withRuntime, type CliRuntime } from '../runtime.ts';
+import { progress, type Progress } from '../progress.ts';
+import { createEngine } from '../../engine/engine.ts';
+import { BulkExportError } from '../../shopify/shopify-bulk-operation.ts';
+import { runShopifyImport, type ImportReport } from '../../shopify/shopify-import.ts';
+import type { ImportExport } from '../../shopify/shopify-import-mapper.ts';
+import { acquireLease, releaseLease } from '../../store/lease.ts';
+import { installedToken } from '../../shopify/installed-token.ts';
 
 /** The exit code of each Admin API failure (`docs/cli.md`). */
 const FAILURE_EXIT: Record<ShopifyFailureKind, number> = {
@@ -25,8 +32,9 @@ const FAILURE_EXIT: Record<ShopifyFailureKind, number> = {
 export const shopifyCommand: Command = {
   name: 'shopify',
   summary: 'Connect a Shopify store to Reclaim (webhooks, web pixel) and check the connection',
-  help: `Usage: reclaim shopify connect [--no-webhooks] [--no-pixel] [--json]
+  help: `Usage: reclaim shopify connect [--no-webhooks] [--no-pixel] [--import [--days N]] [--json]
        reclaim shopify status [--json]
+       reclaim shopify import [--days N] [--json]
 
 Needs SHOPIFY_SHOP (northwind-demo.myshopify.com), SHOPIFY_ADMIN_TOKEN (the installed app's Admin API
 access token) and, for connect, RECLAIM_PUBLIC_URL (https://… where Shopify reaches Reclaim).
@@ -41,28 +49,43 @@ for an app created in the Shopify admin, which has no pixel extension (paste the
 instead). The compliance topics (customers/data_request, customers/redact,
 shop/redact) cannot be subscribed through the API: shopify.app.toml declares them.
 
+import: the day-one import, through Shopify bulk operations: every customer with their email and SMS
+marketing consent (into the identity graph, and the consent ledger as source shopify_import at the
+time Shopify recorded each decision; a newer decision Reclaim holds stays in force), the orders of the
+last N days (default 90: purchases for "bought since" and revenue) and abandoned checkouts of the last N
+days (they tie checkouts to shoppers; imported events never start an abandonment flow). Streamed and
+checkpointed: a run that stops resumes where it stopped; a rerun adds nothing. The import is processed
+here unless a running Reclaim server holds the engine (it then processes it). connect --import runs it
+after connecting.
+
 status: scopes granted and missing; each topic subscribed or not, where else it goes and when Reclaim
 last received it; the pixel and when Reclaim last stored a pixel event.
 
-Exit codes: 0 done, 1 Shopify refused a change, 69 Shopify unreachable or throttling, 78 a setting,
+Exit codes: 0 done, 1 Shopify refused a change or an export line was malformed, 69 Shopify unreachable,
+throttling or its export failed (run it again: it resumes), 78 a setting,
 the token or a scope needs fixing (the message says which). See docs/shopify.md.`,
   async run(ctx) {
-    if (ctx.argv[0] === 'import') {
-      ctx.stderr.write(
-        'reclaim shopify: import (the day-one import of recent checkouts and orders) is not built yet; see docs/shopify.md\n',
-      );
-      return EXIT.FAILURE;
-    }
     const { values, positionals } = parseOptions(
       ctx.argv,
-      { json: { type: 'boolean' }, 'no-webhooks': { type: 'boolean' }, 'no-pixel': { type: 'boolean' } },
+      {
+        json: { type: 'boolean' },
+        'no-webhooks': { type: 'boolean' },
+        'no-pixel': { type: 'boolean' },
+        import: { type: 'boolean' },
+        days: { type: 'string' },
+      },
       true,
     );
     const [sub] = positionals;
-    if (positionals.length !== 1 || (sub !== 'connect' && sub !== 'status'))
-      throw new UsageError('expected: reclaim shopify connect|status [--json]');
+    if (positionals.length !== 1 || (sub !== 'connect' && sub !== 'status' && sub !== 'import'))
+      throw new UsageError('expected: reclaim shopify connect|status|import [--json]');
+    const days = values.days === undefined ? 90 : Number(values.days);
+    if (!Number.isInteger(days) || days < 1 || days > 3650)
+      throw new UsageError('--days must be a whole number of days from 1 to 3650');
+    if (sub === 'import') return importCommand(ctx, days, values.json === true);
     if (sub === 'status') {
-      return withRuntime(ctx, async ({ config, store }) => {
+      return withRuntime(ctx, async ({ config: loaded, store }) => {
+        const config = await withInstalledToken(loaded, store);
         const status = await shopifyStatus({
           db: store.db,
           shop: config.shopify.shop,
@@ -79,15 +102,160 @@ the token or a scope needs fixing (the message says which). See docs/shopify.md.
         return EXIT.OK;
       });
     }
-    const config = loadConfig({ file: ctx.configFile });
+    let config = loadConfig({ file: ctx.configFile });
+    if (!config.shopify.adminToken && config.encryptionKey && config.shopify.shop)
+      config = await withRuntime(ctx, ({ store }) => withInstalledToken(config, store));
     const { client, shop, publicUrl } = connectSettings(config);
-    return connect(ctx, client, shop, publicUrl, {
+    const connected = await connect(ctx, client, shop, publicUrl, {
       json: values.json === true,
       webhooks: values['no-webhooks'] !== true,
       pixel: values['no-pixel'] !== true,
     });
+    if (connected !== EXIT.OK) return connected;
+    if (values.import === true) return importCommand(ctx, days, values.json === true);
+    if (values.json !== true)
+      ctx.stdout.write(
+        'next: reclaim shopify import (customers, their consent and recent orders, so Reclaim knows the store from day one)\n',
+      );
+    return EXIT.OK;
   },
 };
+
+/**
+ * The config with the access token the OAuth install stored for `SHOPIFY_SHOP` (decrypted with
+ * `RECLAIM_ENCRYPTION_KEY`) when `SHOPIFY_ADMIN_TOKEN` is not set.
+ */
+async function withInstalledToken(config: Config, store: CliRuntime['store']): Promise<Config> {
+  if (config.shopify.adminToken || !config.encryptionKey || !config.shopify.shop) return config;
+  const token = await installedToken(store, config.encryptionKey, config.shopify.shop);
+  return token ? { ...config, shopify: { ...config.shopify, adminToken: token } } : config;
+}
+
+const IMPORT_LABEL: Record<ImportExport, string> = {
+  customers: 'importing customers',
+  orders: 'importing orders',
+  checkouts: 'importing checkouts',
+};
+
+/** `reclaim shopify import`: the exports into the event log, then processed here if no server holds the engine. */
+async function importCommand(ctx: CommandContext, days: number, json: boolean): Promise<number> {
+  return withRuntime(ctx, async (loaded) => {
+    const runtime = { ...loaded, config: await withInstalledToken(loaded.config, loaded.store) };
+    const { config, store, clock } = runtime;
+    if (!config.shopify.shop || !config.shopify.adminToken)
+      throw new ConfigError(
+        `set ${[
+          config.shopify.shop ? undefined : 'SHOPIFY_SHOP (the store’s myshopify.com domain)',
+          config.shopify.adminToken ? undefined : 'SHOPIFY_ADMIN_TOKEN (the app’s Admin API access token)',
+        ]
+          .filter(Boolean)
+          .join(', ')}`,
+      );
+    const bars = new Map<ImportExport, Progress>();
+    let report: ImportReport;
+    try {
+      report = await runShopifyImport({
+        client: adminClientFor(config.shopify)!,
+        store,
+        shop: config.shopify.shop,
+        days,
+        now: () => clock.now(),
+        onProgress(name, done, total) {
+          for (const [other, bar] of bars)
+            if (other !== name) {
+              bar.finish();
+              bars.delete(other);
+            }
+          let bar = bars.get(name);
+          if (!bar)
+            bars.set(
+              name,
+              (bar = progress({ label: IMPORT_LABEL[name], unit: 'lines', stream: ctx.stderr })),
+            );
+          bar.update(done, total);
+        },
+      });
+    } catch (error) {
+      for (const bar of bars.values()) bar.finish();
+      const failure = importFailure(error);
+      if (!failure) throw error;
+      ctx.stderr.write(`reclaim shopify: ${failure.message}\n`);
+      return failure.exit;
+    }
+    for (const bar of bars.values()) bar.finish();
+    const processed = await processImported(runtime, ctx);
+    const summary = { ...report, processed };
+    if (json) ctx.stdout.write(`${JSON.stringify(withIsoTimes(summary), null, 2)}\n`);
+    else ctx.stdout.write(importText(summary));
+    return EXIT.OK;
+  });
+}
+
+/** One line naming what to do, and the exit code, for each way an import can stop; undefined for a defect. */
+function importFailure(error: unknown): { message: string; exit: number } | undefined {
+  const resume = 'run reclaim shopify import again: it resumes where it stopped';
+  if (error instanceof ShopifyAdminError) {
+    const access =
+      error.kind === 'access_denied'
+        ? '; the import needs read_customers (customers and consent) and read_orders (orders and checkouts): add them to access_scopes in shopify.app.toml, deploy and approve on the store'
+        : '';
+    return {
+      message: `${error.message}${access}${error.kind === 'throttled' || error.kind === 'unavailable' ? `; ${resume}` : ''}`,
+      exit: FAILURE_EXIT[error.kind],
+    };
+  }
+  if (!(error instanceof BulkExportError)) return undefined;
+  if (error.kind === 'failed' && error.code === 'ACCESS_DENIED')
+    return {
+      message: `${error.message}: the app lacks a scope the export needs — read_customers for customers and their consent, read_orders for orders and abandoned checkouts (read_all_orders beyond 60 days); add it to access_scopes in shopify.app.toml, deploy, approve on the store, then ${resume}`,
+      exit: EXIT.CONFIG,
+    };
+  if (error.kind === 'malformed')
+    return { message: `${error.message}; lines before it are stored; ${resume}`, exit: EXIT.FAILURE };
+  if (error.kind === 'refused') return { message: error.message, exit: EXIT.FAILURE };
+  return { message: `${error.message}; ${resume}`, exit: EXIT.UNAVAILABLE };
+}
+
+/**
+ * Processes what the import stored (identity, consent ledger, purchases) under the engine's lease; a running
+ * server that holds the lease processes it instead. Returns the events processed here, or null.
+ */
+async function processImported(runtime: CliRuntime, ctx: CommandContext): Promise<number | null> {
+  const holder = `import-${process.pid}`;
+  const engine = createEngine(runtime);
+  if (!(await acquireLease(runtime.store, 'engine', holder, 60_000, runtime.clock.now()))) return null;
+  let processed = 0;
+  const bar = progress({ label: 'processing', unit: 'events', stream: ctx.stderr });
+  try {
+    for (;;) {
+      const count = await engine.processor.processBatch();
+      if (count === 0) break;
+      processed += count;
+      bar.update(processed, processed);
+      await acquireLease(runtime.store, 'engine', holder, 60_000, runtime.clock.now());
+    }
+  } finally {
+    bar.finish();
+    await releaseLease(runtime.store, 'engine', holder);
+  }
+  return processed;
+}
+
+function importText(summary: ImportReport & { processed: number | null }): string {
+  const lines = [
+    `Shopify ${summary.shop}: import ${summary.id}${summary.resumed ? ' (resumed)' : ''}, orders and checkouts since ${new Date(summary.ordersSinceAt).toISOString()}`,
+  ];
+  for (const [name, c] of Object.entries(summary.counts))
+    lines.push(
+      `${name.padEnd(10)} ${c.lines} lines, ${c.stored} events stored, ${c.duplicates} already there`,
+    );
+  lines.push(
+    summary.processed === null
+      ? 'processing: a running Reclaim server holds the engine and processes the import'
+      : `processed ${summary.processed} events (identity, consent ledger, purchases)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
 
 function connectSettings(config: Config): { client: ShopifyAdminClient; shop: string; publicUrl: string } {
   const missing = [

@@ -11,6 +11,8 @@ import * as webhookTopicReceipts from './2026-12-04T0900-webhook-topic-receipts.
 import * as consentBannerCounts from './2026-12-05T0900-consent-banner-counts.ts';
 import * as metricsIndexes from './2026-12-05T1100-metrics-indexes.ts';
 import * as scans from './2026-12-05T1300-scans.ts';
+import * as shopifyImports from './2026-12-05T1400-shopify-imports.ts';
+import * as shopifyInstallations from './2026-12-05T1500-shopify-installations.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -26,4 +28,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05T0900-consent-banner-counts': consentBannerCounts,
   '2026-12-05T1100-metrics-indexes': metricsIndexes,
   '2026-12-05T1300-scans': scans,
+  '2026-12-05T1400-shopify-imports': shopifyImports,
+  '2026-12-05T1500-shopify-installations': shopifyInstallations,
 };
