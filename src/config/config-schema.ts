@@ -348,6 +348,14 @@ export const configSchema = z.strictObject({
       attributionWindow: duration().default(5 * 86_400_000),
     })
     .prefault({}),
+  dashboard: z
+    .strictObject({
+      /** How long a dashboard sign-in lasts; then the browser is asked for the admin token again. */
+      sessionTtl: duration(60_000).default(12 * 3_600_000),
+      /** Sign-in attempts allowed per client address per minute (wrong tokens included). */
+      signInsPerMinute: integer(1, 10_000).default(10),
+    })
+    .prefault({}),
   features: z.strictObject({ debugRoutes: bool.default(false) }).prefault({}),
 });
 
@@ -407,6 +415,8 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_DELIVERY_TIMEOUT', path: ['delivery', 'timeout'] },
   { name: 'RECLAIM_ATTRIBUTION_WINDOW', path: ['reports', 'attributionWindow'] },
   { name: 'RECLAIM_EXPORT_TTL', path: ['exports', 'ttl'] },
+  { name: 'RECLAIM_DASHBOARD_SESSION_TTL', path: ['dashboard', 'sessionTtl'] },
+  { name: 'RECLAIM_DASHBOARD_SIGN_IN_LIMIT', path: ['dashboard', 'signInsPerMinute'] },
 ];
 
 /** Config keys whose values are masked wherever the config is shown. */

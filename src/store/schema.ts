@@ -28,6 +28,7 @@ export interface Database {
   trigger_caps: TriggerCapTable;
   deliveries: DeliveryTable;
   destination_states: DestinationStateTable;
+  dashboard_sessions: DashboardSessionTable;
 }
 
 /** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
@@ -283,4 +284,13 @@ export interface DestinationStateTable {
   status: string;
   reason_json: string | null;
   updated_at: number;
+}
+
+/** A dashboard sign-in. The cookie's value is never stored, only its SHA-256 (hex). */
+export interface DashboardSessionTable {
+  id_hash: string;
+  /** What a signed-in page sends back as `X-Reclaim-CSRF` on every change it asks for. */
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
 }

@@ -44,6 +44,7 @@ export async function buildTestApp(
   store: Store,
   config: Config = testConfig(),
   configure?: (app: FastifyInstance) => void,
+  dashboardDir?: string,
 ): Promise<TestApp> {
   const logs = new LogCapture();
   const log = createLogger({ level: config.logLevel, destination: logs });
@@ -56,6 +57,7 @@ export async function buildTestApp(
     clock,
     engine,
     wakeEngine: () => void engine.processor.drain(),
+    dashboardDir,
   });
   configure?.(app);
   await app.ready();

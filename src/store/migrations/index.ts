@@ -8,6 +8,7 @@ import * as delivery from './2026-11-24T0900-delivery.ts';
 import * as eventLogCursor from './2026-12-01T0900-event-log-cursor.ts';
 import * as eventLogSequence from './2026-12-03T0900-event-log-sequence.ts';
 import * as webhookTopicReceipts from './2026-12-04T0900-webhook-topic-receipts.ts';
+import * as dashboardSessions from './2026-12-05T1000-dashboard-sessions.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-01T0900-event-log-cursor': eventLogCursor,
   '2026-12-03T0900-event-log-sequence': eventLogSequence,
   '2026-12-04T0900-webhook-topic-receipts': webhookTopicReceipts,
+  '2026-12-05T1000-dashboard-sessions': dashboardSessions,
 };
