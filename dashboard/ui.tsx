@@ -165,7 +165,7 @@ export function Table(props: {
   caption?: string;
 }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0}>
       <table class="data" data-testid={props.testid}>
         {props.caption && <caption class="visually-hidden">{props.caption}</caption>}
         <thead>
