@@ -38,7 +38,7 @@ function SignIn(props: { reason?: string; onSignedIn: () => void }) {
   };
   return (
     <main class="signin">
-      <form onSubmit={submit} aria-labelledby="signin-title">
+      <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
         <div class="brand big">Reclaim</div>
         <h1 id="signin-title">Sign in</h1>
         {props.reason && <p class="note">{props.reason}</p>}

@@ -162,7 +162,12 @@ function Triggers() {
                   <td>
                     {Object.entries(t.deliveries ?? {}).map(([dest, d]) => (
                       <div key={dest}>
-                        {dest} <Pill tone={STATUS_TONE[d.status] ?? 'neutral'}>{d.status}</Pill>
+                        {dest}{' '}
+                        <Pill
+                          tone={(Object.hasOwn(STATUS_TONE, d.status) && STATUS_TONE[d.status]) || 'neutral'}
+                        >
+                          {d.status}
+                        </Pill>
                       </div>
                     ))}
                     {Object.keys(t.deliveries ?? {}).length === 0 && <span class="muted">none</span>}

@@ -81,7 +81,8 @@ function ChannelWhy(props: { channel: 'Email' | 'SMS'; part: Explained['why']['e
               <li key={r.recordId}>ledger record {r.recordId} (no longer held)</li>
             ) : (
               <li key={r.recordId}>
-                on {when(r.occurredAt)} the shopper {ACTION_WORDS[r.action] ?? words(r.action)}{' '}
+                on {when(r.occurredAt)} the shopper{' '}
+                {(Object.hasOwn(ACTION_WORDS, r.action) && ACTION_WORDS[r.action]) || words(r.action)}{' '}
                 {words(r.permission).toLowerCase()} via {r.capture.source}
                 {r.wording.text && <> (shown: “{r.wording.text}”)</>}, under {r.jurisdiction.regime} rules
                 {r.jurisdiction.country && ` (${r.jurisdiction.country})`}.
