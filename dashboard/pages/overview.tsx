@@ -146,7 +146,6 @@ function Report(props: { report: GapReport; stages: StageDays | undefined }) {
             label="Per day: Klaviyo likely saw, Reclaim reached beyond, lost"
             days={days}
             series={gapSeries}
-            bars
           />
         </Card>
         <Card title="Why Klaviyo's own tracking missed them">
