@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark in turn; each rewrites its own section of BENCHMARKS.md.
+import { runDashboardBench } from './dashboard.ts';
 import { runDeliveryBench } from './delivery.ts';
 import { runEngineBench } from './engine.ts';
 import { runIdentityBench } from './identity.ts';
@@ -10,6 +11,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'identity', run: runIdentityBench },
   { name: 'engine', run: runEngineBench },
   { name: 'delivery', run: runDeliveryBench },
+  { name: 'dashboard', run: runDashboardBench },
 ];
 
 for (const bench of benches) {
