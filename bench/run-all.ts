@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark in turn; each rewrites its own section of BENCHMARKS.md.
+import { runDashboardBench } from './dashboard.ts';
 import { runDeliveryBench } from './delivery.ts';
 import { runEngineBench } from './engine.ts';
 import { runIdentityBench } from './identity.ts';
@@ -20,6 +21,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'klaviyo', run: runKlaviyoBench },
   { name: 'scan', run: runScanBench },
   { name: 'import', run: runImportBench },
+  { name: 'dashboard', run: runDashboardBench },
 ];
 
 for (const bench of benches) {

@@ -501,6 +501,14 @@ export const configSchema = z.strictObject({
       chromiumPath: z.string().min(1).default('/usr/bin/chromium'),
     })
     .prefault({}),
+  dashboard: z
+    .strictObject({
+      /** How long a dashboard sign-in lasts; then the browser is asked for the admin token again. */
+      sessionTtl: duration(60_000).default(12 * 3_600_000),
+      /** Sign-in attempts allowed per client address per minute (wrong tokens included). */
+      signInsPerMinute: integer(1, 10_000).default(10),
+    })
+    .prefault({}),
   features: z.strictObject({ debugRoutes: bool.default(false) }).prefault({}),
 });
 
@@ -574,6 +582,8 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RECLAIM_SCAN_EVERY', path: ['scanner', 'every'] },
   { name: 'RECLAIM_SCAN_REGION', path: ['scanner', 'region'] },
   { name: 'RECLAIM_CHROMIUM_PATH', path: ['scanner', 'chromiumPath'] },
+  { name: 'RECLAIM_DASHBOARD_SESSION_TTL', path: ['dashboard', 'sessionTtl'] },
+  { name: 'RECLAIM_DASHBOARD_SIGN_IN_LIMIT', path: ['dashboard', 'signInsPerMinute'] },
 ];
 
 /** Config keys whose values are masked wherever the config is shown. */

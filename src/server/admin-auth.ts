@@ -1,17 +1,69 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../runtime/clock.ts';
+import type { DashboardSession, DashboardSessions } from '../web/dashboard-sessions.ts';
 import { apiError } from './api-error.ts';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** The name of the dashboard's session cookie. */
+export const SESSION_COOKIE = 'reclaim_session';
+/** The header a signed-in page sends its CSRF token in. */
+export const CSRF_HEADER = 'x-reclaim-csrf';
+
+/** True when `given` is the admin token (compared in constant time). */
+export function isAdminToken(given: string, token: string | undefined): boolean {
+  return token !== undefined && timingSafeEqual(digest(given), digest(token));
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The dashboard session the request was authorised by; undefined for a bearer token. */
+    dashboardSession?: DashboardSession & { cookie: string };
+  }
+}
+
+export interface AdminAuthOptions {
+  /** `RECLAIM_ADMIN_TOKEN`; unset turns the admin API off. */
+  token: string | undefined;
+  sessions: DashboardSessions;
+  clock: Clock;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * Makes every route of `scope` need `Authorization: Bearer <RECLAIM_ADMIN_TOKEN>`; without a token
- * configured, all of them answer 401.
+ * Makes every route of `scope` need `Authorization: Bearer <RECLAIM_ADMIN_TOKEN>` or a live dashboard
+ * session cookie. With the cookie, a request that changes anything must also carry the session's CSRF
+ * token in `X-Reclaim-CSRF`: the cookie is SameSite=Strict already, the header is the second lock for
+ * browsers or proxies that get SameSite wrong. Without a token configured, everything answers 401.
  */
-export function requireAdminToken(scope: FastifyInstance, token: string | undefined): void {
-  requireBearerToken(scope, [token], {
-    disabled: 'the admin API is disabled: RECLAIM_ADMIN_TOKEN is not set',
-    wrong: 'missing or wrong admin bearer token',
+export function requireAdmin(scope: FastifyInstance, options: AdminAuthOptions): void {
+  const { token, sessions, clock } = options;
+  scope.addHook('onRequest', async (req: FastifyRequest) => {
+    if (!token)
+      throw apiError('RECLAIM_ERR_UNAUTHORIZED', 'the admin API is disabled: RECLAIM_ADMIN_TOKEN is not set');
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (!match || !isAdminToken(match[1]!, token))
+        throw apiError('RECLAIM_ERR_UNAUTHORIZED', 'missing or wrong admin bearer token');
+      return;
+    }
+    const cookie = req.cookies[SESSION_COOKIE];
+    if (!cookie) throw apiError('RECLAIM_ERR_UNAUTHORIZED', 'missing or wrong admin bearer token');
+    const session = await sessions.find(cookie, clock.now());
+    if (!session)
+      throw apiError('RECLAIM_ERR_SESSION_EXPIRED', 'the dashboard session has ended; sign in again');
+    if (!SAFE_METHODS.has(req.method)) {
+      const sent = req.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), digest(session.csrfToken)))
+        throw apiError(
+          'RECLAIM_ERR_CSRF_REFUSED',
+          `a change made with the session cookie needs ${CSRF_HEADER}`,
+        );
+    }
+    req.dashboardSession = { ...session, cookie };
   });
 }
 

@@ -15,7 +15,7 @@ import type { Store } from '../store/store.ts';
 import { ApiError, apiError } from './api-error.ts';
 import { clientErrorHandler } from './client-error.ts';
 import { healthRoutes } from './health-routes.ts';
-import { requireAdminToken } from './admin-auth.ts';
+import { requireAdmin } from './admin-auth.ts';
 import { withIsoTimes } from './iso-times.ts';
 import { profileRoutes } from '../identity/profile-routes.ts';
 import { triggerRoutes } from '../journeys/trigger-routes.ts';
@@ -47,6 +47,13 @@ import {
   type StorefrontHooks,
 } from '../storefront/storefront-routes.ts';
 import { scanRoutes } from '../scanner/scan-routes.ts';
+import fastifyCookie from '@fastify/cookie';
+import { consentRecordRoutes } from '../consent/consent-record-routes.ts';
+import { DashboardSessions } from '../web/dashboard-sessions.ts';
+import { dashboardStatic } from '../web/dashboard-static.ts';
+import { liveRoutes } from '../web/live-routes.ts';
+import { RefusalFeed } from '../web/refusal-feed.ts';
+import { sessionRoutes, signInRoutes } from '../web/session-routes.ts';
 
 /** What the HTTP app needs from its caller. Every outside effect is passed in. */
 export interface AppDeps {
@@ -68,6 +75,8 @@ export interface AppDeps {
   storefront?: StorefrontHooks;
   /** Where the storefront bundles are (default `dist/storefront`). */
   storefrontDist?: string;
+  /** Where the built dashboard is; default `dist/dashboard` in the package. */
+  dashboardDir?: string;
 }
 
 declare module 'fastify' {
@@ -187,15 +196,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  const refusals = new RefusalFeed();
+  const noteRefusal = (req: { method: string; url: string }, status: number, code: ApiError['code']) =>
+    refusals.note({ at: deps.clock.now(), method: req.method, path: req.url.split('?')[0]!, status, code });
   app.setErrorHandler((error: FastifyError | ApiError, req, reply) => {
     const known = error instanceof ApiError ? error : fromFastifyError(error);
     req.errorCode = known.code;
     if (known.status >= 500) req.log.error({ reqId: req.id, err: error }, 'request failed');
+    noteRefusal(req, known.status, known.code);
     void reply.status(known.status).headers(known.headers).send(known.toBody());
   });
   app.setNotFoundHandler((req, reply) => {
     const error = apiError('RECLAIM_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`);
     req.errorCode = error.code;
+    noteRefusal(req, error.status, error.code);
     void reply.status(error.status).send(error.toBody());
   });
 
@@ -241,8 +255,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(webhookRoutes, ingest);
   await app.register(shopifyOAuthRoutes, { store: deps.store, config: deps.config, clock: deps.clock });
+  await app.register(fastifyCookie);
+  const sessions = new DashboardSessions(deps.store.db, deps.config.dashboard.sessionTtl);
+  const auth = { token: deps.config.adminToken, sessions, clock: deps.clock };
+  await app.register(signInRoutes, { ...auth, attemptsPerMinute: deps.config.dashboard.signInsPerMinute });
+  await app.register(dashboardStatic, { dir: deps.dashboardDir });
   await app.register(async (admin) => {
-    requireAdminToken(admin, deps.config.adminToken);
+    requireAdmin(admin, auth);
     admin.addHook('preSerialization', (_req, _reply, payload, done) => done(null, withIsoTimes(payload)));
     await admin.register(triggerRoutes, { store: deps.store, details: deps.engine.triggerDetails });
     await admin.register(profileRoutes, {
@@ -269,6 +288,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(consentRatesRoutes, { counts, clock: deps.clock });
     await admin.register(klaviyoCheckRoutes, { config: deps.config, store: deps.store, clock: deps.clock });
     await admin.register(scanRoutes, { store: deps.store });
+    await admin.register(sessionRoutes, { sessions });
+    await admin.register(liveRoutes, { store: deps.store, clock: deps.clock, refusals });
+    await admin.register(consentRecordRoutes, { store: deps.store, phoneCountry: deps.config.store.country });
   });
   return app;
 }

@@ -9,6 +9,10 @@ export const ERROR_CODES = {
   },
   RECLAIM_ERR_BAD_REQUEST: { status: 400, meaning: 'A header or query parameter is missing or malformed.' },
   RECLAIM_ERR_UNAUTHORIZED: { status: 401, meaning: 'Credentials are missing or wrong for this endpoint.' },
+  RECLAIM_ERR_SESSION_EXPIRED: {
+    status: 401,
+    meaning: 'The dashboard session cookie is unknown, signed out or past `RECLAIM_DASHBOARD_SESSION_TTL`; sign in again.',
+  },
   RECLAIM_ERR_SIGNATURE_INVALID: {
     status: 401,
     meaning: 'A Shopify webhook whose X-Shopify-Hmac-Sha256 is missing or does not match the body.',
@@ -35,6 +39,15 @@ export const ERROR_CODES = {
     status: 503,
     meaning:
       'The storefront scripts were not built (`npm run build`); the banner and forms cannot be served.',
+  },
+  RECLAIM_ERR_CSRF_REFUSED: {
+    status: 403,
+    meaning:
+      'A change asked for with the dashboard session cookie whose `X-Reclaim-CSRF` header is missing or does not match the session.',
+  },
+  RECLAIM_ERR_DASHBOARD_NOT_BUILT: {
+    status: 503,
+    meaning: 'The dashboard bundle is missing (`dist/dashboard`); run `npm run build:dashboard` or `npm install`.',
   },
   RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
   RECLAIM_ERR_REQUEST_TIMEOUT: {

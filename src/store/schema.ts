@@ -32,6 +32,7 @@ export interface Database {
   deliveries: DeliveryTable;
   destination_states: DestinationStateTable;
   scans: ScanTable;
+  dashboard_sessions: DashboardSessionTable;
 }
 
 /** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
@@ -347,4 +348,13 @@ export interface ScanTable {
   results_json: string;
   /** What was added and removed since the previous scan, as JSON `{ added, removed }`. */
   changes_json: string;
+}
+
+/** A dashboard sign-in. The cookie's value is never stored, only its SHA-256 (hex). */
+export interface DashboardSessionTable {
+  id_hash: string;
+  /** What a signed-in page sends back as `X-Reclaim-CSRF` on every change it asks for. */
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
 }

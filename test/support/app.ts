@@ -44,7 +44,7 @@ export async function buildTestApp(
   store: Store,
   config: Config = testConfig(),
   configure?: (app: FastifyInstance) => void,
-  extra: Pick<AppDeps, 'storefront' | 'storefrontDist'> = {},
+  extra: Pick<AppDeps, 'storefront' | 'storefrontDist' | 'dashboardDir'> = {},
 ): Promise<TestApp> {
   const logs = new LogCapture();
   const log = createLogger({ level: config.logLevel, destination: logs });

@@ -138,6 +138,7 @@ when set, otherwise one made up for this run and printed. Every run starts from 
         `  RECLAIM_DATABASE_URL=${shellWord(databaseUrl)} npx reclaim report gap --from ${from} --to ${to}`,
         '',
         `Reclaim is serving the demo at ${running.url} (database ${resolve(DEMO_DIR, 'reclaim.sqlite')}).`,
+        `Open the dashboard at ${running.url}/ and sign in with the admin token ${adminToken}`,
         `The Klaviyo stand-in it delivered to is at ${standIn.url}.`,
         '',
         `  curl ${auth} "${running.url}/admin/v1/reports/gap?from=${from}&to=${to}"`,

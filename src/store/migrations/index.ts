@@ -9,6 +9,7 @@ import * as eventLogCursor from './2026-12-01T0900-event-log-cursor.ts';
 import * as eventLogSequence from './2026-12-03T0900-event-log-sequence.ts';
 import * as webhookTopicReceipts from './2026-12-04T0900-webhook-topic-receipts.ts';
 import * as consentBannerCounts from './2026-12-05T0900-consent-banner-counts.ts';
+import * as dashboardSessions from './2026-12-05T1000-dashboard-sessions.ts';
 import * as metricsIndexes from './2026-12-05T1100-metrics-indexes.ts';
 import * as scans from './2026-12-05T1300-scans.ts';
 import * as shopifyImports from './2026-12-05T1400-shopify-imports.ts';
@@ -26,6 +27,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T0900-event-log-sequence': eventLogSequence,
   '2026-12-04T0900-webhook-topic-receipts': webhookTopicReceipts,
   '2026-12-05T0900-consent-banner-counts': consentBannerCounts,
+  '2026-12-05T1000-dashboard-sessions': dashboardSessions,
   '2026-12-05T1100-metrics-indexes': metricsIndexes,
   '2026-12-05T1300-scans': scans,
   '2026-12-05T1400-shopify-imports': shopifyImports,

@@ -1,0 +1,87 @@
+/** The admin API's answers, as far as the pages read them (docs/reports.md, CONTRACT.md "Admin API"). */
+
+export interface Revenue {
+  orders: number;
+  byCurrency: Record<string, string>;
+}
+
+export interface GapTally {
+  abandoned: number;
+  klaviyoLikelySaw: number;
+  klaviyoMissed: Record<string, number>;
+  reclaimSent: number;
+  recovered: number;
+  notSent: Record<string, number>;
+  lost: number;
+  revenue: Revenue;
+  recoveredRevenue: Revenue;
+}
+
+export interface GapReport {
+  from: string;
+  to: string;
+  attributionWindowMs: number;
+  total: GapTally;
+  byStage: Record<string, GapTally>;
+  days: (GapTally & { day: string })[];
+  suppressed: Record<string, number>;
+  untracked: { events: number; byKind: Record<string, number> };
+}
+
+export interface StageDays {
+  days: ({ day: string } & Record<'browse' | 'cart' | 'checkout', number>)[];
+}
+
+export interface ChannelDecision {
+  recipient: string | null;
+  recipientReason: string;
+  allowed: boolean;
+  basis?: string;
+  reason?: string;
+  deferredUntil?: string;
+}
+
+export interface DeliveryState {
+  id: string;
+  status: string;
+  attempts: number;
+  deliveredAt: string | null;
+  nextAttemptAt: string | null;
+  lastError: unknown;
+  outcome: unknown;
+}
+
+export interface TriggerSummary {
+  id: string;
+  stage: string;
+  profileId: string;
+  firedAt: string;
+  value: string | null;
+  currency: string | null;
+  email: ChannelDecision;
+  sms: ChannelDecision;
+  jurisdiction: { regime?: string; country?: string } & Record<string, unknown>;
+  klaviyoLikelySaw: boolean;
+  deliveries?: Record<string, DeliveryState>;
+}
+
+export interface Delivery {
+  id: string;
+  destination: string;
+  kind: string;
+  subjectId: string;
+  profileId: string | null;
+  status: string;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  lastError: { kind?: string; message?: string; status?: number } | null;
+}
+
+export interface Destination {
+  destination: string;
+  status: 'active' | 'paused';
+  reason?: unknown;
+  enabled: boolean;
+  deliveries: Record<string, number>;
+}
