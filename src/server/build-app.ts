@@ -184,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ingest = { config: deps.config, clock: deps.clock, ingestor, eventLog, preparer };
   await app.register(segmentRoutes, ingest);
   const counts = new BannerCounts(deps.store.db);
+  app.addHook('onClose', () => counts.flush());
   const hooks = deps.storefront ?? {};
   const countDecision = bannerDecisionCounter(counts, deps.clock, hooks);
   await app.register(browserRoutes, {
