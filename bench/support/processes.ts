@@ -48,7 +48,13 @@ async function start(args: string[], env: Record<string, string>): Promise<Serve
   child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-5000)));
   child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-5000)));
   const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, child, () => out);
+  try {
+    await waitForHealth(url, child, () => out);
+  } catch (error) {
+    // A server that never became healthy must not outlive the benchmark that gave up on it.
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     url,
     child,

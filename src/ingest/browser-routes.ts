@@ -27,7 +27,7 @@ export interface BrowserRoutesOptions {
    */
   extraRoutes?: FastifyPluginAsync;
   /** Called once a new consent decision is stored (not for a duplicate), with the body it came from. */
-  consentRecorded?: (body: Record<string, unknown>, event: CanonicalEvent) => Promise<void>;
+  consentRecorded?: (body: Record<string, unknown>, event: CanonicalEvent) => void;
 }
 
 /**
@@ -90,7 +90,7 @@ export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
         'revision',
       );
     const result = await ingestor.accept([event]);
-    if (result.stored && consentRecorded) await consentRecorded(raw, event);
+    if (result.stored && consentRecorded) consentRecorded(raw, event);
     return { status: result.stored ? 'recorded' : 'duplicate', id: event.id };
   });
 };

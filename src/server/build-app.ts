@@ -233,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(segmentRoutes, ingest);
   const counts = new BannerCounts(deps.store.db);
   const hooks = deps.storefront ?? bannerMetrics(metrics);
+  app.addHook('onClose', () => counts.flush());
   const countDecision = bannerDecisionCounter(counts, deps.clock, hooks);
   await app.register(browserRoutes, {
     ...ingest,

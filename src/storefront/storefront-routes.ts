@@ -60,7 +60,7 @@ export const storefrontRoutes: FastifyPluginAsync<StorefrontRoutesOptions> = (ap
     // Counted when the banner will ask: no decision on this revision, and not a US visitor whose GPC
     // already answered. Nothing about the visitor is kept, only the count.
     if (param('banner') === '1' && decided !== revision && !(gpc && regime.gpcHasForce)) {
-      await counts.impression(clock.now(), jurisdiction.regime);
+      counts.impression(clock.now(), jurisdiction.regime);
       options.onImpression?.(jurisdiction.regime);
     }
     void reply.header('cache-control', 'no-store');
@@ -114,10 +114,10 @@ export function bannerDecisionCounter(
   counts: BannerCounts,
   clock: Clock,
   hooks: StorefrontHooks,
-): (body: Record<string, unknown>, regime: string, kind: DecisionKind | undefined) => Promise<void> {
-  return async (body, regime, kind) => {
+): (body: Record<string, unknown>, regime: string, kind: DecisionKind | undefined) => void {
+  return (body, regime, kind) => {
     if (body.source !== BANNER_SOURCE || kind === undefined) return;
-    await counts.decision(clock.now(), regime, kind);
+    counts.decision(clock.now(), regime, kind);
     hooks.onDecision?.(regime, kind);
   };
 }

@@ -187,6 +187,18 @@ describeEachDialect('storefront consent endpoints', (dialect) => {
     expect((await t.app.inject({ method: 'GET', url: '/admin/v1/consent/rates' })).statusCode).toBe(401);
   });
 
+  it('writes the counts gathered in memory when the server stops', async () => {
+    await config(`key=${PK}&banner=1&decided=0`, { 'cf-ipcountry': 'CH' });
+    expect(
+      (await post(decision(ALL, { subject: { anonymousId: 'c-ch' } }), `key=${PK}`, { 'cf-ipcountry': 'CH' }))
+        .statusCode,
+    ).toBe(200);
+    await t.engine.processor.drain();
+    await t.app.close();
+    const rows = await store.db.selectFrom('consent_banner_counts').selectAll().execute();
+    expect(rows.map((r) => [r.regime, Number(r.impressions), Number(r.accept_all)])).toEqual([['CH', 1, 1]]);
+  });
+
   it('refuses bad input with a code and stores nothing', async () => {
     const cases: [
       string,
