@@ -2,7 +2,8 @@
 // process), for a scan of 1 page and a crawl of 25, against a baseline that only loads the same pages once
 // each in one browser context. Pages and tags are the scanner's fixtures, served on loopback.
 // `npm run bench:scan` — writes its section of BENCHMARKS.md.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { launchChromium } from '../src/scanner/browser.ts';
 import { scanUrl } from '../src/scanner/scanner.ts';
 import { FIXTURE_BROWSER_ARGS, FIXTURE_HOSTS, startFixtureServer } from '../test/scanner/fixture-server.ts';
@@ -27,8 +28,9 @@ ${TAGS.map((src) => `<script async src="${src}"></script>`).join('\n')}</head>
 }
 
 /** Resident memory of this process and all its descendants (Chromium's browser, renderers, GPU, utility). */
-function treeRssBytes(): number {
-  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss='], { encoding: 'utf8' })
+async function treeRssBytes(): Promise<number> {
+  const { stdout } = await promisify(execFile)('ps', ['-e', '-o', 'pid=,ppid=,rss=']);
+  const rows = stdout
     .trim()
     .split('\n')
     .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
@@ -45,15 +47,25 @@ function treeRssBytes(): number {
   return rows.filter(([pid]) => inTree.has(pid)).reduce((sum, [, , rss]) => sum + rss * 1024, 0);
 }
 
+/** Runs `work`, sampling the process tree's memory every 250 ms (asynchronously, one sample at a time). */
 async function measure<T>(work: () => Promise<T>): Promise<{ seconds: number; peak: number; value: T }> {
-  let peak = treeRssBytes();
-  const sampler = setInterval(() => (peak = Math.max(peak, treeRssBytes())), 100);
+  let peak = 0;
+  let done = false;
+  const sampling = (async () => {
+    while (!done) {
+      peak = Math.max(peak, await treeRssBytes());
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
   const start = performance.now();
   try {
     const value = await work();
-    return { seconds: (performance.now() - start) / 1000, peak: Math.max(peak, treeRssBytes()), value };
+    const seconds = (performance.now() - start) / 1000;
+    peak = Math.max(peak, await treeRssBytes());
+    return { seconds, peak, value };
   } finally {
-    clearInterval(sampler);
+    done = true;
+    await sampling;
   }
 }
 
@@ -71,6 +83,7 @@ export async function runScanBench(): Promise<BenchSection> {
           for (const url of urls) await page.goto(url, { waitUntil: 'networkidle' });
           await context.close();
         });
+        console.error(`baseline: ${pages} pages in ${baseline.seconds.toFixed(1)} s`);
         const scan = await measure(() =>
           scanUrl(browser, urls[0]!, {
             region: 'DE',
@@ -78,6 +91,7 @@ export async function runScanBench(): Promise<BenchSection> {
             geoHeaders: { country: 'cf-ipcountry', region: 'cf-region-code' },
           }),
         );
+        console.error(`scan: ${pages} pages in ${scan.seconds.toFixed(1)} s`);
         if (scan.value.pages.length !== pages || scan.value.errors.length > 0)
           throw new Error(
             `scan visited ${scan.value.pages.length} pages, errors: ${scan.value.errors.join('; ')}`,
@@ -104,7 +118,7 @@ export async function runScanBench(): Promise<BenchSection> {
 the next pages) is scanned in three fresh contexts (before, after "Reject all", after "Accept all"), each
 waiting for 500 ms without a request in flight after the load and after the click, and reloading after the
 click. The baseline loads the same pages once each in one context, waiting for \`networkidle\` (Playwright's
-own 500 ms). Memory is the peak resident set of Node and every Chromium process, sampled every 100 ms.
+own 500 ms). Memory is the peak resident set of Node and every Chromium process, sampled every 250 ms.
 Chromium ${execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' })
     .trim()
     .replace(/^Chromium /, '')}.

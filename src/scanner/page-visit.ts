@@ -193,20 +193,33 @@ async function sameSiteLinks(page: Page): Promise<string[]> {
   return [...links];
 }
 
+/**
+ * `work`, or `fallback` once `ms` pass: a frame still waiting for its document (a page that never loads)
+ * never answers an evaluation, and the scan must go on.
+ */
+async function bounded<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  try {
+    return await Promise.race([work.catch(() => fallback), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Keys of local and session storage in every frame of the page, by the frame's origin. */
-async function storageKeys(page: Page): Promise<RawStorage[]> {
+async function storageKeys(page: Page, timeout: number): Promise<RawStorage[]> {
   const found: RawStorage[] = [];
   for (const frame of page.frames()) {
-    const keys = await frame
-      .evaluate(() => {
-        const read = (s: Storage) => Array.from({ length: s.length }, (_, i) => s.key(i) ?? '');
-        try {
-          return { origin: location.origin, local: read(localStorage), session: read(sessionStorage) };
-        } catch {
-          return undefined;
-        }
-      })
-      .catch(() => undefined);
+    const evaluation = frame.evaluate(() => {
+      const read = (s: Storage) => Array.from({ length: s.length }, (_, i) => s.key(i) ?? '');
+      try {
+        return { origin: location.origin, local: read(localStorage), session: read(sessionStorage) };
+      } catch {
+        return undefined;
+      }
+    });
+    const keys = await bounded(evaluation, timeout, undefined);
     if (!keys || !/^https?:/.test(keys.origin)) continue;
     for (const key of keys.local) found.push({ key, area: 'local', origin: keys.origin });
     for (const key of keys.session) found.push({ key, area: 'session', origin: keys.origin });
@@ -296,12 +309,15 @@ export async function visitPage(
     let storageAtChoice = new Set<string>();
     try {
       await load();
-      if (state === 'before') visit.links = await sameSiteLinks(page);
+      if (state === 'before') visit.links = await bounded(sameSiteLinks(page), timeouts.settle, []);
       else {
         cookiesAtChoice = new Set((await context.cookies()).map((c) => `${c.name} ${c.domain}`));
-        storageAtChoice = new Set((await storageKeys(page)).map(storageId));
+        storageAtChoice = new Set((await storageKeys(page, timeouts.settle)).map(storageId));
         choiceSeq = ++seq;
-        visit.choice = await Promise.race([makeChoice(page, state, timeouts.navigation), crash]);
+        visit.choice = await Promise.race([
+          bounded(makeChoice(page, state, timeouts.navigation), timeouts.navigation * 2, undefined),
+          crash,
+        ]);
         if (visit.choice) {
           const settled = await Promise.race([quiet.wait(timeouts.quiet, timeouts.settle), crash]);
           if (!settled) visit.notes.push(`${url}: the network was still busy after the choice`);
@@ -313,7 +329,7 @@ export async function visitPage(
     }
     const after = (s: number) => s > choiceSeq;
     const writtenAfter = new Set(cookieWrites.filter((w) => after(w.seq)).map((w) => w.name));
-    for (const cookie of await context.cookies().catch(() => [])) {
+    for (const cookie of await bounded(context.cookies(), timeouts.settle, [])) {
       const fresh = !cookiesAtChoice.has(`${cookie.name} ${cookie.domain}`) || writtenAfter.has(cookie.name);
       if (state !== 'before' && !fresh) continue;
       const writes = cookieWrites.filter((w) => w.name === cookie.name);
@@ -322,7 +338,7 @@ export async function visitPage(
     }
     const storageWrittenAfter = new Set(storageWrites.filter((w) => after(w.seq)).map(storageId));
     if (!page.isClosed())
-      for (const item of await storageKeys(page)) {
+      for (const item of await storageKeys(page, timeouts.settle)) {
         const id = storageId(item);
         if (state !== 'before' && storageAtChoice.has(id) && !storageWrittenAfter.has(id)) continue;
         visit.storage.push(item);
@@ -332,6 +348,6 @@ export async function visitPage(
       .map((r) => ({ ...r, initiator: r.initiator || (initiators.get(r.url) ?? 'unknown') }));
     return visit;
   } finally {
-    await context.close().catch(() => undefined);
+    await bounded(context.close(), timeouts.navigation, undefined);
   }
 }
