@@ -66,6 +66,7 @@ export async function runImportBench(): Promise<BenchSection> {
       '1.00',
       '–',
       fmt(peakRssMiB()),
+      '–',
     ]);
 
     const databases = [sqliteDatabase(), await postgresDatabase()].filter(
@@ -93,6 +94,7 @@ export async function runImportBench(): Promise<BenchSection> {
         },
       });
       const importSeconds = (performance.now() - started) / 1000;
+      const importRss = peakRssMiB();
       const processStarted = performance.now();
       const engine = createEngine({
         config: loadConfig({ env: { RECLAIM_DATABASE_URL: db.url } }),
@@ -111,6 +113,7 @@ export async function runImportBench(): Promise<BenchSection> {
         `${fmt(events)} events in ${fmt(processSeconds, 1)} s (${fmt(events / processSeconds)}/s)`,
         fmt(customersRate / baselineRate, 2),
         fmt(CUSTOMERS / (importSeconds + processSeconds)),
+        fmt(importRss),
         fmt(peakRssMiB()),
       ]);
       await store.close();
@@ -130,12 +133,13 @@ export — download, parse, map to events, append to the event log with a checkp
 the baseline, which downloads and parses the same export and stores nothing. "Processing" is the engine then
 putting those events through identity, the consent ledger and purchases; "customers/s end to end" divides the
 customers by import plus processing time. Peak memory is the bench process's maximum resident set so far
-(the stand-in runs apart), so each row includes the rows above it. Load average at the end of the run:
+(the stand-in runs apart), taken after the import and again after processing; each row includes the rows
+above it. Load average at the end of the run:
 ${loadavg()
   .map((l) => fmt(l, 1))
   .join(', ')} (on a shared machine, a load above its core count slows every row alike).
 
-${table(['run', 'exported', 'customers/s (stored)', 'import s (all exports)', 'processing', 'ratio to baseline', 'customers/s end to end', 'peak RSS MiB'], rows)}`,
+${table(['run', 'exported', 'customers/s (stored)', 'import s (all exports)', 'processing', 'ratio to baseline', 'customers/s end to end', 'peak RSS MiB after import', 'peak RSS MiB after processing'], rows)}`,
   };
 }
 

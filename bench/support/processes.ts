@@ -86,7 +86,7 @@ export async function startStandIn(
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stand-in did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`stand-in did not start:\n${out}`)), 90_000);
     child.stdout.on('data', () => {
       const match = /\{"url":"([^"]+)"\}/.exec(out);
       if (match) {
