@@ -718,7 +718,9 @@ export class KlaviyoStandIn {
     status: number,
     handle: (body: unknown) => unknown,
   ): void {
-    const validate = requestValidator(operationId);
+    // Compiled on the first request: most stand-ins never see a setup request, and the full spec
+    // takes a second to load.
+    let validate: ValidateFunction | undefined;
     this.#app.post(path, (req, reply) => {
       const fault = this.faults.apply(req, reply, (s) => errorBody(faultError(s)));
       if (fault === 'answered') return reply;
@@ -735,6 +737,7 @@ export class KlaviyoStandIn {
           return this.#throttle(reply, Math.ceil(((day + 1) * 86_400_000 - now) / 1000));
         state.day.count++;
       }
+      validate ??= requestValidator(operationId);
       if (!validate(req.body)) {
         const first = validate.errors![0]!;
         throw invalid(describeSchemaError(first), `/${first.instancePath.replace(/^\//, '')}`);
