@@ -17,7 +17,13 @@ export const DEFAULT_TIMEOUTS: VisitTimeouts = { navigation: 30_000, settle: 10_
 /** Who the browser poses as: the region's geo headers, language and locale. */
 export interface VisitorProfile {
   locale: string;
+  /** Sent by the browser itself (`Accept-Language`). */
   headers: Record<string, string>;
+  /**
+   * Added on the way out, as the CDN in front of a store adds them: the page's scripts never see them, so a
+   * cross-site fetch (Reclaim's banner asking for its config) needs no CORS preflight for them.
+   */
+  geo: Record<string, string>;
 }
 
 /** A cookie write seen by the page's scripts or in a response, numbered in the order things happened. */
@@ -247,6 +253,9 @@ export async function visitPage(
     extraHTTPHeaders: visitor.headers,
     serviceWorkers: 'block',
   });
+  await context.route('**/*', (route) =>
+    route.continue({ headers: { ...route.request().headers(), ...visitor.geo } }),
+  );
   const visit: PageVisit = { state, url, cookies: [], storage: [], requests: [], links: [], notes: [] };
   let seq = 0;
   const cookieWrites: CookieWrite[] = [];

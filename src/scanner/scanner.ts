@@ -59,12 +59,10 @@ export function visitorFor(region: string, geoHeaders: ScanOptions['geoHeaders']
   const [country = 'DE', sub] = region.toUpperCase().split('-');
   const language = region.toUpperCase() === 'CA-QC' ? 'fr' : (LANGUAGE.get(country) ?? 'en');
   const locale = `${language}-${country}`;
-  const headers: Record<string, string> = {
-    [geoHeaders.country]: country,
-    'accept-language': `${locale},${language};q=0.9${language === 'en' ? '' : ',en;q=0.5'}`,
-  };
-  if (sub) headers[geoHeaders.region] = `${country}-${sub}`;
-  return { locale, headers };
+  const headers = { 'accept-language': `${locale},${language};q=0.9${language === 'en' ? '' : ',en;q=0.5'}` };
+  const geo: Record<string, string> = { [geoHeaders.country]: country };
+  if (sub) geo[geoHeaders.region] = `${country}-${sub}`;
+  return { locale, headers, geo };
 }
 
 /** The regime a `CC` or `CC-SUB` region falls under. */

@@ -117,7 +117,8 @@ describe('verdicts', () => {
     expect(regimeOfRegion('GB')).toBe('UK');
     expect(visitorFor('US-CA', { country: 'x-country', region: 'x-region' })).toEqual({
       locale: 'en-US',
-      headers: { 'x-country': 'US', 'x-region': 'US-CA', 'accept-language': 'en-US,en;q=0.9' },
+      headers: { 'accept-language': 'en-US,en;q=0.9' },
+      geo: { 'x-country': 'US', 'x-region': 'US-CA' },
     });
     expect(visitorFor('CA-QC', { country: 'c', region: 'r' }).locale).toBe('fr-CA');
     expect(visitorFor('DE', { country: 'c', region: 'r' }).headers['accept-language']).toBe(
