@@ -11,7 +11,8 @@ export const ERROR_CODES = {
   RECLAIM_ERR_UNAUTHORIZED: { status: 401, meaning: 'Credentials are missing or wrong for this endpoint.' },
   RECLAIM_ERR_SESSION_EXPIRED: {
     status: 401,
-    meaning: 'The dashboard session cookie is unknown, signed out or past `RECLAIM_DASHBOARD_SESSION_TTL`; sign in again.',
+    meaning:
+      'The dashboard session cookie is unknown, signed out or past `RECLAIM_DASHBOARD_SESSION_TTL`; sign in again.',
   },
   RECLAIM_ERR_SIGNATURE_INVALID: {
     status: 401,
@@ -28,7 +29,8 @@ export const ERROR_CODES = {
   },
   RECLAIM_ERR_DASHBOARD_NOT_BUILT: {
     status: 503,
-    meaning: 'The dashboard bundle is missing (`dist/dashboard`); run `npm run build:dashboard` or `npm install`.',
+    meaning:
+      'The dashboard bundle is missing (`dist/dashboard`); run `npm run build:dashboard` or `npm install`.',
   },
   RECLAIM_ERR_NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
   RECLAIM_ERR_REQUEST_TIMEOUT: {
