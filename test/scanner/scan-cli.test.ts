@@ -33,7 +33,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('reclaim scan', () => {
+// Each test starts Chromium and scans up to three pages: generous, for a loaded shared machine.
+describe('reclaim scan', { timeout: 300_000 }, () => {
   it('exits 2 for bad arguments, before starting a browser', async () => {
     for (const argv of [
       ['scan'],
