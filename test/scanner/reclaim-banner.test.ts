@@ -38,7 +38,10 @@ describe("a scan of a store that uses Reclaim's banner", () => {
     const tagHosts: string[] = Object.values(TAG_HOSTS);
     for (const state of ['before', 'reject'] as const) {
       const hosts = germany.states[state].requests.map((r) => r.host);
-      expect(hosts.filter((h) => tagHosts.includes(h)), state).toEqual([]);
+      expect(
+        hosts.filter((h) => tagHosts.includes(h)),
+        state,
+      ).toEqual([]);
     }
     // Reclaim's own banner script and its config are the only other site the untouched page talks to.
     expect(germany.states.before.requests.map((r) => r.host)).toContain(RECLAIM_HOST);
