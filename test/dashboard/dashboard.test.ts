@@ -2,6 +2,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScanRepository } from '../../src/scanner/scan-repository.ts';
+import { BannerCounts } from '../../src/storefront/banner-counts.ts';
 import { artefactPath, launchChromium } from '../support/browser.ts';
 import {
   DASHBOARD_TOKEN,
@@ -45,6 +47,7 @@ describe('the dashboard in Chromium, on a server loaded by the demo', () => {
     ensureDashboardBuilt();
     server = await startDemoServer({ shoppers: 120, days: 7 });
     url = server.running.url;
+    await seedBannerAndScan(server);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
@@ -247,11 +250,11 @@ describe('the dashboard in Chromium, on a server loaded by the demo', () => {
     await open('consent', 'Consent');
     await page.getByTestId('ledger').waitFor();
     await page.getByTestId('verification').getByText('Intact').waitFor();
-    await page
-      .getByText('Consent rates are not available yet')
-      .or(page.locator('.chart canvas'))
-      .first()
-      .waitFor();
+    const eu = page.getByRole('row', { name: /^EU / });
+    await eu.waitFor();
+    // Shown, decided, accept all, reject all, custom: the seeded banner counts of yesterday.
+    expect(await eu.locator('td').allTextContents()).toEqual(['4', '3', '1', '1', '1']);
+    await page.locator('.chart canvas').first().waitFor();
     await expectAccessible('consent');
     await page.screenshot({ path: artefactPath('dashboard-consent.png'), fullPage: true });
 
@@ -269,11 +272,12 @@ describe('the dashboard in Chromium, on a server loaded by the demo', () => {
 
   it('shows scans and setup pages with what exists', async () => {
     await open('scans', 'Scans');
-    await page
-      .getByText(/Scan results are not available yet|No scan has run yet|Latest scan/)
-      .first()
-      .waitFor();
+    await page.getByText(/^Latest scan/).waitFor();
+    await page.getByText('1 violations').waitFor();
+    await page.getByRole('heading', { name: 'New since the scan before' }).waitFor();
+    await page.getByRole('cell', { name: '_fbp' }).first().waitFor();
     await expectAccessible('scans');
+    await page.screenshot({ path: artefactPath('dashboard-scans.png'), fullPage: true });
     await open('setup', 'Setup');
     await page.getByTestId('setup-klaviyo').getByText('Key works').waitFor();
     await page.getByTestId('setup-shopify').waitFor();
@@ -295,3 +299,42 @@ describe('the dashboard in Chromium, on a server loaded by the demo', () => {
     );
   });
 });
+
+/** Yesterday's banner figures for EU visitors, and one scheduled scan that found Meta's cookie before consent. */
+async function seedBannerAndScan(server: DemoServer): Promise<void> {
+  const yesterday = Date.now() - 86_400_000;
+  const counts = new BannerCounts(server.running.store.db);
+  for (let i = 0; i < 4; i++) counts.impression(yesterday, 'EU');
+  counts.decision(yesterday, 'EU', 'acceptAll');
+  counts.decision(yesterday, 'EU', 'rejectAll');
+  counts.decision(yesterday, 'EU', 'custom');
+  await counts.flush();
+  const pixel = {
+    state: 'before' as const,
+    kind: 'cookie' as const,
+    name: '_fbp',
+    host: 'shop.example',
+    vendor: 'Meta',
+    category: 'marketing' as const,
+  };
+  const empty = { cookies: [], storage: [], requests: [] };
+  await new ScanRepository(server.running.store).insert({
+    startedAt: yesterday,
+    finishedAt: yesterday + 30_000,
+    region: 'DE',
+    urls: ['https://shop.example/'],
+    violations: 1,
+    results: [
+      {
+        url: 'https://shop.example/',
+        region: 'DE',
+        regime: 'EU',
+        pages: ['https://shop.example/'],
+        states: { before: empty, reject: empty, accept: empty },
+        violations: [{ ...pixel, rule: 'T-EU', evidence: 'https://connect.facebook.net/en_US/fbevents.js' }],
+        errors: [],
+      },
+    ],
+    changes: { added: [pixel], removed: [] },
+  });
+}
