@@ -77,7 +77,9 @@ export function ScansPage() {
                   {s.violations === 0 ? (
                     <Pill tone="good">No violation</Pill>
                   ) : (
-                    <Pill tone="bad">{s.violations} violations</Pill>
+                    <Pill tone="bad">
+                      {s.violations} violation{s.violations === 1 ? '' : 's'}
+                    </Pill>
                   )}{' '}
                   {s.urls.join(', ')} {s.region && `from ${s.region}`}
                 </p>

@@ -273,7 +273,7 @@ describe('the dashboard in Chromium, on a server loaded by the demo', () => {
   it('shows scans and setup pages with what exists', async () => {
     await open('scans', 'Scans');
     await page.getByText(/^Latest scan/).waitFor();
-    await page.getByText('1 violations').waitFor();
+    await page.getByText('1 violation', { exact: true }).waitFor();
     await page.getByRole('heading', { name: 'New since the scan before' }).waitFor();
     await page.getByRole('cell', { name: '_fbp' }).first().waitFor();
     await expectAccessible('scans');
