@@ -181,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       done();
     });
   const metrics = deps.metrics;
+  const refusals = new RefusalFeed();
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
@@ -193,23 +194,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (status >= 400 && status < 500)
       req.log.info({ ...line, code: req.errorCode ?? `HTTP_${status}` }, 'request refused');
     else req.log.debug(line, 'request');
+    if (req.errorCode)
+      refusals.note({
+        at: deps.clock.now(),
+        method: req.method,
+        path: req.url.split('?')[0]!,
+        status,
+        code: req.errorCode,
+      });
     done();
   });
 
-  const refusals = new RefusalFeed();
-  const noteRefusal = (req: { method: string; url: string }, status: number, code: ApiError['code']) =>
-    refusals.note({ at: deps.clock.now(), method: req.method, path: req.url.split('?')[0]!, status, code });
   app.setErrorHandler((error: FastifyError | ApiError, req, reply) => {
     const known = error instanceof ApiError ? error : fromFastifyError(error);
     req.errorCode = known.code;
     if (known.status >= 500) req.log.error({ reqId: req.id, err: error }, 'request failed');
-    noteRefusal(req, known.status, known.code);
     void reply.status(known.status).headers(known.headers).send(known.toBody());
   });
   app.setNotFoundHandler((req, reply) => {
     const error = apiError('RECLAIM_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`);
     req.errorCode = error.code;
-    noteRefusal(req, error.status, error.code);
     void reply.status(error.status).send(error.toBody());
   });
 
