@@ -465,25 +465,16 @@ export const configSchema = z.strictObject({
   scanner: z
     .strictObject({
       /** Storefront pages the server scans on a schedule (`docs/scanner.md`); empty turns scheduled scans off. */
-      urls: z
-        .preprocess(
-          (value) => (typeof value === 'string' ? value.split(',') : value),
-          z.array(z.string({ error: 'must be a list of http(s) URLs' }), {
-            error: 'must be a list of http(s) URLs',
-          }),
-        )
+      urls: list
         .transform((items, ctx) =>
-          items
-            .map((item) => item.trim())
-            .filter((item) => item.length > 0)
-            .map((item) => {
-              if (!/^https?:\/\//i.test(item) || !URL.canParse(item))
-                ctx.addIssue({
-                  code: 'custom',
-                  message: `must be a list of http(s) URLs; "${item}" is not one`,
-                });
-              return item;
-            }),
+          items.map((item) => {
+            if (!/^https?:\/\//i.test(item) || !URL.canParse(item))
+              ctx.addIssue({
+                code: 'custom',
+                message: `must be a list of http(s) URLs; "${item}" is not one`,
+              });
+            return item;
+          }),
         )
         .default([]),
       /** How often the scheduled scan runs. */

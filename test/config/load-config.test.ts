@@ -108,6 +108,17 @@ describe('loadConfig', () => {
       );
   });
 
+  it('reads RECLAIM_SCAN_URLS as a list of http(s) URLs and names the one that is not', () => {
+    expect(
+      loadConfig({ env: { RECLAIM_SCAN_URLS: ' https://shop.example/ , http://shop.example/products/a,' } })
+        .scanner.urls,
+    ).toEqual(['https://shop.example/', 'http://shop.example/products/a']);
+    for (const bad of ['shop.example', 'ftp://shop.example/', 'https://'])
+      expect(() => loadConfig({ env: { RECLAIM_SCAN_URLS: bad } }), bad).toThrow(
+        `RECLAIM_SCAN_URLS (scanner.urls) must be a list of http(s) URLs; "${bad}" is not one`,
+      );
+  });
+
   it('never echoes a secret value in an error', () => {
     expect(() => loadConfig({ env: { RECLAIM_ADMIN_TOKEN: 'short' } })).not.toThrow(/short/);
   });
