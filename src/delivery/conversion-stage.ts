@@ -15,6 +15,14 @@ const CONVERSIONS: Partial<Record<EventKind, ConversionName>> = {
   order_completed: 'purchase',
 };
 
+/** The outbox subject of a purchase: one per order (its id), whichever source reported it first. */
+export const purchaseSubjectId = (eventId: string) => `purchase:${eventId}`;
+
+/** The id a purchase goes out under: the order id, else the browser event's own id. */
+export function purchaseEventId(event: CanonicalEvent): string {
+  return event.ids.orderId ?? event.idempotencyKey.slice(event.idempotencyKey.indexOf(':') + 1);
+}
+
 /** The event as a conversion, or undefined when it is not one (or did not come from a browser). */
 function conversionOf(event: CanonicalEvent, signals: Conversion['signals']): Conversion | undefined {
   const name = CONVERSIONS[event.kind];
@@ -25,7 +33,7 @@ function conversionOf(event: CanonicalEvent, signals: Conversion['signals']): Co
   return {
     id: event.id,
     name,
-    eventId: name === 'purchase' && event.ids.orderId ? event.ids.orderId : sourceId,
+    eventId: name === 'purchase' ? purchaseEventId(event) : sourceId,
     at: event.eventTime,
     pageUrl: c.pageUrl,
     userAgent: c.userAgent,
@@ -79,14 +87,19 @@ export class ConversionStage implements Stage {
     });
     const conversion = conversionOf(event, signals);
     if (!conversion) return;
+    const subjectId = conversion.name === 'purchase' ? purchaseSubjectId(conversion.eventId) : event.id;
     for (const { name, action } of this.#targets) {
-      if (!action.permits(conversion)) continue;
+      const permit = action.permits(conversion);
+      // A purchase not sent is kept as a skipped row with its reason, for the accuracy report.
+      if (!permit.ok && conversion.name !== 'purchase') continue;
       this.#drafts.push({
         destination: name,
         kind: 'conversion',
-        subjectId: conversion.name === 'purchase' ? `purchase:${conversion.eventId}` : event.id,
+        subjectId,
         profileId: resolution.profileId,
-        payload: conversion,
+        ...(permit.ok
+          ? { payload: conversion }
+          : { payload: {}, status: 'skipped', outcome: { reason: permit.reason } }),
       });
     }
   }

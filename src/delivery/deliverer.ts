@@ -11,6 +11,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
+import { AttemptCounts, type Attempt } from './attempt-counts.ts';
 import { checkAbandonments, loadTriggers, type AbandonmentPayload } from './abandonment-check.ts';
 import { DeliveryError, payloadInvalid } from './delivery-errors.ts';
 import { DestinationStates } from './destination-states.ts';
@@ -21,6 +22,9 @@ import { retryDelay } from './retry-delay.ts';
 
 /** Identifies Reclaim to partners. */
 export const USER_AGENT = 'reclaim/0.1';
+
+/** How often a deliverer deletes partner answers past their retention (ms). */
+const PRUNE_EVERY = 3_600_000;
 
 /** Rows one round takes at a time. */
 export const CLAIM_LIMIT = 1_000;
@@ -69,6 +73,8 @@ export class Deliverer {
   /** Rows claimed and not settled yet, for the metrics of their settlement. */
   readonly #claimed = new Map<string, ClaimedDelivery>();
   #paused = false;
+  /** When answers older than the retention were last pruned (delivery clock). */
+  #prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: DelivererDeps) {
     const { definition } = deps.destination;
@@ -219,12 +225,22 @@ export class Deliverer {
         forget: unit.kind === 'erasure' || unit.kind === 'subscription',
       })),
       clock.now(),
+      { outcome: 'delivered', status: 0, deliveries: unit.items.length },
     );
   }
 
   /** Records what happened to claimed rows, and counts it for `/metrics`. */
-  async #settle(holder: string, settlements: readonly Settlement[], now: number): Promise<void> {
-    await this.#outbox.settle(holder, settlements, now);
+  async #settle(
+    holder: string,
+    settlements: readonly Settlement[],
+    now: number,
+    attempt?: Attempt,
+  ): Promise<void> {
+    await this.#outbox.settle(holder, settlements, now, attempt && { destination: this.name, ...attempt });
+    if (attempt && now - this.#prunedAt > PRUNE_EVERY) {
+      this.#prunedAt = now;
+      await AttemptCounts.prune(this.deps.store.db, now);
+    }
     const metrics = this.deps.metrics;
     if (!metrics || settlements.length === 0) return;
     const rows = this.#claimed;
@@ -251,6 +267,7 @@ export class Deliverer {
         ? thrown
         : payloadInvalid(`the request could not be built: ${(thrown as Error).message}`);
     const ids = unit.items.map((i) => i.row.id);
+    const attempt: Attempt = { outcome: error.kind, status: error.status ?? 0, deliveries: ids.length };
     log.warn(
       { destination: this.name, kind: unit.kind, deliveries: ids.length, error: error.toJSON() },
       'delivery failed',
@@ -259,6 +276,7 @@ export class Deliverer {
       case 'payload_invalid':
         // One bad event refuses a whole batch: send them one by one to find it.
         if (unit.batch && unit.items.length > 1) {
+          await this.#settle(holder, [], now, attempt);
           for (const item of unit.items) await this.#send({ ...unit, batch: false, items: [item] });
           return;
         }
@@ -266,6 +284,7 @@ export class Deliverer {
           holder,
           ids.map((id) => ({ id, status: 'dead', error, attempted: true })),
           now,
+          attempt,
         );
         return;
       case 'misconfigured':
@@ -279,6 +298,7 @@ export class Deliverer {
           holder,
           ids.map((id) => ({ id, status: 'later', at: now })),
           now,
+          attempt,
         );
         return;
       case 'throttled': {
@@ -288,6 +308,7 @@ export class Deliverer {
           holder,
           unit.items.map((i) => this.#retry(i.row, now + wait, error)),
           now,
+          attempt,
         );
         return;
       }
@@ -296,6 +317,7 @@ export class Deliverer {
           holder,
           unit.items.map((i) => this.#retry(i.row, now + retryDelay(i.row.attempts + 1), error)),
           now,
+          attempt,
         );
         return;
     }

@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import type { Database } from '../store/schema.ts';
+import type { DeliveryKind, RateLimit } from '../destinations/destination.ts';
+import { AttemptCounts, emptySummary } from './attempt-counts.ts';
 import { DestinationStates } from './destination-states.ts';
+import { deliveryId } from './outbox.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'skipped', 'dead', 'dropped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -96,8 +99,17 @@ export async function dropDeliveries(
   return Number(result.numUpdatedRows);
 }
 
-/** Each destination: on or paused (and why), and its deliveries by status. */
-export async function destinationOverview(db: Kysely<Database>, destinations: readonly string[]) {
+/**
+ * Each destination: on or paused (and why), its deliveries by status, its send limits, and the partner's
+ * answers in the hour and the day before `now`.
+ */
+export async function destinationOverview(
+  db: Kysely<Database>,
+  destinations: readonly string[],
+  now: number,
+  limits: Readonly<Record<string, Partial<Record<DeliveryKind, RateLimit>>>> = {},
+) {
+  const recent = await AttemptCounts.recent(db, now);
   const counts = await db
     .selectFrom('deliveries')
     .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
@@ -108,11 +120,52 @@ export async function destinationOverview(db: Kysely<Database>, destinations: re
     names.map(async (name) => ({
       ...(await DestinationStates.get(db, name)),
       enabled: destinations.includes(name),
+      sendLimits: (Object.hasOwn(limits, name) && limits[name]) || {},
+      lastHour: recent.get(name)?.lastHour ?? emptySummary(),
+      last24Hours: recent.get(name)?.last24Hours ?? emptySummary(),
       deliveries: Object.fromEntries(
         counts.filter((c) => c.destination === name).map((c) => [c.status, Number(c.n)]),
       ),
     })),
   );
+}
+
+/** Where one conversion stands in the outbox. */
+export interface ConversionState {
+  status: string;
+  attempts: number;
+  createdAt: number;
+  deliveredAt: number | null;
+  lastError: unknown;
+  outcome: unknown;
+}
+
+/** The outbox rows of these conversions (subject ids) for these destinations, by `destination:subject`. */
+export async function conversionStates(
+  db: Kysely<Database>,
+  destinations: readonly string[],
+  subjectIds: readonly string[],
+): Promise<Map<string, ConversionState>> {
+  const found = new Map<string, ConversionState>();
+  const ids = destinations.flatMap((d) => subjectIds.map((s) => deliveryId(d, 'conversion', s)));
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('deliveries')
+      .select(['destination', 'subject_id', 'status', 'attempts', 'created_at', 'delivered_at'])
+      .select(['last_error_json', 'outcome_json'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const row of rows)
+      found.set(`${row.destination}:${row.subject_id}`, {
+        status: row.status,
+        attempts: row.attempts,
+        createdAt: Number(row.created_at),
+        deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+        lastError: row.last_error_json === null ? null : (JSON.parse(row.last_error_json) as unknown),
+        outcome: row.outcome_json === null ? null : (JSON.parse(row.outcome_json) as unknown),
+      });
+  }
+  return found;
 }
 
 /** Delivery state per destination, for each trigger the admin API shows. */

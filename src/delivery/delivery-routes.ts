@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { DeliveryKind, RateLimit } from '../destinations/destination.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';
 import { queryParams } from '../server/query-params.ts';
@@ -18,6 +19,8 @@ export interface DeliveryRoutesOptions {
   clock: Clock;
   /** The destinations this config turns on. */
   destinations: readonly string[];
+  /** Each enabled destination's send limits per kind of delivery. */
+  sendLimits?: Readonly<Record<string, Partial<Record<DeliveryKind, RateLimit>>>>;
   /** Asks the delivery workers to look for due rows now. */
   wake: () => void;
 }
@@ -68,7 +71,7 @@ export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = (app, o
   });
 
   app.get('/admin/v1/destinations', async () => ({
-    destinations: await destinationOverview(store.db, destinations),
+    destinations: await destinationOverview(store.db, destinations, clock.now(), options.sendLimits ?? {}),
   }));
 
   app.post<{ Params: { name: string } }>('/admin/v1/destinations/:name/resume', async (req) => {

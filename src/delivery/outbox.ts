@@ -3,6 +3,7 @@ import type { DeliveryKind } from '../destinations/destination.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { AttemptCounts, type Attempt } from './attempt-counts.ts';
 
 type Row = Database['deliveries'];
 
@@ -181,10 +182,16 @@ export class Outbox {
 
   /**
    * Records what happened to claimed rows, in one transaction. A row is only changed while `holder` still
-   * holds it: if its claim ran out and another worker took it, that worker's outcome counts.
+   * holds it: if its claim ran out and another worker took it, that worker's outcome counts. `attempt`,
+   * the request these rows went out in, is counted in the same transaction.
    */
-  async settle(holder: string, settlements: readonly Settlement[], now: number): Promise<void> {
-    if (settlements.length === 0) return;
+  async settle(
+    holder: string,
+    settlements: readonly Settlement[],
+    now: number,
+    attempt?: { destination: string } & Attempt,
+  ): Promise<void> {
+    if (settlements.length === 0 && !attempt) return;
     // Rows that end the same way are updated together.
     const groups = new Map<string, { set: Partial<Row>; attempted: boolean; ids: string[] }>();
     for (const s of settlements) {
@@ -195,6 +202,7 @@ export class Outbox {
       groups.set(key, group);
     }
     await this.store.db.transaction().execute(async (trx) => {
+      if (attempt) await AttemptCounts.add(trx, attempt.destination, attempt, now);
       for (const { set, attempted, ids } of groups.values()) {
         for (const part of chunks(ids)) {
           await trx

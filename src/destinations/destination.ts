@@ -101,12 +101,17 @@ export interface Action<S, P> {
   };
 }
 
+/**
+ * Whether a partner may receive a conversion: `no_consent` when the shopper's consent in their regime does
+ * not allow it, `missing_identifiers` when it lacks what the partner needs to attribute it.
+ */
+export type ConversionPermit = { ok: true } | { ok: false; reason: 'no_consent' | 'missing_identifiers' };
+
 export interface ConversionAction<S> extends Action<S, Conversion> {
-  /**
-   * Whether this partner may receive the event at all: the shopper's consent allows it, and it carries
-   * what the partner needs to attribute it (checked when the event is processed, before anything queues).
-   */
-  permits(conversion: Conversion): boolean;
+  /** Checked when the event is processed, before anything queues. */
+  permits(conversion: Conversion): ConversionPermit;
+  /** What the partner calls a purchase, as reports name it. */
+  purchaseEvent: string;
 }
 
 /**

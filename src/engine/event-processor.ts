@@ -72,6 +72,16 @@ const PROCESSOR_BATCH = 4_000;
 /** The processor's position in the event log, a row of `cursors`. */
 export const PROCESSOR_CURSOR = 'event-processor';
 
+/** The last event sequence number the processor has applied (0 before the first). */
+export async function processorPosition(db: Kysely<Database>): Promise<number> {
+  const cursor = await db
+    .selectFrom('cursors')
+    .select('position')
+    .where('name', '=', PROCESSOR_CURSOR)
+    .executeTakeFirst();
+  return Number(cursor?.position ?? 0);
+}
+
 /**
  * How far the processor is behind the log, for `/metrics`: events after its cursor (the distance between
  * sequence numbers, so an upper bound where a rolled-back insert left a gap) and the receive time of the

@@ -161,6 +161,31 @@ export async function lastStoredFrom(
   return row ? Number(row.received_at) : undefined;
 }
 
+/** Orders stored with an event time in `[from, to)`, oldest first, each with its position in the log. */
+export async function orderEvents(
+  db: Kysely<Database>,
+  from: number,
+  to: number,
+): Promise<{ seq: number; event: CanonicalEvent }[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['seq', 'id', 'idempotency_key', 'kind', 'source', 'event_time', 'received_at', 'body_json'])
+    .where('kind', '=', 'order_completed')
+    .where('event_time', '>=', from)
+    .where('event_time', '<', to)
+    .orderBy('event_time')
+    .orderBy('seq')
+    .execute();
+  return rows.map((row) => ({
+    seq: Number(row.seq),
+    event: readStoredEvent({
+      ...row,
+      event_time: Number(row.event_time),
+      received_at: Number(row.received_at),
+    }),
+  }));
+}
+
 /** An event as the log stores it. */
 export type EventRow = Required<Omit<Insertable<Database['events']>, 'seq'>>;
 

@@ -3,6 +3,12 @@ import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';
 import { queryParams } from '../server/query-params.ts';
 import type { Store } from '../store/store.ts';
+import {
+  ACCURACY_REASONS,
+  accuracyReport,
+  type AccuracyReason,
+  type ConversionDestination,
+} from './accuracy-report.ts';
 import { gapReport } from './gap-report.ts';
 import { reportPeriod } from './report-period.ts';
 import { stageDays } from './stage-days.ts';
@@ -12,6 +18,8 @@ export interface ReportRoutesOptions {
   clock: Clock;
   /** `reports.attributionWindow` (ms). */
   attributionWindow: number;
+  /** Every destination that receives purchases, on or off. */
+  conversionDestinations: readonly ConversionDestination[];
 }
 
 /** `GET /admin/v1/reports/gap?from&to`: the gap report as JSON (`docs/reports.md`). */
@@ -29,5 +37,46 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = (app, optio
     if (!period.ok) throw apiError('RECLAIM_ERR_BAD_REQUEST', period.message, period.field);
     return stageDays(options.store.db, period.from, period.to);
   });
+  /** `GET /admin/v1/reports/accuracy?from&to&destination&reason&offset&limit`: orders seen vs purchases sent. */
+  app.get('/admin/v1/reports/accuracy', async (req) => {
+    const param = queryParams(req);
+    const period = reportPeriod({ from: param('from'), to: param('to') }, options.clock.now());
+    if (!period.ok) throw apiError('RECLAIM_ERR_BAD_REQUEST', period.message, period.field);
+    const names = options.conversionDestinations.map((d) => d.name);
+    const destination = param('destination');
+    if (destination !== undefined && !names.includes(destination))
+      throw apiError(
+        'RECLAIM_ERR_BAD_REQUEST',
+        `destination must be one of ${names.join(', ')}`,
+        'destination',
+      );
+    const reason = param('reason');
+    if (reason !== undefined && !(ACCURACY_REASONS as readonly string[]).includes(reason))
+      throw apiError(
+        'RECLAIM_ERR_BAD_REQUEST',
+        `reason must be one of ${ACCURACY_REASONS.join(', ')}`,
+        'reason',
+      );
+    const offset = integer(param('offset'), 0);
+    if (offset === undefined || offset < 0)
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', 'offset must be a whole number from 0', 'offset');
+    const limit = integer(param('limit'), 50);
+    if (limit === undefined || limit < 1 || limit > 500)
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', 'limit must be a whole number from 1 to 500', 'limit');
+    return accuracyReport(options.store.db, {
+      ...period,
+      destinations: options.conversionDestinations,
+      destination,
+      reason: reason as AccuracyReason | undefined,
+      offset,
+      limit,
+    });
+  });
   return Promise.resolve();
 };
+
+/** A query parameter as a whole number, `fallback` when absent, undefined when it is not one. */
+function integer(value: string | undefined, fallback: number): number | undefined {
+  if (value === undefined || value === '') return fallback;
+  return /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+}

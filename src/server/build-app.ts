@@ -32,6 +32,7 @@ import { webhookRoutes } from '../ingest/shopify/webhook-routes.ts';
 import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { parseJsonExact } from './json-body.ts';
 import { reportRoutes } from '../reports/report-routes.ts';
+import { conversionDestinations, sendLimits } from '../destinations/registry.ts';
 import { shopifyStatusRoutes } from '../shopify/shopify-status-routes.ts';
 import { shopifyOAuthRoutes } from '../shopify/shopify-oauth-routes.ts';
 import { klaviyoCheckRoutes } from '../klaviyo/klaviyo-check-routes.ts';
@@ -282,12 +283,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       store: deps.store,
       clock: deps.clock,
       destinations: deps.engine.destinations.map((d) => d.definition.name),
+      sendLimits: Object.fromEntries(deps.engine.destinations.map((d) => [d.definition.name, sendLimits(d)])),
       wake: deps.wakeDelivery ?? (() => undefined),
     });
     await admin.register(reportRoutes, {
       store: deps.store,
       clock: deps.clock,
       attributionWindow: deps.config.reports.attributionWindow,
+      conversionDestinations: conversionDestinations(deps.engine.destinations),
     });
     await admin.register(shopifyStatusRoutes, { store: deps.store, config: deps.config });
     await admin.register(consentRatesRoutes, { counts, clock: deps.clock });

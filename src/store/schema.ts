@@ -31,6 +31,7 @@ export interface Database {
   trigger_caps: TriggerCapTable;
   deliveries: DeliveryTable;
   destination_states: DestinationStateTable;
+  delivery_attempt_counts: DeliveryAttemptCountTable;
   scans: ScanTable;
   dashboard_sessions: DashboardSessionTable;
 }
@@ -312,6 +313,23 @@ export interface DeliveryTable {
   payload_json: string;
   /** What was sent: idempotency keys, channels, withheld channels and why. */
   outcome_json: string | null;
+}
+
+/**
+ * Partner answers per destination and minute (`src/delivery/attempt-counts.ts`): kept 8 days, then pruned.
+ */
+export interface DeliveryAttemptCountTable {
+  /** Start of the minute (epoch ms, a multiple of 60,000). */
+  minute: number;
+  destination: string;
+  /** `delivered`, or the error class: `throttled`, `payload_invalid`, `misconfigured`, `retryable`. */
+  outcome: string;
+  /** The HTTP status answered; 0 when none came (timeout, connection reset, a request not built). */
+  status: number;
+  /** Requests that ended this way. */
+  requests: number;
+  /** Outbox rows those requests carried. */
+  deliveries: number;
 }
 
 /** A destination paused by a configuration or credential error, until an operator resumes it. */

@@ -7,7 +7,7 @@ import {
   type DeliveryStatus,
 } from '../../delivery/delivery-admin.ts';
 import { DestinationStates } from '../../delivery/destination-states.ts';
-import { enabledDestinations } from '../../destinations/registry.ts';
+import { enabledDestinations, sendLimits } from '../../destinations/registry.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { withRuntime } from '../runtime.ts';
 
@@ -91,9 +91,15 @@ Exits 1 when retry, drop or resume changed nothing.`,
         });
       }
       case 'destinations':
-        return withRuntime(ctx, async ({ store, config }) => {
-          const names = enabledDestinations(config).map((d) => d.definition.name);
-          ctx.stdout.write(`${JSON.stringify(await destinationOverview(store.db, names), null, 2)}\n`);
+        return withRuntime(ctx, async ({ store, config, clock }) => {
+          const enabled = enabledDestinations(config);
+          const overview = await destinationOverview(
+            store.db,
+            enabled.map((d) => d.definition.name),
+            clock.now(),
+            Object.fromEntries(enabled.map((d) => [d.definition.name, sendLimits(d)])),
+          );
+          ctx.stdout.write(`${JSON.stringify(overview, null, 2)}\n`);
           return EXIT.OK;
         });
       case 'resume': {

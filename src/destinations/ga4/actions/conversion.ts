@@ -44,7 +44,13 @@ function ga4Event(conversion: Conversion, now: number) {
  */
 export const conversion: ConversionAction<Ga4Settings> = {
   rateLimit: { perSecond: 50, perMinute: 2_000 },
-  permits: (c) => Boolean(c.gaClientId) && c.signals.google.analytics_storage === 'granted',
+  purchaseEvent: 'purchase',
+  permits: (c) =>
+    c.signals.google.analytics_storage !== 'granted'
+      ? { ok: false, reason: 'no_consent' }
+      : c.gaClientId
+        ? { ok: true }
+        : { ok: false, reason: 'missing_identifiers' },
   async perform(ctx, c) {
     const { settings } = ctx;
     const query = new URLSearchParams({

@@ -68,9 +68,13 @@ async function send(ctx: ActionContext<MetaSettings>, conversions: Conversion[])
  */
 export const conversion: ConversionAction<MetaSettings> = {
   rateLimit: { perSecond: 20, perMinute: 1_000 },
+  purchaseEvent: 'Purchase',
   permits: (c) =>
-    Boolean(c.userAgent && c.pageUrl) &&
-    (c.signals.google.ad_user_data === 'granted' || c.signals.meta.data_processing_options.includes('LDU')),
+    c.signals.google.ad_user_data !== 'granted' && !c.signals.meta.data_processing_options.includes('LDU')
+      ? { ok: false, reason: 'no_consent' }
+      : c.userAgent && c.pageUrl
+        ? { ok: true }
+        : { ok: false, reason: 'missing_identifiers' },
   async perform(ctx, c) {
     return (await send(ctx, [c]))[0]!;
   },
