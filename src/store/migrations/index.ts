@@ -14,6 +14,7 @@ import * as metricsIndexes from './2026-12-05T1100-metrics-indexes.ts';
 import * as scans from './2026-12-05T1300-scans.ts';
 import * as shopifyImports from './2026-12-05T1400-shopify-imports.ts';
 import * as shopifyInstallations from './2026-12-05T1500-shopify-installations.ts';
+import * as gapReportDays from './2026-12-06T1100-gap-report-days.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05T1300-scans': scans,
   '2026-12-05T1400-shopify-imports': shopifyImports,
   '2026-12-05T1500-shopify-installations': shopifyInstallations,
+  '2026-12-06T1100-gap-report-days': gapReportDays,
 };
