@@ -1,6 +1,7 @@
 import { formatDuration } from '../config/duration.ts';
 import { STAGES } from '../journeys/journey.ts';
-import type { AttributedRevenue, GapReport, GapTally } from './gap-report.ts';
+import type { GapReport } from './gap-report.ts';
+import type { AttributedRevenue, GapTally } from './gap-tally.ts';
 
 const number = (n: number) => n.toLocaleString('en-US');
 const percent = (part: number, whole: number) =>

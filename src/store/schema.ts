@@ -28,6 +28,7 @@ export interface Database {
   journeys: JourneyTable;
   purchases: PurchaseTable;
   triggers: TriggerTable;
+  gap_report_days: GapReportDayTable;
   trigger_caps: TriggerCapTable;
   deliveries: DeliveryTable;
   destination_states: DestinationStateTable;
@@ -81,6 +82,18 @@ export interface TriggerTable {
   /** Clock time when the row was written. */
   created_at: number;
   body_json: string;
+}
+
+/** The gap report's figures for one UTC day of triggers, recomputed when the day's inputs change. */
+export interface GapReportDayTable {
+  /** UTC day number: `fired_at` ÷ 86,400,000, rounded down. */
+  day: number;
+  /** Bumped by the database whenever a trigger of the day or an abandonment delivery of one is written. */
+  version: number;
+  /** The `version` the cached tally was computed from; null until first computed. */
+  computed_version: number | null;
+  /** The day's tally per stage and its sends (`src/reports/gap-day-cache.ts`). */
+  tally_json: string | null;
 }
 
 /** Caps: one cart trigger per cart, one checkout trigger per checkout (`cart:<token>`, `checkout:<token>`). */
