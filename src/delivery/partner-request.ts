@@ -1,7 +1,7 @@
 import { DeliveryError, misconfigured, payloadInvalid, retryable, throttled } from './delivery-errors.ts';
 
 export interface PartnerRequestInit {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PATCH';
   headers?: Record<string, string>;
   /** Serialised as the JSON body. */
   json?: unknown;

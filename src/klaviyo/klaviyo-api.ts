@@ -95,6 +95,13 @@ export class KlaviyoApi {
     );
   }
 
+  /** `PATCH {baseUrl}{path}` with a JSON:API body (a flow's status); its answer's body. */
+  async patch(path: string, json: unknown): Promise<unknown> {
+    const headers = klaviyoHeaders(this.#settings);
+    const url = `${this.#settings.baseUrl}${path}`;
+    return this.retrying(async () => (await this.#request(url, { method: 'PATCH', headers, json })).body);
+  }
+
   /**
    * Runs `call`, waiting out 429 (`Retry-After`) and retrying 5xx and network failures; a last failure
    * is thrown as `KlaviyoApiError`.

@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FaultPlan } from './fault-plan.ts';
 import { FixedWindowLimit } from './fixed-window-limit.ts';
+import { runFlows, type RunFlow, type RunResult } from './klaviyo-flow-run.ts';
 import { describeSchemaError, requestValidator } from './klaviyo-operations.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
@@ -47,6 +48,7 @@ const READ_LIMITS = {
 const SETUP_LIMITS = {
   createFlow: { perSecond: 1, perMinute: 15, perDay: 100 },
   createSegment: { perSecond: 1, perMinute: 15, perDay: 100 },
+  updateFlow: { perSecond: 3, perMinute: 60 },
   subscriptions: { perSecond: 75, perMinute: 750 },
   flowValues: { perSecond: 1, perMinute: 2, perDay: 225 },
 };
@@ -90,7 +92,8 @@ export interface RecordedKlaviyoEvent {
   properties: Record<string, unknown>;
   /** The identifiers the request carried. */
   profile: Record<string, unknown>;
-  endpoint: 'events' | 'event-bulk-create-jobs';
+  /** `native`: recorded by Klaviyo's own onsite script or Shopify integration (`trackNative`). */
+  endpoint: 'events' | 'event-bulk-create-jobs' | 'native';
   /** Wall-clock time it was received. */
   receivedAt: number;
 }
@@ -124,6 +127,24 @@ export interface StandInFlow {
   definition: Record<string, unknown>;
   /** Created through the API (by Reclaim), not seeded. */
   viaApi: boolean;
+  /** When its status changed, by the stand-in's clock: which events could start it. */
+  statusHistory: { at: number; status: StandInFlow['status'] }[];
+}
+
+/**
+ * An event Klaviyo records without the private API: its onsite script (`Viewed Product`, `Added to
+ * Cart`, `Started Checkout` of an identified browser) or its Shopify integration (`Placed Order`).
+ */
+export interface NativeKlaviyoEvent {
+  metric: string;
+  /** Event time, ISO 8601. */
+  time: string;
+  email?: string;
+  phone_number?: string;
+  /** Klaviyo records one event per profile, metric and `unique_id`. */
+  uniqueId: string;
+  value?: number;
+  properties?: Record<string, unknown>;
 }
 
 /** A segment created through `POST /api/segments`. */
@@ -202,7 +223,6 @@ export class KlaviyoStandIn {
   /** Flow values report queries received (the API allows 2 a minute and 225 a day). */
   readonly reportQueries: unknown[] = [];
   readonly #segments: StandInSegment[] = [];
-  readonly #flowValues = new Map<string, Partial<Record<FlowStatistic, number>>>();
   readonly #setupLimits: SetupLimitState | undefined;
   /** Events received again (same profile, metric and `unique_id`) and not recorded twice. */
   duplicatesIgnored = 0;
@@ -392,6 +412,15 @@ export class KlaviyoStandIn {
     this.#write('/api/flows', 'create_flow', ['flows:write'], 'createFlow', 201, (body) =>
       this.#createFlow(body),
     );
+    this.#write(
+      '/api/flows/:id',
+      'update_flow',
+      ['flows:write'],
+      'updateFlow',
+      200,
+      (body, params) => this.#updateFlow(body, params.id!),
+      'patch',
+    );
     this.#write('/api/segments', 'create_segment', ['segments:write'], 'createSegment', 201, (body) =>
       this.#createSegment(body),
     );
@@ -457,9 +486,15 @@ export class KlaviyoStandIn {
     metric: string;
     archived?: boolean;
     actions?: Record<string, unknown>[];
+    /** The flow filter (`profile_filter`); default none. */
+    profileFilter?: Record<string, unknown> | null;
+    reentryCriteria?: { duration: number; unit: string } | null;
+    /** When it was created (and, when live, went live), ms; default the stand-in's clock. */
+    created?: number;
   }) {
     const metricId = this.seedMetric(flow.metric).id;
     const status = flow.status;
+    const created = flow.created ?? this.#clock();
     const actions = flow.actions ?? [
       { id: '9001', type: 'time-delay', links: { next: '9002' }, data: { unit: 'hours', value: 4 } },
       {
@@ -485,15 +520,16 @@ export class KlaviyoStandIn {
       status,
       archived: flow.archived ?? false,
       metricId,
-      created: new Date(this.#clock()).toISOString(),
+      created: new Date(created).toISOString(),
       definition: {
         triggers: [{ type: 'metric', id: metricId, trigger_filter: null }],
-        profile_filter: null,
+        profile_filter: flow.profileFilter ?? null,
         actions,
         entry_action_id: actions[0]?.id ?? null,
-        reentry_criteria: null,
+        reentry_criteria: flow.reentryCriteria ?? null,
       },
       viaApi: false,
+      statusHistory: [{ at: created, status }],
     };
     this.#flows.push(seeded);
     return seeded;
@@ -508,9 +544,65 @@ export class KlaviyoStandIn {
     return this.#segments;
   }
 
-  /** What a flow values report answers for `flowId` (statistics not given are 0). */
-  seedFlowValues(flowId: string, values: Partial<Record<FlowStatistic, number>>): void {
-    this.#flowValues.set(flowId, { ...this.#flowValues.get(flowId), ...values });
+  /**
+   * Records an event as Klaviyo's onsite script or Shopify integration would: not through the private
+   * API (no key, no rate limit), to the profile of its email or phone (created if new), once per profile,
+   * metric and `unique_id`. Live flows it triggers start from it as from any event.
+   */
+  trackNative(event: NativeKlaviyoEvent): void {
+    const identifiers = {
+      ...(event.email !== undefined && { email: event.email }),
+      ...(event.phone_number !== undefined && { phone_number: event.phone_number }),
+    };
+    let profile: Profile;
+    try {
+      profile = this.#resolve(identifiers, undefined, '/profile');
+    } catch (error) {
+      if (!(error instanceof KlaviyoError) || error.error.code !== 'duplicate_profile') throw error;
+      // Klaviyo's own integrations attach the event to the email's profile when the phone has another.
+      profile = this.#resolve({ email: event.email }, undefined, '/profile');
+    }
+    this.#record(
+      profile,
+      {
+        metric: { data: { attributes: { name: event.metric } } },
+        profile: { data: { attributes: identifiers } },
+        properties: event.properties ?? {},
+        time: event.time,
+        unique_id: event.uniqueId,
+        ...(event.value !== undefined && { value: event.value }),
+      },
+      identifiers,
+      'native',
+    );
+  }
+
+  /**
+   * The flows run over every event received so far (`klaviyo-flow-run.ts`): who entered which flow, the
+   * first messages sent by the stand-in's clock, and the orders attributed to them.
+   */
+  flowRun(conversionMetric = 'Placed Order'): RunResult {
+    const metricId = (name: string) => this.#metrics.get(name)?.id;
+    const flows: RunFlow[] = this.#flows
+      .filter((f) => !f.archived)
+      .map((f) => ({ id: f.id, metricId: f.metricId, definition: f.definition, live: livePeriods(f) }));
+    return runFlows({
+      events: this.events.map((e) => ({
+        profileId: e.profileId,
+        metricId: metricId(e.metric)!,
+        at: Date.parse(e.time),
+        ...(e.value !== undefined && { value: e.value }),
+        properties: e.properties,
+      })),
+      profiles: this.#profiles,
+      flows,
+      received: {
+        ...(metricId('Received Email') && { email: metricId('Received Email') }),
+        ...(metricId('Received SMS') && { sms: metricId('Received SMS') }),
+      },
+      conversionMetricId: metricId(conversionMetric) ?? conversionMetric,
+      now: this.#clock(),
+    });
   }
 
   /** Listens on a free loopback port. */
@@ -716,12 +808,13 @@ export class KlaviyoStandIn {
     scopes: readonly string[],
     limit: keyof typeof SETUP_LIMITS,
     status: number,
-    handle: (body: unknown) => unknown,
+    handle: (body: unknown, params: Record<string, string>) => unknown,
+    method: 'post' | 'patch' = 'post',
   ): void {
     // Compiled on the first request: most stand-ins never see a setup request, and the full spec
     // takes a second to load.
     let validate: ValidateFunction | undefined;
-    this.#app.post(path, (req, reply) => {
+    this.#app[method](path, (req, reply) => {
       const fault = this.faults.apply(req, reply, (s) => errorBody(faultError(s)));
       if (fault === 'answered') return reply;
       for (const scope of scopes) this.#authorize(req, scope);
@@ -742,7 +835,7 @@ export class KlaviyoStandIn {
         const first = validate.errors![0]!;
         throw invalid(describeSchemaError(first), `/${first.instancePath.replace(/^\//, '')}`);
       }
-      const answer = handle(req.body);
+      const answer = handle(req.body, req.params as Record<string, string>);
       if (fault === 'silent') return reply;
       return answer === undefined
         ? reply.status(status).send()
@@ -808,9 +901,34 @@ export class KlaviyoStandIn {
       created: new Date(this.#clock()).toISOString(),
       definition,
       viaApi: true,
+      statusHistory: [{ at: this.#clock(), status: 'draft' }],
     };
     this.#flows.push(flow);
     return { data: this.#flowResource(flow, true), links: { self: `${this.#url}/api/flows/${flow.id}` } };
+  }
+
+  /**
+   * `PATCH /api/flows/{id}`: the status only, as the API allows ("Update the status of a flow … and all
+   * actions in that flow"); the body's id must be the path's.
+   */
+  #updateFlow(body: unknown, id: string) {
+    const data = (body as { data: { id: string; attributes: { status: string } } }).data;
+    if (data.id !== id) throw invalid(`The id in the body must be ${id}.`, '/data/id');
+    const status = data.attributes.status;
+    if (status !== 'draft' && status !== 'manual' && status !== 'live')
+      throw invalid(
+        `'${status}' is not a valid flow status: draft, manual or live.`,
+        '/data/attributes/status',
+      );
+    const flow = this.#flow(id);
+    if (flow.archived) throw invalid('An archived flow cannot change status.', '/data/attributes/status');
+    if (flow.status !== status) {
+      flow.status = status;
+      flow.statusHistory.push({ at: this.#clock(), status });
+      for (const action of (flow.definition.actions ?? []) as { data?: { status?: string } | null }[])
+        if (action.data && typeof action.data.status === 'string') action.data.status = status;
+    }
+    return { data: this.#flowResource(flow), links: { self: `${this.#url}/api/flows/${flow.id}` } };
   }
 
   #createSegment(body: unknown) {
@@ -921,7 +1039,9 @@ export class KlaviyoStandIn {
   }
 
   /**
-   * Flow values: the seeded statistics of each flow. As Klaviyo: `group_by` must hold `flow_id` and
+   * Flow values from what the stand-in received (`flowRun`): per flow, under its first message,
+   * recipients, opens and clicks of the messages sent in the timeframe, and the orders of the conversion
+   * metric in the timeframe attributed to them. As Klaviyo: `group_by` must hold `flow_id` and
    * `flow_message_id`; the filter may be `equals(flow_id,"X")` or `contains-any(flow_id,["X","Y"])` (at
    * most 100); the timeframe at most a year; the conversion metric one the account has.
    */
@@ -940,19 +1060,30 @@ export class KlaviyoStandIn {
         };
       }
     ).data.attributes;
-    if (![...this.#metrics.values()].some((m) => m.id === attributes.conversion_metric_id))
+    const conversion = [...this.#metrics.values()].find((m) => m.id === attributes.conversion_metric_id);
+    if (!conversion)
       throw invalid(
         `Metric ${attributes.conversion_metric_id} does not exist.`,
         '/data/attributes/conversion_metric_id',
       );
-    const { start, end } = attributes.timeframe;
+    const { start, end, key } = attributes.timeframe;
+    let from = Number.NEGATIVE_INFINITY;
+    let to = Number.POSITIVE_INFINITY;
     if (start !== undefined && end !== undefined) {
-      const span = Date.parse(end) - Date.parse(start);
+      from = Date.parse(start);
+      to = Date.parse(end);
+      const span = to - from;
       if (!(span > 0) || span > 366 * 86_400_000)
         throw invalid(
           'The timeframe must end after it starts and span at most one year.',
           '/data/attributes/timeframe',
         );
+    } else if (key !== undefined) {
+      const days = /^last_(\d+)_days$/.exec(key)?.[1];
+      if (days === undefined)
+        throw invalid(`'${key}' is not a valid timeframe key.`, '/data/attributes/timeframe/key');
+      to = this.#clock();
+      from = to - Number(days) * 86_400_000;
     }
     const groupBy = attributes.group_by ?? ['flow_id', 'flow_message_id', 'send_channel'];
     if (!groupBy.includes('flow_id') || !groupBy.includes('flow_message_id'))
@@ -969,14 +1100,31 @@ export class KlaviyoStandIn {
       else throw invalid(`Invalid filter: ${attributes.filter}.`, '/data/attributes/filter');
       if (ids.length > 100) throw invalid('Max of 100 items per list filter.', '/data/attributes/filter');
     }
-    // One row per flow, under its first message: the seeded figures are per flow.
+    const run = this.flowRun(conversion.name);
+    const within = (at: number) => at >= from && at < to;
     const results = ids.flatMap((id) => {
       const flow = this.#flows.find((f) => f.id === id);
       if (!flow) return [];
-      const seeded = this.#flowValues.get(id) ?? {};
-      const message = (flow.definition.actions as { id?: string; type: string }[]).find((a) =>
-        a.type.startsWith('send-'),
-      );
+      const messages = run.messages.filter((m) => m.flowId === id && within(m.at));
+      const conversions = run.conversions.filter((c) => c.flowId === id && within(c.at));
+      const value = Math.round(conversions.reduce((n, c) => n + c.value, 0) * 100) / 100;
+      const figures: Record<FlowStatistic, number> = {
+        recipients: messages.length,
+        delivered: messages.length,
+        opens: messages.filter((m) => m.opened).length,
+        opens_unique: messages.filter((m) => m.opened).length,
+        clicks: messages.filter((m) => m.clicked).length,
+        clicks_unique: messages.filter((m) => m.clicked).length,
+        conversions: conversions.length,
+        conversion_uniques: new Set(conversions.map((c) => c.profileId)).size,
+        conversion_value: value,
+        unsubscribes: 0,
+      };
+      const message =
+        messages[0]?.actionId ??
+        (flow.definition.actions as { id?: string; type: string }[]).find((a) => a.type.startsWith('send-'))
+          ?.id;
+      const channel = messages[0]?.channel ?? 'email';
       return [
         {
           groupings: Object.fromEntries(
@@ -985,13 +1133,13 @@ export class KlaviyoStandIn {
               g === 'flow_id'
                 ? id
                 : g === 'flow_message_id'
-                  ? (message?.id ?? id)
+                  ? (message ?? id)
                   : g === 'send_channel'
-                    ? 'email'
+                    ? channel
                     : null,
             ]),
           ),
-          statistics: Object.fromEntries(attributes.statistics.map((s) => [s, seeded[s] ?? 0])),
+          statistics: Object.fromEntries(attributes.statistics.map((s) => [s, figures[s] ?? 0])),
         },
       ];
     });
@@ -1239,6 +1387,18 @@ interface BulkBody {
       };
     };
   };
+}
+
+/** The periods a flow was live, from its status history. */
+function livePeriods(flow: StandInFlow): { from: number; to: number }[] {
+  const periods: { from: number; to: number }[] = [];
+  for (const change of flow.statusHistory) {
+    const open = periods.at(-1);
+    if (change.status === 'live' && !(open && open.to === Number.POSITIVE_INFINITY))
+      periods.push({ from: change.at, to: Number.POSITIVE_INFINITY });
+    else if (change.status !== 'live' && open && open.to === Number.POSITIVE_INFINITY) open.to = change.at;
+  }
+  return periods;
 }
 
 /** Klaviyo's metric and flow ids are six letters and digits. */

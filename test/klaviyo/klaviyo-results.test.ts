@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLICK_RATE, engagementOf, OPEN_RATE } from '../../src/stand-ins/klaviyo-flow-run.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
@@ -59,6 +60,8 @@ describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
   let dir: string;
   let store: Store;
   let standIn: KlaviyoStandIn;
+  /** The stand-in's clock: setup the day before the month, reports after it. */
+  let now: number;
   const saved = { ...process.env };
 
   beforeEach(async () => {
@@ -66,7 +69,8 @@ describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
     const url = `sqlite:${join(dir, 'r.sqlite')}`;
     store = await openStore({ url });
     await migrateToLatest(store);
-    standIn = new KlaviyoStandIn({ rateLimits: false });
+    now = Date.parse('2026-10-31T00:00:00Z');
+    standIn = new KlaviyoStandIn({ rateLimits: false, clock: () => now });
     const base = await standIn.start();
     Object.assign(process.env, {
       RECLAIM_DATABASE_URL: url,
@@ -80,8 +84,9 @@ describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
       'Reclaim Checkout Abandonment',
     ])
       standIn.seedMetric(name);
-    standIn.seedFlow({ name: 'Abandoned Cart', status: 'live', metric: 'Added to Cart' });
-    standIn.seedFlow({ name: 'Abandoned Checkout', status: 'live', metric: 'Started Checkout' });
+    const created = Date.parse('2026-09-01T00:00:00Z');
+    standIn.seedFlow({ name: 'Abandoned Cart', status: 'live', metric: 'Added to Cart', created });
+    standIn.seedFlow({ name: 'Abandoned Checkout', status: 'live', metric: 'Started Checkout', created });
     expect((await cli('klaviyo', 'setup')).code).toBe(0);
   });
   afterEach(async () => {
@@ -91,27 +96,59 @@ describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const flow = (name: string) =>
-    standIn.flows.find((f) => f.name === name || f.name.startsWith(`Reclaim · ${name} [`))!;
   const reclaimFlow = (native: string) =>
     standIn.flows.find((f) => f.name.startsWith(`Reclaim · ${native} [`))!;
+  const headers = {
+    authorization: `Klaviyo-API-Key ${KlaviyoStandIn.DEFAULT_KEY}`,
+    revision: '2026-07-15',
+    'content-type': 'application/vnd.api+json',
+  };
+  /** The marketer's review step: the draft set live, as Klaviyo's API allows. */
+  const setLive = async (id: string) => {
+    const res = await fetch(`${standIn.url}/api/flows/${id}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ data: { type: 'flow', id, attributes: { status: 'live' } } }),
+    });
+    expect(res.status).toBe(200);
+  };
+  /** A Reclaim trigger as the delivery loop sends it (the fields the flows read). */
+  const trigger = async (metric: string, email: string, time: string) => {
+    const res = await fetch(`${standIn.url}/api/events`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        data: {
+          type: 'event',
+          attributes: {
+            properties: { native_flow_likely: false },
+            time,
+            unique_id: `${email}:${time}`,
+            metric: { data: { type: 'metric', attributes: { name: metric } } },
+            profile: { data: { type: 'profile', attributes: { email } } },
+          },
+        },
+      }),
+    });
+    expect(res.status).toBe(202);
+  };
+  /** What Klaviyo's onsite script and Shopify integration record. */
+  const native = (metric: string, email: string, time: string, value?: number) =>
+    standIn.trackNative({ metric, email, time, uniqueId: `${metric}:${time}`, ...(value && { value }) });
+  const engaged = (emails: string[], rate: number) => emails.filter((e) => engagementOf(e) < rate).length;
 
   it('sets native and Reclaim flows side by side per stage, with the uplift and Reclaim’s own sent count', async () => {
-    standIn.seedFlowValues(flow('Abandoned Cart').id, {
-      recipients: 400,
-      opens_unique: 200,
-      clicks_unique: 40,
-      conversion_uniques: 20,
-      conversion_value: 1000,
-    });
-    standIn.seedFlowValues(reclaimFlow('Abandoned Cart').id, {
-      recipients: 600,
-      opens_unique: 250,
-      clicks_unique: 50,
-      conversion_uniques: 30,
-      conversion_value: 1650.5,
-    });
-    standIn.seedFlowValues(flow('Abandoned Checkout').id, { recipients: 100, conversion_value: 500 });
+    await setLive(reclaimFlow('Abandoned Cart').id);
+    native('Added to Cart', 'a@shop.example', '2026-11-03T10:00:00Z');
+    native('Placed Order', 'a@shop.example', '2026-11-04T10:00:00Z', 50);
+    native('Added to Cart', 'c@shop.example', '2026-11-03T10:00:00Z');
+    await trigger('Reclaim Cart Abandonment', 'b@shop.example', '2026-11-03T11:00:00Z');
+    native('Placed Order', 'b@shop.example', '2026-11-05T10:00:00Z', 80.5);
+    await trigger('Reclaim Cart Abandonment', 'x@shop.example', '2026-11-04T11:00:00Z');
+    native('Started Checkout', 'k@shop.example', '2026-11-06T10:00:00Z');
+    // The Reclaim checkout flow is still a draft: this trigger starts nothing.
+    await trigger('Reclaim Checkout Abandonment', 'm@shop.example', '2026-11-06T11:00:00Z');
+    now = Date.parse('2026-12-01T00:00:00Z');
     await seedTriggers(store, [
       { stage: 'cart', firedAt: '2026-11-03T10:00:00Z', status: 'delivered' },
       { stage: 'cart', firedAt: '2026-11-04T10:00:00Z', status: 'delivered' },
@@ -130,18 +167,36 @@ describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
       to: '2026-12-01T00:00:00.000Z',
     });
     const cart = report.stages.find((s: { stage: string }) => s.stage === 'cart');
-    expect(cart).toEqual({
+    const nativeCart = ['a@shop.example', 'c@shop.example'];
+    const reclaimCart = ['b@shop.example', 'x@shop.example'];
+    expect(cart).toMatchObject({
       stage: 'cart',
-      native: { recipients: 400, opens: 200, clicks: 40, conversions: 20, revenue: 1000 },
-      reclaim: { recipients: 600, opens: 250, clicks: 50, conversions: 30, revenue: 1650.5 },
-      uplift: { recipients: 1.5, opens: 1.25, clicks: 1.25, conversions: 1.5, revenue: 1.651 },
+      native: {
+        recipients: 2,
+        opens: engaged(nativeCart, OPEN_RATE),
+        clicks: engaged(nativeCart, CLICK_RATE),
+        conversions: 1,
+        revenue: 50,
+      },
+      reclaim: {
+        recipients: 2,
+        opens: engaged(reclaimCart, OPEN_RATE),
+        clicks: engaged(reclaimCart, CLICK_RATE),
+        conversions: 1,
+        revenue: 80.5,
+      },
+      uplift: { recipients: 1, conversions: 1, revenue: 1.61 },
       reclaimSent: 2,
     });
     const checkout = report.stages.find((s: { stage: string }) => s.stage === 'checkout');
-    expect(checkout.reclaimSent).toBe(1);
-    expect(checkout.uplift.revenue).toBe(0);
+    expect(checkout).toMatchObject({
+      native: { recipients: 1, conversions: 0 },
+      reclaim: { recipients: 0 },
+      uplift: { recipients: 0 },
+      reclaimSent: 1,
+    });
     expect(report.hints).toContainEqual(
-      expect.stringMatching(/"Reclaim · Abandoned Cart \[beside \w+\]" is a draft: it sends nothing/),
+      expect.stringMatching(/"Reclaim · Abandoned Checkout \[beside \w+\]" is a draft: it sends nothing/),
     );
 
     // One report query for every flow, as the endpoint's limit (2 a minute) asks.
@@ -156,15 +211,18 @@ describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
     });
 
     const text = await cli('klaviyo', 'results', '--from', FROM, '--to', TO);
-    expect(text.stdout).toMatch(/cart\s+native\s+400\s+200\s+40\s+20\s+1000\.00/);
-    expect(text.stdout).toMatch(/cart\s+reclaim\s+600\s+250\s+50\s+30\s+1650\.50/);
+    expect(text.stdout).toMatch(/cart\s+native\s+2\s+\d+\s+\d+\s+1\s+50\.00/);
+    expect(text.stdout).toMatch(/cart\s+reclaim\s+2\s+\d+\s+\d+\s+1\s+80\.50/);
     expect(text.stdout).toMatch(
-      /cart\s+uplift\s+recipients 1\.50x, conversions 1\.50x, revenue 1\.65x; Reclaim sent 2 triggers, 600 entered/,
+      /cart\s+uplift\s+recipients 1\.00x, conversions 1\.00x, revenue 1\.61x; Reclaim sent 2 triggers, 2 entered/,
     );
   });
 
   it('the admin API answers the same JSON, and refuses a bad period with a 400', async () => {
-    standIn.seedFlowValues(reclaimFlow('Abandoned Checkout').id, { recipients: 7 });
+    await setLive(reclaimFlow('Abandoned Checkout').id);
+    for (const email of ['p@shop.example', 'q@shop.example'])
+      await trigger('Reclaim Checkout Abandonment', email, '2026-11-08T10:00:00Z');
+    now = Date.parse('2026-12-01T00:00:00Z');
     const t = await buildTestApp(
       store,
       testConfig({
@@ -182,7 +240,7 @@ describe('reclaim klaviyo results and GET /admin/v1/klaviyo/results', () => {
       expect(res.statusCode).toBe(200);
       expect(
         res.json().stages.find((s: { stage: string }) => s.stage === 'checkout').reclaim.recipients,
-      ).toBe(7);
+      ).toBe(2);
       const bad = await t.app.inject({ url: '/admin/v1/klaviyo/results?from=yesterday', headers: auth });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.code).toBe('RECLAIM_ERR_BAD_REQUEST');

@@ -126,10 +126,18 @@ describe('Klaviyo stand-in: flows, segments, subscriptions and flow reports', ()
     ]);
   });
 
-  it('flow values reports: group_by must name flow_id and flow_message_id; the seeded figures come back', async () => {
+  it('flow values reports: group_by must name flow_id and flow_message_id; the figures follow the events received', async () => {
     const conversion = standIn.seedMetric('Placed Order').id;
-    const native = standIn.seedFlow({ name: 'Abandoned Cart', status: 'live', metric: 'Added to Cart' });
-    standIn.seedFlowValues(native.id, { recipients: 12, conversion_value: 99.5 });
+    const native = standIn.seedFlow({
+      name: 'Abandoned Cart',
+      status: 'live',
+      metric: 'Added to Cart',
+      created: Date.parse('2026-10-01T00:00:00Z'),
+    });
+    const track = (metric: string, time: string, value?: number) =>
+      standIn.trackNative({ metric, email: 'x@shop.example', time, uniqueId: time, ...(value && { value }) });
+    track('Added to Cart', '2026-11-10T10:00:00Z');
+    track('Placed Order', '2026-11-11T10:00:00Z', 99.5);
     const query = (groupBy: string[]) => ({
       data: {
         type: 'flow-values-report',
@@ -149,7 +157,7 @@ describe('Klaviyo stand-in: flows, segments, subscriptions and flow reports', ()
       data: {
         attributes: {
           results: [
-            { groupings: { flow_id: native.id }, statistics: { recipients: 12, conversion_value: 99.5 } },
+            { groupings: { flow_id: native.id }, statistics: { recipients: 1, conversion_value: 99.5 } },
           ],
         },
       },
