@@ -52,6 +52,8 @@ export interface ReplaySummary {
 
 export interface ReplayOptions {
   file: string;
+  /** Lines before this time (ms) are left out, as for an install that began then. */
+  from?: number;
   /** Run the clock on to this time after the last line (ms); default: last line + longest window + 1 min. */
   until?: number;
   config: Config;
@@ -71,7 +73,7 @@ export interface ReplayOptions {
 }
 
 /** Pass one: where each line is and when it happened, without keeping the lines in memory. */
-async function indexFile(file: string): Promise<IndexedLine[]> {
+async function indexFile(file: string, from = Number.NEGATIVE_INFINITY): Promise<IndexedLine[]> {
   const lines: IndexedLine[] = [];
   let offset = 0;
   const reader = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
@@ -80,7 +82,8 @@ async function indexFile(file: string): Promise<IndexedLine[]> {
     if (line.trim()) {
       const quick = /"at"\s*:\s*"([^"]+)"/.exec(line.slice(0, 300));
       const at = Date.parse(quick?.[1] ?? String((JSON.parse(line) as { at?: unknown }).at));
-      lines.push({ at: Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY, offset, length });
+      const when = Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY;
+      if (!(when < from)) lines.push({ at: when, offset, length });
     }
     offset += length + 1;
   }
@@ -98,7 +101,7 @@ async function indexFile(file: string): Promise<IndexedLine[]> {
  */
 export async function replayFile(options: ReplayOptions): Promise<ReplaySummary> {
   const { config, store } = options;
-  const index = await indexFile(options.file);
+  const index = await indexFile(options.file, options.from);
   const first = index.find((l) => Number.isFinite(l.at))?.at ?? Date.now();
   const clock = options.clock ?? new ManualClock(first);
   clock.advanceTo(first);

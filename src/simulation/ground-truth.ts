@@ -33,6 +33,12 @@ export interface Episode {
   channels: ('email' | 'sms')[];
   /** Klaviyo's own tracking reached it (its native flow would start). */
   native: boolean;
+  /**
+   * The label had Reclaim been installed only when the period began (it saw nothing before), without
+   * and with the store's customer base imported first. `label` is for an install already running before.
+   */
+  labelOnDayOne: EpisodeLabel;
+  labelWithImport: EpisodeLabel;
   /** Device kind of the browser it happened in. */
   device: string;
   cartTokens: string[];
@@ -69,6 +75,12 @@ export interface ShopperFacts {
   observations: Observation[];
   email: EmailHistory;
   sms: { at: number; state: 'subscribed' | 'unsubscribed' }[];
+  /**
+   * The consent history and purchases Reclaim has on record, when that is less than what happened (an
+   * install that began with the period): a channel needs both the law, judged on what happened, and a
+   * basis on record. Default: everything that happened is on record.
+   */
+  recorded?: { email: EmailHistory; sms: { at: number; state: 'subscribed' | 'unsubscribed' }[] };
   windows: Record<EpisodeStage, number>;
   /** How long an observation keeps identifiers linked (`identity.lookback`). */
   lookback: number;
@@ -122,7 +134,10 @@ interface Draft {
  * judged at its due time — by the store's rules, by what a first-party server could have observed up
  * to then, and by the law.
  */
-export function groundTruth(shopperId: string, facts: ShopperFacts): Episode[] {
+export function groundTruth(
+  shopperId: string,
+  facts: ShopperFacts,
+): Omit<Episode, 'labelOnDayOne' | 'labelWithImport'>[] {
   const drafts: Draft[] = [];
   let open: Draft | undefined;
   const events = [
@@ -146,7 +161,8 @@ export function groundTruth(shopperId: string, facts: ShopperFacts): Episode[] {
   if (open) drafts.push(open);
 
   const observations = [...facts.observations].sort((a, b) => a.at - b.at);
-  const episodes: Episode[] = [];
+  const episodes: Omit<Episode, 'labelOnDayOne' | 'labelWithImport'>[] = [];
+  const recorded = facts.recorded ?? facts;
   const fired: {
     stage: EpisodeStage;
     dueAt: number;
@@ -169,8 +185,14 @@ export function groundTruth(shopperId: string, facts: ShopperFacts): Episode[] {
     const seen = keys.length > 0;
     const linkedTo = (contact: string) => keys.some((k) => links.connected(k, contact));
     const channels: ('email' | 'sms')[] = [];
-    if (linkedTo('email') && emailAllowed(facts.regime, facts.email, dueAt)) channels.push('email');
-    if (linkedTo('phone') && smsAllowed(facts.sms, dueAt)) channels.push('sms');
+    if (
+      linkedTo('email') &&
+      emailAllowed(facts.regime, facts.email, dueAt) &&
+      emailAllowed(facts.regime, recorded.email, dueAt)
+    )
+      channels.push('email');
+    if (linkedTo('phone') && smsAllowed(facts.sms, dueAt) && smsAllowed(recorded.sms, dueAt))
+      channels.push('sms');
     const native =
       draft.stage === 'checkout' ? acts.some((a) => a.emailTyped) : acts.some((a) => a.klaviyoIdentified);
     const purchasedRecently = facts.purchases.some((p) => p < dueAt && dueAt - p <= facts.quietAfterPurchase);

@@ -8,11 +8,31 @@ import { ManualClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { migrateToLatest } from '../store/migrator.ts';
 import { openScratchStore } from '../store/store.ts';
+import { ShopifyAdminClient } from '../shopify/shopify-admin-api.ts';
+import { runShopifyImport, type ImportReport } from '../shopify/shopify-import.ts';
 import { KlaviyoStandIn, type RecordedKlaviyoEvent } from '../stand-ins/klaviyo-stand-in.ts';
-import type { Episode, EpisodeStage } from './ground-truth.ts';
+import { ShopifyStandIn } from '../stand-ins/shopify-stand-in.ts';
+import type { Episode, EpisodeLabel, EpisodeStage } from './ground-truth.ts';
 import { emailAllowed, smsAllowed } from './sim-law.ts';
 import type { ShopperTruth } from './simulate-shopper.ts';
 import { SIMULATION_FILES, type SimulationMeta } from './simulator.ts';
+import { storeProfile } from './store-profiles.ts';
+
+/**
+ * When Reclaim was installed, which decides what it could know: `running` — before the period, so every
+ * webhook and consent decision before it reached Reclaim (the whole input is replayed); `day_one` — as
+ * the period began, knowing nothing before it; `day_one_import` — as the period began, with the store's
+ * customer base (`customers.jsonl`, `orders.jsonl`) imported first through `reclaim shopify import`.
+ */
+export type Install = 'running' | 'day_one' | 'day_one_import';
+export const INSTALLS: readonly Install[] = ['running', 'day_one', 'day_one_import'];
+
+/** An episode's label for an install. */
+export function labelFor(episode: Episode, install: Install): EpisodeLabel {
+  if (install === 'day_one') return episode.labelOnDayOne;
+  if (install === 'day_one_import') return episode.labelWithImport;
+  return episode.label;
+}
 
 /** A trigger matches an episode whose due time is this close to its own (event time). */
 const MATCH_TOLERANCE = 2 * 60_000;
@@ -51,6 +71,9 @@ export interface StageScore {
 
 export interface Scores {
   simulation: Omit<SimulationMeta, 'type' | 'webhookSecret'>;
+  install: Install;
+  /** With `day_one_import`: the customer base's lines and the events the import stored from them. */
+  imported?: ImportReport['counts'];
   replay: ReplaySummary;
   overall: StageScore;
   byStage: Record<EpisodeStage, StageScore>;
@@ -100,6 +123,8 @@ export interface ScoreOptions {
   dir: string;
   /** Where to replay: a fresh SQLite file (default), or a new schema on this PostgreSQL. Dropped after. */
   databaseUrl?: string;
+  /** When Reclaim was installed (default `running`). */
+  install?: Install;
   log: Logger;
   onProgress?: (done: number, total: number) => void;
 }
@@ -113,6 +138,8 @@ export interface ScoreOptions {
  */
 export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
   const { meta, shoppers } = await readTruth(options.dir);
+  const install = options.install ?? 'running';
+  const periodStart = Date.parse(meta.start);
   const clock = new ManualClock(0);
   const standIn = new KlaviyoStandIn({ clock: () => clock.now() });
   const store = await openScratchStore(options.databaseUrl);
@@ -122,8 +149,11 @@ export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
       env: {},
       overrides: scoringOverrides(meta, await standIn.start()),
     });
+    const imported =
+      install === 'day_one_import' ? await importCustomerBase(options.dir, meta, store) : undefined;
     const replay = await replayFile({
       file: join(options.dir, SIMULATION_FILES.input),
+      ...(install === 'running' ? {} : { from: periodStart }),
       config,
       store,
       log: options.log,
@@ -145,10 +175,52 @@ export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
         'deliveries.outcome_json',
       ])
       .execute();
-    return judge(meta, shoppers, replay, rows, standIn.events);
+    return {
+      ...judge(meta, shoppers, install, replay, rows, standIn.events),
+      ...(imported ? { imported: imported.counts } : {}),
+    };
   } finally {
     await store.close();
     await standIn.close();
+  }
+}
+
+/**
+ * Runs `reclaim shopify import` as the period begins, on the simulation's customer base served by the
+ * Shopify stand-in as its bulk exports: the same queries, download, mapping and storage as on a real shop.
+ */
+async function importCustomerBase(
+  dir: string,
+  meta: SimulationMeta,
+  store: Awaited<ReturnType<typeof openScratchStore>>,
+): Promise<ImportReport> {
+  const periodStart = Date.parse(meta.start);
+  const shopify = new ShopifyStandIn({
+    clock: () => periodStart,
+    exportFiles: {
+      customers: join(dir, SIMULATION_FILES.customers),
+      orders: join(dir, SIMULATION_FILES.orders),
+    },
+  });
+  const noWait = () => Promise.resolve();
+  try {
+    const shop = storeProfile(meta.profile)?.shop ?? ShopifyStandIn.SHOP;
+    const client = new ShopifyAdminClient({
+      shop,
+      accessToken: ShopifyStandIn.DEFAULT_TOKEN,
+      baseUrl: await shopify.start(),
+      sleep: noWait,
+    });
+    return await runShopifyImport({
+      client,
+      store,
+      shop,
+      days: meta.importDays,
+      now: () => periodStart,
+      sleep: noWait,
+    });
+  } finally {
+    await shopify.close();
   }
 }
 
@@ -156,6 +228,7 @@ export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
 function judge(
   meta: SimulationMeta,
   shoppers: readonly ShopperTruth[],
+  install: Install,
   replay: ReplaySummary,
   rows: readonly {
     body_json: string;
@@ -243,7 +316,7 @@ function judge(
       unmatchedSent++;
       continue;
     }
-    if (episode.label === 'no_tracking_consent') {
+    if (labelFor(episode, install) === 'no_tracking_consent') {
       s.violations++;
       violationsBy.tracking = (violationsBy.tracking ?? 0) + 1;
     }
@@ -263,10 +336,11 @@ function judge(
   for (const shopper of shoppers) {
     for (const e of shopper.episodes) {
       const s = stats[e.stage];
-      labels[e.label] = (labels[e.label] ?? 0) + 1;
+      const label = labelFor(e, install);
+      labels[label] = (labels[label] ?? 0) + 1;
       s.episodes++;
       if (e.native) s.native++;
-      if (e.label !== 'reachable') continue;
+      if (label !== 'reachable') continue;
       s.reachable++;
       if (e.native) s.nativeReachable++;
       if (reachedEpisodes.has(e.id)) {
@@ -282,6 +356,7 @@ function judge(
   const { webhookSecret: _secret, type: _type, ...simulation } = meta;
   return {
     simulation,
+    install,
     replay,
     overall: finish(mergeStats(STAGES.map((stage) => stats[stage]))),
     byStage,

@@ -1,3 +1,4 @@
+import { customerBase, type CustomerBaseEntry, type PriorHistory } from './customer-base.ts';
 import {
   groundTruth,
   trackingLawful,
@@ -55,6 +56,8 @@ export interface SimulationSettings {
   browseCap: number;
   quietAfterPurchase: number;
   webhookSecret: string;
+  /** Days of orders the customer base holds (the import's `--days`). */
+  importDays: number;
 }
 
 interface KlaviyoState {
@@ -70,7 +73,7 @@ interface KlaviyoState {
 export function simulateShopper(
   index: number,
   settings: SimulationSettings,
-): { lines: ReplayLine[]; events: number; truth: ShopperTruth } {
+): { lines: ReplayLine[]; events: number; truth: ShopperTruth; base: CustomerBaseEntry } {
   const rng = new Random(`${settings.seed}:${settings.profile.name}:${index}`);
   const { profile, period } = settings;
   const shopper = createShopper(index, rng, profile, period.start);
@@ -104,14 +107,17 @@ export function simulateShopper(
   const arrive = (at: number, webhook = false) => at + (webhook ? 1500 : 400) + (counter % 7) * 150;
 
   // Before the period: an account, a past order, the consent Shopify holds.
+  const prior: PriorHistory = {};
   if (shopper.pastOrderAt !== undefined) {
     const at = shopper.pastOrderAt;
+    const product = settings.catalog[index % settings.catalog.length]!;
+    prior.pastOrder = { id: String(5_000_000_000_000 + index), at, amount: product.price };
     lines.push(
       orderWebhook(
         ctx,
         {
           id: String(5_000_000_000_000 + index),
-          lines: [{ product: settings.catalog[index % settings.catalog.length]!, quantity: 1 }],
+          lines: [{ product, quantity: 1 }],
         },
         at,
         arrive(at, true),
@@ -122,17 +128,20 @@ export function simulateShopper(
   }
   if (shopper.hasAccount) {
     const at = (shopper.pastOrderAt ?? period.start - 30 * DAY) - 3_600_000;
+    prior.accountAt = at;
     lines.push(customerWebhook(ctx, at));
     observations.push({ at, keys: customerKeys });
   }
   if (shopper.initialEmail !== 'none') {
     const at = period.start - rng.int(1, 300) * DAY;
+    prior.email = { at, state: shopper.initialEmail };
     lines.push(emailConsentWebhook(ctx, shopper.initialEmail, at));
     observations.push({ at, keys: ['customer', 'email'] });
     email.marks.push({ at, state: shopper.initialEmail });
   }
   if (shopper.initialSms) {
     const at = period.start - rng.int(1, 300) * DAY;
+    prior.sms = { at };
     lines.push(smsConsentWebhook(ctx, at));
     observations.push({ at, keys: ['customer', 'phone'] });
     sms.push({ at, state: 'subscribed' });
@@ -369,7 +378,7 @@ export function simulateShopper(
       }
     }
   }
-  const episodes = groundTruth(shopper.id, {
+  const facts = {
     regime,
     activities,
     purchases: purchases.filter((p) => p >= period.start),
@@ -380,7 +389,42 @@ export function simulateShopper(
     lookback: settings.lookback,
     browseCap: settings.browseCap,
     quietAfterPurchase: settings.quietAfterPurchase,
-  });
+  };
+  const base = customerBase(
+    shopper,
+    prior,
+    profile,
+    new Random(`${settings.seed}:${profile.name}:${index}:customer-base`),
+    period.start,
+    settings.importDays,
+  );
+  // Installed when the period began, Reclaim saw nothing before it: only what the import brings.
+  const during = <T extends { at: number }>(list: readonly T[]) => list.filter((x) => x.at >= period.start);
+  const inPeriodPurchases = purchases.filter((p) => p >= period.start);
+  const onDayOne = (known: {
+    observations: Observation[];
+    emailMarks: EmailHistory['marks'];
+    smsMarks: typeof sms;
+    purchases: number[];
+  }) =>
+    groundTruth(shopper.id, {
+      ...facts,
+      observations: [...known.observations, ...during(observations)],
+      recorded: {
+        email: {
+          marks: [...known.emailMarks, ...during(email.marks)],
+          purchases: [...known.purchases, ...inPeriodPurchases],
+        },
+        sms: [...known.smsMarks, ...during(sms)],
+      },
+    });
+  const plainDayOne = onDayOne({ observations: [], emailMarks: [], smsMarks: [], purchases: [] });
+  const importedDayOne = onDayOne(base.known);
+  const episodes: Episode[] = groundTruth(shopper.id, facts).map((e, i) => ({
+    ...e,
+    labelOnDayOne: plainDayOne[i]!.label,
+    labelWithImport: importedDayOne[i]!.label,
+  }));
   return {
     lines,
     events: lines.length + batched,
@@ -397,6 +441,7 @@ export function simulateShopper(
       sms_history: sms,
       episodes,
     },
+    base,
   };
 }
 

@@ -18,6 +18,9 @@ export interface BlockResult {
   /** The block's replay lines and truth records, NDJSON (text, or its UTF-8 bytes from a worker). */
   input: string | Uint8Array;
   truth: string | Uint8Array;
+  /** The block's lines of the customer base: the customers and orders bulk exports (JSONL). */
+  customers: string | Uint8Array;
+  orders: string | Uint8Array;
   lines: number;
   /** Events the lines carry (a pixel request can carry several). */
   events: number;
@@ -30,6 +33,8 @@ export function simulateBlock(task: BlockTask): BlockResult {
   const settings: SimulationSettings = { ...task.settings, profile, catalog: catalogOf(profile) };
   let input = '';
   let truth = '';
+  let customers = '';
+  let orders = '';
   let lines = 0;
   let events = 0;
   let episodes = 0;
@@ -37,9 +42,11 @@ export function simulateBlock(task: BlockTask): BlockResult {
     const result = simulateShopper(i, settings);
     for (const line of result.lines) input += `${line}\n`;
     truth += `${JSON.stringify({ type: 'shopper', ...result.truth })}\n`;
+    if (result.base.customer) customers += `${JSON.stringify(result.base.customer)}\n`;
+    for (const order of result.base.orders) orders += `${JSON.stringify(order)}\n`;
     lines += result.lines.length;
     events += result.events;
     episodes += result.truth.episodes.length;
   }
-  return { block: task.block, input, truth, lines, events, episodes };
+  return { block: task.block, input, truth, customers, orders, lines, events, episodes };
 }

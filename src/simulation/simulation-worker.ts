@@ -12,5 +12,12 @@ parentPort!.on('message', (task: { block: number; from: number; to: number } | '
   // Encoded here and handed over without a copy: the main thread only writes bytes.
   const input = Buffer.from(result.input);
   const truth = Buffer.from(result.truth);
-  parentPort!.postMessage({ ...result, input, truth }, [input.buffer, truth.buffer] as ArrayBuffer[]);
+  const customers = Buffer.from(result.customers);
+  const orders = Buffer.from(result.orders);
+  parentPort!.postMessage({ ...result, input, truth, customers, orders }, [
+    input.buffer,
+    truth.buffer,
+    customers.buffer,
+    orders.buffer,
+  ] as ArrayBuffer[]);
 });

@@ -9,8 +9,16 @@ import { STORE_PROFILES, storeProfile, type StoreProfile } from './store-profile
 
 const DAY = 86_400_000;
 
-/** The files a simulation writes. */
-export const SIMULATION_FILES = { input: 'input.ndjson', truth: 'truth.ndjson' } as const;
+/**
+ * The files a simulation writes: the replay input, the ground truth, and the store's customer base as
+ * it stood when the period began, as the customers and orders bulk exports of `reclaim shopify import`.
+ */
+export const SIMULATION_FILES = {
+  input: 'input.ndjson',
+  truth: 'truth.ndjson',
+  customers: 'customers.jsonl',
+  orders: 'orders.jsonl',
+} as const;
 
 export interface SimulateOptions {
   shoppers: number;
@@ -28,6 +36,8 @@ export interface SimulateOptions {
   lookback?: number;
   /** The secret webhooks are signed with. */
   webhookSecret?: string;
+  /** Days of orders before the period the customer base holds (default 90, the import's default). */
+  importDays?: number;
   /** Worker threads (default: one per core; 1 simulates on the calling thread). */
   workers?: number;
   onProgress?: (done: number, total: number) => void;
@@ -48,6 +58,8 @@ export interface SimulationMeta {
   lookback: number;
   checkoutMarketingBox: StoreProfile['checkoutMarketingBox'];
   webhookSecret: string;
+  /** Days of orders before the period in `orders.jsonl`. */
+  importDays: number;
   lines: number;
   /** Events the lines carry. */
   events: number;
@@ -56,6 +68,7 @@ export interface SimulationMeta {
 
 export const DEFAULT_START = Date.UTC(2026, 9, 1);
 export const DEFAULT_WEBHOOK_SECRET = 'shpss_simulated_store_secret';
+export const DEFAULT_IMPORT_DAYS = 90;
 
 /**
  * Simulates a store's shoppers over a period and writes what the store would send Reclaim (the replay
@@ -77,10 +90,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     browseCap: options.browseCap ?? DAY,
     quietAfterPurchase: options.quietAfterPurchase ?? DAY,
     webhookSecret: options.webhookSecret ?? DEFAULT_WEBHOOK_SECRET,
+    importDays: options.importDays ?? DEFAULT_IMPORT_DAYS,
   };
   mkdirSync(options.out, { recursive: true });
   const input = createWriteStream(join(options.out, SIMULATION_FILES.input));
   const truth = createWriteStream(join(options.out, SIMULATION_FILES.truth));
+  const customers = createWriteStream(join(options.out, SIMULATION_FILES.customers));
+  const orders = createWriteStream(join(options.out, SIMULATION_FILES.orders));
   const write = async (stream: WriteStream, text: string | Uint8Array) => {
     if (!stream.write(text)) await once(stream, 'drain');
   };
@@ -91,6 +107,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
   await runBlocks(settings, options.shoppers, options.workers, async (result) => {
     await write(input, result.input);
     await write(truth, result.truth);
+    await write(customers, result.customers);
+    await write(orders, result.orders);
     lines += result.lines;
     events += result.events;
     episodes += result.episodes;
@@ -111,14 +129,15 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     lookback: settings.lookback,
     checkoutMarketingBox: profile.checkoutMarketingBox,
     webhookSecret: settings.webhookSecret,
+    importDays: settings.importDays,
     lines,
     events,
     episodes,
   };
   await write(truth, `${JSON.stringify(meta)}\n`);
-  input.end();
-  truth.end();
-  await Promise.all([once(input, 'finish'), once(truth, 'finish')]);
+  const streams = [input, truth, customers, orders];
+  for (const stream of streams) stream.end();
+  await Promise.all(streams.map((stream) => once(stream, 'finish')));
   return meta;
 }
 

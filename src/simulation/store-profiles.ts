@@ -41,6 +41,13 @@ export interface StoreProfile {
   /** Email marketing subscribers before the period, and those who had unsubscribed. */
   subscriberRate: number;
   unsubscribedRate: number;
+  /**
+   * How Shopify holds the email consent of subscribers before the period: the share confirmed by a
+   * double opt-in (`CONFIRMED_OPT_IN`, the rest `SINGLE_OPT_IN`), and of the never-subscribed, the share
+   * who started a double opt-in and never confirmed it (`PENDING`: no consent).
+   */
+  confirmedOptInShare: number;
+  pendingShare: number;
   /** Shoppers with a phone number, and of those, SMS subscribers. */
   phoneRate: number;
   smsSubscriberRate: number;
@@ -122,6 +129,8 @@ export const STORE_PROFILES: Readonly<Record<string, StoreProfile>> = {
     accountRate: { pastBuyer: 0.6, other: 0.05 },
     subscriberRate: 0.4,
     unsubscribedRate: 0.05,
+    confirmedOptInShare: 0.6,
+    pendingShare: 0.04,
     phoneRate: 0.35,
     smsSubscriberRate: 0.15,
     funnel: { cart: 0.3, checkout: 0.45, contact: 0.75, buy: 0.45 },
@@ -170,6 +179,8 @@ export const STORE_PROFILES: Readonly<Record<string, StoreProfile>> = {
     accountRate: { pastBuyer: 0.55, other: 0.05 },
     subscriberRate: 0.4,
     unsubscribedRate: 0.05,
+    confirmedOptInShare: 0.1,
+    pendingShare: 0.01,
     phoneRate: 0.6,
     smsSubscriberRate: 0.3,
     funnel: { cart: 0.32, checkout: 0.5, contact: 0.8, buy: 0.5 },

@@ -16,6 +16,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { SHOPIFY_ADMIN_SDL, SHOPIFY_ADMIN_SDL_VERSION } from './shopify-admin-schema.ts';
 import {
@@ -73,6 +74,12 @@ export interface ShopifyStandInOptions {
   clock?: () => number;
   /** The shop its bulk exports hold (default: empty, seed 1, as of the clock's start). */
   shopData?: Partial<ShopDataSpec>;
+  /**
+   * JSONL files whose records these exports hold instead of the generated shop's (the simulator's
+   * customer base); an export without a file is empty. Records are projected onto the bulk query's
+   * selection, and orders and abandoned checkouts filtered by its `created_at`, as Shopify would.
+   */
+  exportFiles?: Partial<Record<BulkRoot, string>>;
   /** The app whose OAuth install it answers (client id and secret); without it, OAuth refuses every client. */
   app?: { apiKey: string; apiSecret: string };
 }
@@ -145,6 +152,7 @@ export class ShopifyStandIn {
   readonly #bulk = new Map<string, BulkOperationState>();
   /** The shop the bulk exports hold. */
   readonly shopData: ShopDataSpec;
+  readonly #exportFiles: Partial<Record<BulkRoot, string>> | undefined;
   /** Reads of a running bulk operation before it finishes (each read of it moves it on). */
   runningReads = 1;
   /** Makes the next bulk operations fail with this `errorCode`, as Shopify's do on its own errors. */
@@ -176,6 +184,7 @@ export class ShopifyStandIn {
       asOf: Math.floor(this.#clock() / 86_400_000) * 86_400_000,
       ...options.shopData,
     };
+    this.#exportFiles = options.exportFiles;
     this.#app = Fastify({ forceCloseConnections: true });
     const app = options.app;
     // The merchant's grant screen, approved at once: back to the app with a code and Shopify's HMAC.
@@ -659,7 +668,22 @@ export class ShopifyStandIn {
     };
   }
 
+  /** The records of an export read from its file, oldest filter applied; undefined without files. */
+  #fileRecords(op: BulkOperationState): Record<string, unknown>[] | undefined {
+    if (!this.#exportFiles) return undefined;
+    const file = this.#exportFiles[op.root];
+    if (!file) return [];
+    const since = op.since ?? -Infinity;
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((r) => op.root === 'customers' || Date.parse(String(r.createdAt)) >= since);
+  }
+
   #count(op: BulkOperationState): number {
+    const fromFile = this.#fileRecords(op);
+    if (fromFile) return fromFile.length;
     const spec = this.shopData;
     if (op.root === 'customers') return spec.customers;
     const since = op.since ?? -Infinity;
@@ -672,21 +696,9 @@ export class ShopifyStandIn {
 
   /** The export as JSONL, made record by record and handed on in chunks, never held whole. */
   *#exportLines(op: BulkOperationState): Generator<string> {
-    const spec = this.shopData;
-    const since = op.since ?? -Infinity;
-    const total =
-      op.root === 'customers' ? spec.customers : op.root === 'orders' ? spec.orders : spec.checkouts;
     let chunk: string[] = [];
     let line = 0;
-    for (let i = 0; i < total; i++) {
-      if (op.root === 'orders' && orderTime(spec, i) < since) continue;
-      if (op.root === 'abandonedCheckouts' && checkoutTime(spec, i) < since) continue;
-      const record =
-        op.root === 'customers'
-          ? customerAt(spec, i)
-          : op.root === 'orders'
-            ? orderAt(spec, i)
-            : checkoutAt(spec, i, ShopifyStandIn.SHOP);
+    for (const record of this.#fileRecords(op) ?? this.#generatedRecords(op)) {
       line++;
       const json = JSON.stringify(project(record, op.node));
       const broken = this.malformedLine?.root === op.root && this.malformedLine.line === line;
@@ -698,6 +710,22 @@ export class ShopifyStandIn {
       }
     }
     if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
+  }
+
+  *#generatedRecords(op: BulkOperationState): Generator<Record<string, unknown>> {
+    const spec = this.shopData;
+    const since = op.since ?? -Infinity;
+    const total =
+      op.root === 'customers' ? spec.customers : op.root === 'orders' ? spec.orders : spec.checkouts;
+    for (let i = 0; i < total; i++) {
+      if (op.root === 'orders' && orderTime(spec, i) < since) continue;
+      if (op.root === 'abandonedCheckouts' && checkoutTime(spec, i) < since) continue;
+      yield op.root === 'customers'
+        ? customerAt(spec, i)
+        : op.root === 'orders'
+          ? orderAt(spec, i)
+          : checkoutAt(spec, i, ShopifyStandIn.SHOP);
+    }
   }
 
   #subscriptionView(s: StoredSubscription) {
