@@ -78,10 +78,55 @@ export interface Delivery {
   lastError: { kind?: string; message?: string; status?: number } | null;
 }
 
+/** Partner answers over an hour or a day (`GET /admin/v1/destinations`). */
+export interface AttemptSummary {
+  delivered: number;
+  deliveredPerMinute: number;
+  requests: number;
+  throttled: number;
+  clientErrors: number;
+  serverErrors: number;
+  noAnswer: number;
+}
+
 export interface Destination {
   destination: string;
   status: 'active' | 'paused';
-  reason?: unknown;
+  reason?: { kind?: string; message?: string; status?: number };
+  updatedAt?: string;
   enabled: boolean;
+  sendLimits: Record<string, { perSecond: number; perMinute: number }>;
+  lastHour: AttemptSummary;
+  last24Hours: AttemptSummary;
   deliveries: Record<string, number>;
+}
+
+/** `GET /admin/v1/reports/accuracy`. */
+export interface AccuracyReport {
+  from: string;
+  to: string;
+  orders: { seen: number; fromShopify: number; fromBrowser: number; fromBoth: number };
+  destinations: {
+    destination: string;
+    title: string;
+    event: string;
+    enabled: boolean;
+    paused: boolean;
+    sent: number;
+    missing: number;
+    accuracy: number | null;
+    reasons: Record<string, number>;
+  }[];
+  missing: {
+    total: number;
+    offset: number;
+    nextOffset: number | null;
+    orders: {
+      orderId: string;
+      at: string;
+      destination: string;
+      reason: string;
+      error?: { kind?: string; message?: string; status?: number } | null;
+    }[];
+  };
 }

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
-import { post } from '../api.ts';
+import { post, query } from '../api.ts';
 import { count, when, words } from '../format.ts';
-import type { ChannelDecision, Delivery, Destination, TriggerSummary } from '../types.ts';
-import { Card, Pill, Show, Table, useApi } from '../ui.tsx';
+import { lastDays, PeriodPicker, useLatestDay, type Period } from '../period.tsx';
+import type { AccuracyReport, ChannelDecision, Delivery, Destination, TriggerSummary } from '../types.ts';
+import { Card, Figure, Pill, Show, Table, useApi } from '../ui.tsx';
 
 const STATUS_TONE: Record<string, 'good' | 'bad' | 'warn' | 'neutral'> = {
   delivered: 'good',
@@ -26,6 +27,41 @@ function Channel(props: { decision: ChannelDecision }) {
   );
 }
 
+/** The reasons of the accuracy report, as a marketer reads them. */
+const REASON_WORDS: Record<string, string> = {
+  not_configured: 'Destination not connected',
+  no_browser_event: 'Only Shopify reported it (no storefront data to send)',
+  awaiting_processing: 'Still being processed',
+  no_consent: 'Shopper did not consent',
+  missing_identifiers: 'Missing identifiers (no Google cookie, user agent or page)',
+  not_connected_then: 'Placed before the destination was connected',
+  pending: 'Queued, sending soon',
+  retrying: 'Failed, retrying',
+  destination_paused: 'Destination paused',
+  dead_lettered: 'Refused by the partner',
+  dropped: 'Dropped by an operator',
+};
+const reasonWords = (code: string) =>
+  (Object.hasOwn(REASON_WORDS, code) && REASON_WORDS[code]) || words(code);
+
+const DESTINATION_NAMES: Record<string, string> = {
+  klaviyo: 'Klaviyo',
+  meta: 'Meta Conversions API',
+  ga4: 'Google Analytics 4',
+};
+const destinationName = (name: string) =>
+  (Object.hasOwn(DESTINATION_NAMES, name) && DESTINATION_NAMES[name]) || name;
+
+/** "2 / 15": in the last hour, then in the last 24 hours. */
+function HourDay(props: { hour: number; day: number; tone?: 'bad' | 'warn'; testid: string }) {
+  return (
+    <td class="num" data-testid={props.testid}>
+      <span class={props.hour > 0 && props.tone ? `tone-${props.tone}` : ''}>{count(props.hour)}</span>
+      <span class="muted"> / {count(props.day)}</span>
+    </td>
+  );
+}
+
 function Destinations() {
   const [loaded] = useApi<{ destinations: Destination[] }>('/admin/v1/destinations');
   return (
@@ -34,28 +70,223 @@ function Destinations() {
         destinations.length === 0 ? (
           <p class="muted">No destination is configured: set KLAVIYO_API_KEY, META_* or GA4_* (see Setup).</p>
         ) : (
-          <Table
-            head={['Destination', 'State', 'Delivered', 'Pending', 'Dead letters', 'Skipped']}
-            testid="destinations"
-          >
-            {destinations.map((d) => (
-              <tr key={d.destination}>
-                <th scope="row">{d.destination}</th>
-                <td>
-                  <Pill tone={!d.enabled ? 'neutral' : d.status === 'active' ? 'good' : 'bad'}>
-                    {!d.enabled ? 'Off' : d.status === 'active' ? 'Active' : 'Paused'}
-                  </Pill>
-                </td>
-                <td class="num">{count(d.deliveries.delivered ?? 0)}</td>
-                <td class="num">{count(d.deliveries.pending ?? 0)}</td>
-                <td class="num">{count(d.deliveries.dead ?? 0)}</td>
-                <td class="num">{count(d.deliveries.skipped ?? 0)}</td>
-              </tr>
-            ))}
-          </Table>
+          <>
+            <Table
+              head={[
+                'Destination',
+                'State',
+                'Sent per minute (last hour)',
+                'Throttled (429), 1 h / 24 h',
+                'Refused (4xx), 1 h / 24 h',
+                'Partner errors (5xx, no answer), 1 h / 24 h',
+                'Waiting',
+                'Dead letters',
+                'Delivered',
+                'Skipped',
+              ]}
+              testid="destinations"
+            >
+              {destinations.map((d) => (
+                <tr key={d.destination} data-destination={d.destination}>
+                  <th scope="row">{destinationName(d.destination)}</th>
+                  <td>
+                    <Pill tone={!d.enabled ? 'neutral' : d.status === 'active' ? 'good' : 'bad'}>
+                      {!d.enabled ? 'Off' : d.status === 'active' ? 'Active' : 'Paused'}
+                    </Pill>
+                    {d.status === 'paused' && d.reason && (
+                      <div class="muted small">
+                        {d.reason.status ? `HTTP ${d.reason.status}: ` : ''}
+                        {d.reason.message ?? d.reason.kind}
+                        {d.updatedAt && ` (since ${when(d.updatedAt)})`}
+                      </div>
+                    )}
+                  </td>
+                  <td class="num">
+                    <span data-testid="rate">{d.lastHour.deliveredPerMinute.toLocaleString('en')}</span>
+                    {Object.entries(d.sendLimits).map(([kind, limit]) => (
+                      <div key={kind} class="muted small">
+                        {words(kind)} limit {count(limit.perMinute)}/min
+                      </div>
+                    ))}
+                  </td>
+                  <HourDay
+                    hour={d.lastHour.throttled}
+                    day={d.last24Hours.throttled}
+                    tone="warn"
+                    testid="throttled"
+                  />
+                  <HourDay
+                    hour={d.lastHour.clientErrors}
+                    day={d.last24Hours.clientErrors}
+                    tone="bad"
+                    testid="client-errors"
+                  />
+                  <HourDay
+                    hour={d.lastHour.serverErrors + d.lastHour.noAnswer}
+                    day={d.last24Hours.serverErrors + d.last24Hours.noAnswer}
+                    tone="warn"
+                    testid="server-errors"
+                  />
+                  <td class="num" data-testid="pending">
+                    {count(d.deliveries.pending ?? 0)}
+                  </td>
+                  <td class="num" data-testid="dead">
+                    {count(d.deliveries.dead ?? 0)}
+                  </td>
+                  <td class="num" data-testid="delivered">
+                    {count(d.deliveries.delivered ?? 0)}
+                  </td>
+                  <td class="num" data-testid="skipped">
+                    {count(d.deliveries.skipped ?? 0)}
+                  </td>
+                </tr>
+              ))}
+            </Table>
+            <p class="muted small">
+              Counted from the database: the same after a restart. Partner answers are kept for 8 days.
+            </p>
+          </>
         )
       }
     </Show>
+  );
+}
+
+const PAGE = 25;
+
+function Accuracy() {
+  const [latest, ready] = useLatestDay();
+  const [chosen, setChosen] = useState<Period | undefined>();
+  const period = chosen ?? lastDays(latest, 30);
+  const [destination, setDestination] = useState('');
+  const [offset, setOffset] = useState(0);
+  const [loaded] = useApi<AccuracyReport>(
+    ready ? `/admin/v1/reports/accuracy${query({ ...period, destination, offset, limit: PAGE })}` : null,
+  );
+  const choose = (p: Period) => {
+    setChosen(p);
+    setOffset(0);
+  };
+  return (
+    <>
+      <PeriodPicker period={period} latest={latest} onChange={choose} />
+      <Show loaded={loaded}>
+        {(report) => {
+          const reasons = [...new Set(report.destinations.flatMap((d) => Object.keys(d.reasons)))];
+          return (
+            <div data-testid="accuracy" data-from={report.from} data-to={report.to}>
+              <p class="lede">
+                Reclaim saw <strong data-testid="orders-seen">{count(report.orders.seen)}</strong> orders:{' '}
+                {count(report.orders.fromShopify)} reported by Shopify, {count(report.orders.fromBrowser)} by
+                the storefront pixel, {count(report.orders.fromBoth)} by both (each order counted once).
+              </p>
+              <div class="figures">
+                {report.destinations.map((d) => (
+                  <Figure
+                    key={d.destination}
+                    label={`${d.title}: ${d.event}`}
+                    value={d.accuracy === null ? (d.enabled ? '–' : 'Off') : `${d.accuracy} %`}
+                    tone={d.accuracy === null ? '' : d.accuracy >= 90 ? 'good' : 'bad'}
+                    hint={
+                      d.enabled
+                        ? `${count(d.sent)} of ${count(report.orders.seen)} sent${d.paused ? ' (paused)' : ''}`
+                        : 'not connected'
+                    }
+                    testid={`accuracy-${d.destination}`}
+                  />
+                ))}
+              </div>
+              {reasons.length > 0 && (
+                <Table
+                  head={['Why an order was not sent', ...report.destinations.map((d) => d.title)]}
+                  testid="accuracy-reasons"
+                >
+                  {reasons.map((r) => (
+                    <tr key={r} data-reason={r}>
+                      <th scope="row">{reasonWords(r)}</th>
+                      {report.destinations.map((d) => (
+                        <td key={d.destination} class="num" data-destination={d.destination}>
+                          {count((Object.hasOwn(d.reasons, r) && d.reasons[r]) || 0)}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </Table>
+              )}
+              <h3>Orders not sent</h3>
+              <label>
+                Destination{' '}
+                <select
+                  value={destination}
+                  onChange={(e) => {
+                    setDestination(e.currentTarget.value);
+                    setOffset(0);
+                  }}
+                >
+                  <option value="">All connected</option>
+                  {report.destinations.map((d) => (
+                    <option key={d.destination} value={d.destination}>
+                      {d.title}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {report.missing.total === 0 ? (
+                <p class="muted">
+                  {report.destinations.some((d) => d.enabled)
+                    ? 'Every order was sent.'
+                    : 'No conversion destination is connected: set META_* or GA4_* (see Setup).'}
+                </p>
+              ) : (
+                <>
+                  <Table head={['Order', 'Placed', 'Destination', 'Why not sent']} testid="missing-orders">
+                    {report.missing.orders.map((o) => (
+                      <tr key={`${o.destination}:${o.orderId}`}>
+                        <td>
+                          <code>{o.orderId}</code>
+                        </td>
+                        <td class="nowrap">{when(o.at)}</td>
+                        <td>{destinationName(o.destination)}</td>
+                        <td>
+                          {reasonWords(o.reason)}
+                          {o.error && (
+                            <div class="muted small">
+                              {o.error.status ? `HTTP ${o.error.status}: ` : ''}
+                              {o.error.message}
+                            </div>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </Table>
+                  <p class="pager">
+                    <span data-testid="missing-range">
+                      {count(report.missing.offset + 1)}–
+                      {count(report.missing.offset + report.missing.orders.length)} of{' '}
+                      {count(report.missing.total)}
+                    </span>{' '}
+                    <button
+                      type="button"
+                      disabled={report.missing.offset === 0}
+                      onClick={() => setOffset(Math.max(0, report.missing.offset - PAGE))}
+                    >
+                      Previous
+                    </button>{' '}
+                    <button
+                      type="button"
+                      disabled={report.missing.nextOffset === null}
+                      onClick={() => setOffset(report.missing.nextOffset ?? report.missing.offset)}
+                    >
+                      Next
+                    </button>
+                  </p>
+                </>
+              )}
+            </div>
+          );
+        }}
+      </Show>
+    </>
   );
 }
 
@@ -187,6 +418,9 @@ export function DeliveriesPage() {
     <div class="grid">
       <Card title="Destinations" wide>
         <Destinations />
+      </Card>
+      <Card title="Accuracy against Shopify orders" wide>
+        <Accuracy />
       </Card>
       <Card title="Dead letters" wide>
         <DeadLetters />

@@ -1,66 +1,9 @@
 import { useMemo, useState } from 'preact/hooks';
 import { query } from '../api.ts';
 import { count, money, percent, words } from '../format.ts';
-import type { GapReport, StageDays, TriggerSummary } from '../types.ts';
+import type { GapReport, StageDays } from '../types.ts';
+import { lastDays, PeriodPicker, useLatestDay, type Period } from '../period.tsx';
 import { Bars, Card, DayChart, Figure, Show, useApi } from '../ui.tsx';
-
-const DAY = 86_400_000;
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** A period as the report endpoints take it: whole UTC days, `to` inclusive. */
-interface Period {
-  from: string;
-  to: string;
-}
-
-/** The last `days` days up to `end` (a day, inclusive). */
-const lastDays = (end: string, days: number): Period => ({
-  from: dayOf(Date.parse(end) - (days - 1) * DAY),
-  to: end,
-});
-
-function PeriodPicker(props: { period: Period; latest: string; onChange: (p: Period) => void }) {
-  const presets = [7, 30, 90];
-  return (
-    <form class="period" aria-label="Period" onSubmit={(e) => e.preventDefault()}>
-      {presets.map((n) => {
-        const p = lastDays(props.latest, n);
-        const active = p.from === props.period.from && p.to === props.period.to;
-        return (
-          <button
-            type="button"
-            key={n}
-            class={active ? 'chip active' : 'chip'}
-            aria-pressed={active}
-            onClick={() => props.onChange(p)}
-          >
-            Last {n} days
-          </button>
-        );
-      })}
-      <label>
-        From{' '}
-        <input
-          type="date"
-          value={props.period.from}
-          onChange={(e) =>
-            e.currentTarget.value && props.onChange({ ...props.period, from: e.currentTarget.value })
-          }
-        />
-      </label>
-      <label>
-        To{' '}
-        <input
-          type="date"
-          value={props.period.to}
-          onChange={(e) =>
-            e.currentTarget.value && props.onChange({ ...props.period, to: e.currentTarget.value })
-          }
-        />
-      </label>
-    </form>
-  );
-}
 
 function Report(props: { report: GapReport; stages: StageDays | undefined }) {
   const { report } = props;
@@ -200,14 +143,9 @@ function Report(props: { report: GapReport; stages: StageDays | undefined }) {
 }
 
 export function OverviewPage() {
-  const [newest] = useApi<{ triggers: TriggerSummary[] }>('/admin/v1/triggers?limit=1');
-  const latest =
-    newest.state === 'ok' && newest.data.triggers[0]
-      ? newest.data.triggers[0].firedAt.slice(0, 10)
-      : dayOf(Date.now());
+  const [latest, ready] = useLatestDay();
   const [chosen, setChosen] = useState<Period | undefined>();
   const period = chosen ?? lastDays(latest, 30);
-  const ready = newest.state !== 'loading';
   const [gap] = useApi<GapReport>(ready ? `/admin/v1/reports/gap${query({ ...period })}` : null);
   const [stages] = useApi<StageDays>(ready ? `/admin/v1/reports/stages-by-day${query({ ...period })}` : null);
   return (
