@@ -1,17 +1,54 @@
-// `npm run bench:dashboard`: the dashboard's JavaScript size and the time its overview data takes.
+// `npm run bench:dashboard`: the dashboard's JavaScript size, and on a simulated month of about
+// 1,000,000 events the time the overview's API calls take and the time the overview takes to be drawn in
+// Chromium. The store is replayed once through the real engine and cached under `data/bench/`.
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../src/config/load-config.ts';
+import { gapReport, gapReportFromTriggers } from '../src/reports/gap-report.ts';
+import { launchChromium } from '../src/scanner/browser.ts';
+import { ManualClock } from '../src/runtime/clock.ts';
+import { createLogger } from '../src/runtime/logger.ts';
+import { startReclaim } from '../src/server/reclaim-server.ts';
+import { migrateToLatest } from '../src/store/migrator.ts';
+import { openStore } from '../src/store/store.ts';
 import { DASHBOARD_DIR } from '../src/web/dashboard-static.ts';
-import { DASHBOARD_TOKEN, ensureDashboardBuilt, startDemoServer } from '../test/support/dashboard-server.ts';
-import { table, writeSection, type BenchSection } from './support/report.ts';
+import { ensureDashboardBuilt } from '../test/support/dashboard-server.ts';
+import { monthStore } from './support/month-store.ts';
+import { fmt, table, writeSection, type BenchSection } from './support/report.ts';
 
+/** 37,500 eu-fashion shoppers over 30 days carry just over 1,000,000 events (`docs/simulation.md`). */
+const SHOPPERS = Number(process.env.BENCH_DASHBOARD_SHOPPERS ?? 37_500);
+const DAYS = 30;
 const ROUNDS = 30;
+/** Calls of the report counted from every trigger: each reads the whole month. */
+const FULL_ROUNDS = 5;
+const COLD_LOADS = 5;
+const TOKEN = 'bench-dashboard-admin-token-0123';
+const DAY = 86_400_000;
+const WINDOW = 5 * DAY;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+
+async function timed(rounds: number, call: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await call();
+    times.push(performance.now() - t0);
+  }
+  return times;
 }
 
 export async function runDashboardBench(): Promise<BenchSection> {
@@ -23,70 +60,180 @@ export async function runDashboardBench(): Promise<BenchSection> {
   });
   const js = sizes.filter((s) => s.file.endsWith('.js'));
 
-  const shoppers = Number(process.env.BENCH_DASHBOARD_SHOPPERS ?? 1000);
-  const days = 30;
-  const started = performance.now();
-  const server = await startDemoServer({ shoppers, days });
-  const seedSeconds = (performance.now() - started) / 1000;
+  const month = await monthStore({ shoppers: SHOPPERS, days: DAYS, seed: 'dashboard' });
+  const databaseUrl = `sqlite:${month.file}`;
+  const loadAtStart = load();
   try {
-    const db = server.running.store.db;
-    const count = async (t: 'events' | 'triggers') =>
+    const store = await openStore({ url: databaseUrl });
+    const m0 = performance.now();
+    await migrateToLatest(store);
+    const migrateSeconds = (performance.now() - m0) / 1000;
+    const count = async (t: 'events' | 'triggers' | 'purchases') =>
       Number(
         (
-          await db
+          await store.db
             .selectFrom(t)
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow()
         ).n,
       );
-    const [events, triggers] = [await count('events'), await count('triggers')];
-    const newest = await db
-      .selectFrom('triggers')
-      .select('fired_at')
-      .orderBy('fired_at', 'desc')
-      .executeTakeFirst();
-    const to = new Date(Number(newest?.fired_at ?? Date.now())).toISOString().slice(0, 10);
-    const from = new Date(Date.parse(to) - 29 * 86_400_000).toISOString().slice(0, 10);
-    const calls = [
-      ['baseline: GET /healthz', '/healthz'],
-      ['GET /admin/v1/triggers?limit=1', '/admin/v1/triggers?limit=1'],
-      ['GET /admin/v1/reports/gap (30 days)', `/admin/v1/reports/gap?from=${from}&to=${to}`],
-      [
-        'GET /admin/v1/reports/stages-by-day (30 days)',
-        `/admin/v1/reports/stages-by-day?from=${from}&to=${to}`,
-      ],
-    ] as const;
+    const [events, triggers, purchases] = [
+      await count('events'),
+      await count('triggers'),
+      await count('purchases'),
+    ];
+    const newest = Number(
+      (
+        await store.db
+          .selectFrom('triggers')
+          .select('fired_at')
+          .orderBy('fired_at', 'desc')
+          .executeTakeFirstOrThrow()
+      ).fired_at,
+    );
+    // The overview's default period: the 30 days up to the newest trigger's day, whole UTC days.
+    const to = new Date(newest).toISOString().slice(0, 10);
+    const from = new Date(Date.parse(to) - 29 * DAY).toISOString().slice(0, 10);
+    const period = { from: Date.parse(from), to: Date.parse(to) + DAY, attributionWindow: WINDOW };
+    const triggersInPeriod = Number(
+      (
+        await store.db
+          .selectFrom('triggers')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('fired_at', '>=', period.from)
+          .where('fired_at', '<', period.to)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+    const fullTimes = await timed(FULL_ROUNDS, () => gapReportFromTriggers(store.db, period));
+    const c0 = performance.now();
+    const first = await gapReport(store.db, period);
+    const firstMs = performance.now() - c0;
+    const keptTimes = await timed(ROUNDS, () => gapReport(store.db, period));
+    const same =
+      JSON.stringify(await gapReport(store.db, period)) ===
+      JSON.stringify(await gapReportFromTriggers(store.db, period));
+    if (!same) throw new Error('the kept report differs from the report counted from every trigger');
+    await store.close();
+
+    // The server's clock stands at the newest trigger, after the replay fired everything due: it has no
+    // journey to fire and no destination to deliver to, so it only answers requests.
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        databaseUrl,
+        port: 0,
+        host: '127.0.0.1',
+        adminToken: TOKEN,
+        logLevel: 'warn',
+        'ingest.workers': 0,
+        'reports.attributionWindow': WINDOW,
+      },
+    });
+    const running = await startReclaim({
+      config,
+      log: createLogger({ level: 'warn', destination: process.stderr }),
+      clock: new ManualClock(newest),
+    });
     const rows: (string | number)[][] = [];
-    for (const [name, path] of calls) {
-      const times: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        const t0 = performance.now();
-        const res = await fetch(server.running.url + path, {
-          headers: { authorization: `Bearer ${DASHBOARD_TOKEN}` },
+    const readyTimes: number[] = [];
+    try {
+      const calls = [
+        ['baseline: GET /healthz', '/healthz'],
+        ['GET /admin/v1/triggers?limit=1', '/admin/v1/triggers?limit=1'],
+        ['GET /admin/v1/reports/gap (30 days)', `/admin/v1/reports/gap?from=${from}&to=${to}`],
+        [
+          'GET /admin/v1/reports/stages-by-day (30 days)',
+          `/admin/v1/reports/stages-by-day?from=${from}&to=${to}`,
+        ],
+      ] as const;
+      for (const [name, path] of calls) {
+        const times = await timed(ROUNDS, async () => {
+          const res = await fetch(running.url + path, { headers: { authorization: `Bearer ${TOKEN}` } });
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`${path}: ${res.status}`);
         });
-        await res.arrayBuffer();
-        if (!res.ok) throw new Error(`${path}: ${res.status}`);
-        times.push(performance.now() - t0);
+        rows.push([name, fmt(percentile(times, 50), 1), fmt(percentile(times, 95), 1), '≤ 200']);
       }
-      rows.push([name, percentile(times, 50).toFixed(1), percentile(times, 95).toFixed(1)]);
+
+      const browser = await launchChromium();
+      try {
+        for (let i = 0; i < COLD_LOADS; i++) {
+          const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+          try {
+            const signIn = await context.request.post(`${running.url}/admin/v1/session`, {
+              data: { token: TOKEN },
+            });
+            if (signIn.status() !== 201) throw new Error(`sign-in: ${signIn.status()}`);
+            const page = await context.newPage();
+            await page.goto(`${running.url}/`);
+            // Both charts of the overview carry `data-drawn` once uPlot has drawn the report's data.
+            const ready = await page.waitForFunction(
+              () =>
+                document.querySelectorAll('[data-testid="gap-report"] .chart[data-drawn]').length === 2
+                  ? performance.now()
+                  : false,
+              undefined,
+              { timeout: 120_000 },
+            );
+            readyTimes.push((await ready.jsonValue()) as number);
+            const shown = await page.getByTestId('fig-abandoned').textContent();
+            if (Number(shown?.replace(/\D/g, '')) !== first.total.abandoned)
+              throw new Error(`the overview shows ${shown} abandoners, the report ${first.total.abandoned}`);
+          } finally {
+            await context.close();
+          }
+        }
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      await running.stop();
     }
+    const loadAtEnd = load();
+
+    const chromium = execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
     const markdown = [
-      `Bundle (\`npm run build:dashboard\`, gzip -9): JavaScript **${(js.reduce((a, s) => a + s.gzip, 0) / 1024).toFixed(1)} KiB** gzipped (goal ≤ 150 KB).`,
+      `Bundle (\`npm run build:dashboard\`, gzip -9): JavaScript **${fmt(js.reduce((a, s) => a + s.gzip, 0) / 1024, 1)} KiB** gzipped (goal ≤ 150 KB).`,
       '',
       table(
         ['asset', 'bytes', 'gzipped'],
         sizes.map((s) => [s.file, s.raw, s.gzip]),
       ),
       '',
-      `Overview data on a store simulated by the demo machinery: ${shoppers} shoppers over ${days} days, ${events.toLocaleString('en')} stored events, ${triggers.toLocaleString('en')} triggers (seeded in ${seedSeconds.toFixed(0)} s). ${ROUNDS} sequential calls each, over loopback, milliseconds:`,
+      `**A month of a mid-size store**: \`reclaim simulate --profile eu-fashion --shoppers ${fmt(SHOPPERS)} --days ${DAYS}\` replayed through the real engine into SQLite (${fmt(events)} stored events, ${fmt(triggers)} triggers, ${fmt(purchases)} purchase records; built once${month.seeded ? ` in ${fmt(month.seeded.seconds)} s by this run` : ''} and kept under \`data/bench/\`). Period: the overview's default, ${from} to ${to}, ${fmt(triggersInPeriod)} abandonments. Load average (1 / 5 / 15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end: the machine's two cores are shared with other work, so the \`/healthz\` baseline is part of every figure.`,
       '',
-      table(['call', 'p50 ms', 'p95 ms'], rows),
+      `The report in-process, milliseconds (the migration that adds the per-day tally took ${fmt(migrateSeconds, 1)} s on this store, marking its days to compute):`,
       '',
-      "The overview makes the last three calls. The issue's realistic size is a month of 1,000,000 events; this run is smaller (the simulation seeds the store through the real engine, which takes minutes per 100,000 events): set `BENCH_DASHBOARD_SHOPPERS` to scale it. The gap report reads triggers and their deliveries, not the event log, so its cost follows the number of abandonments in the period, not the number of events. What bounds it: the gap report parses every trigger body of the period and reads their deliveries in chunks, then every purchase of the period, on the request's thread; its goal of p95 ≤ 200 ms is not met here (the baseline's own p95 shows how loaded the shared machine was). Pre-aggregating the report per day, or caching it for a minute, is the next step.",
+      table(
+        ['gap report', 'calls', 'p50 ms', 'p95 ms'],
+        [
+          [
+            'before: counted from every trigger of the period (the previous code path)',
+            FULL_ROUNDS,
+            fmt(percentile(fullTimes, 50), 1),
+            fmt(percentile(fullTimes, 95), 1),
+          ],
+          ['after, first call: computes and stores every day', 1, fmt(firstMs, 1), '–'],
+          [
+            'after: whole days from the per-day tally',
+            ROUNDS,
+            fmt(percentile(keptTimes, 50), 1),
+            fmt(percentile(keptTimes, 95), 1),
+          ],
+        ],
+      ),
+      '',
+      `The overview's API calls over loopback, ${ROUNDS} sequential calls each, milliseconds:`,
+      '',
+      table(['call', 'p50 ms', 'p95 ms', 'goal p95 ms'], rows),
+      '',
+      `The overview in ${chromium} (headless), from navigation start until both charts have drawn the report (\`.chart[data-drawn]\`), each load in a fresh browser context (no cache): median of ${COLD_LOADS} **${fmt(percentile(readyTimes, 50))} ms** (goal ≤ 1,500 ms); all: ${readyTimes.map((t) => fmt(t)).join(', ')} ms.`,
     ].join('\n');
     return { key: 'dashboard', title: 'Dashboard', command: 'npm run bench:dashboard', markdown };
   } finally {
-    await server.close();
+    month.drop();
   }
 }
 

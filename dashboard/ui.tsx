@@ -148,6 +148,7 @@ export function DayChart(props: {
       [xs, ...props.series.map((s) => s.values)],
       el,
     );
+    el.dataset.drawn = 'true';
     const resize = () => plot.setSize({ width: Math.max(300, el.clientWidth), height: 220 });
     window.addEventListener('resize', resize);
     return () => {

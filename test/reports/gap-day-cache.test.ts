@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { replayFile } from '../../src/engine/replay.ts';
@@ -123,8 +124,8 @@ describeEachDialect('the gap report kept per day', (dialect) => {
   });
 
   it('counts the days of a database that had triggers before it was kept, from its first report on', async () => {
-    await gapReportDays.down(store.db);
-    await gapReportDays.up(store.db);
+    await gapReportDays.down(store.db as unknown as Kysely<unknown>);
+    await gapReportDays.up(store.db as unknown as Kysely<unknown>);
     const days = await store.db.selectFrom('triggers').select('fired_at').execute();
     expect((await staleDays()).sort((a, b) => a - b)).toEqual(
       [...new Set(days.map((d) => Math.floor(Number(d.fired_at) / DAY)))].sort((a, b) => a - b),
