@@ -18,6 +18,8 @@ export interface BlockResult {
   /** The block's replay lines and truth records, NDJSON (text, or its UTF-8 bytes from a worker). */
   input: string | Uint8Array;
   truth: string | Uint8Array;
+  /** The events Klaviyo's own tracking records (`NativeKlaviyoLine`), NDJSON. */
+  klaviyo: string | Uint8Array;
   lines: number;
   /** Events the lines carry (a pixel request can carry several). */
   events: number;
@@ -30,6 +32,7 @@ export function simulateBlock(task: BlockTask): BlockResult {
   const settings: SimulationSettings = { ...task.settings, profile, catalog: catalogOf(profile) };
   let input = '';
   let truth = '';
+  let klaviyo = '';
   let lines = 0;
   let events = 0;
   let episodes = 0;
@@ -37,9 +40,10 @@ export function simulateBlock(task: BlockTask): BlockResult {
     const result = simulateShopper(i, settings);
     for (const line of result.lines) input += `${line}\n`;
     truth += `${JSON.stringify({ type: 'shopper', ...result.truth })}\n`;
+    for (const event of result.klaviyo) klaviyo += `${JSON.stringify(event)}\n`;
     lines += result.lines.length;
     events += result.events;
     episodes += result.truth.episodes.length;
   }
-  return { block: task.block, input, truth, lines, events, episodes };
+  return { block: task.block, input, truth, klaviyo, lines, events, episodes };
 }

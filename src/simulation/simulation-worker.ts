@@ -12,5 +12,10 @@ parentPort!.on('message', (task: { block: number; from: number; to: number } | '
   // Encoded here and handed over without a copy: the main thread only writes bytes.
   const input = Buffer.from(result.input);
   const truth = Buffer.from(result.truth);
-  parentPort!.postMessage({ ...result, input, truth }, [input.buffer, truth.buffer] as ArrayBuffer[]);
+  const klaviyo = Buffer.from(result.klaviyo);
+  parentPort!.postMessage({ ...result, input, truth, klaviyo }, [
+    input.buffer,
+    truth.buffer,
+    klaviyo.buffer,
+  ] as ArrayBuffer[]);
 });

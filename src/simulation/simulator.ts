@@ -10,7 +10,12 @@ import { STORE_PROFILES, storeProfile, type StoreProfile } from './store-profile
 const DAY = 86_400_000;
 
 /** The files a simulation writes. */
-export const SIMULATION_FILES = { input: 'input.ndjson', truth: 'truth.ndjson' } as const;
+export const SIMULATION_FILES = {
+  input: 'input.ndjson',
+  truth: 'truth.ndjson',
+  /** What Klaviyo's own onsite script and Shopify integration record (`NativeKlaviyoLine`). */
+  klaviyo: 'klaviyo-native.ndjson',
+} as const;
 
 export interface SimulateOptions {
   shoppers: number;
@@ -81,6 +86,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
   mkdirSync(options.out, { recursive: true });
   const input = createWriteStream(join(options.out, SIMULATION_FILES.input));
   const truth = createWriteStream(join(options.out, SIMULATION_FILES.truth));
+  const klaviyo = createWriteStream(join(options.out, SIMULATION_FILES.klaviyo));
   const write = async (stream: WriteStream, text: string | Uint8Array) => {
     if (!stream.write(text)) await once(stream, 'drain');
   };
@@ -91,6 +97,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
   await runBlocks(settings, options.shoppers, options.workers, async (result) => {
     await write(input, result.input);
     await write(truth, result.truth);
+    await write(klaviyo, result.klaviyo);
     lines += result.lines;
     events += result.events;
     episodes += result.episodes;
@@ -118,7 +125,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
   await write(truth, `${JSON.stringify(meta)}\n`);
   input.end();
   truth.end();
-  await Promise.all([once(input, 'finish'), once(truth, 'finish')]);
+  klaviyo.end();
+  await Promise.all([once(input, 'finish'), once(truth, 'finish'), once(klaviyo, 'finish')]);
   return meta;
 }
 
