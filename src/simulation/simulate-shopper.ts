@@ -24,6 +24,7 @@ import { bannerAsks, type EmailHistory, type SimRegime } from './sim-law.ts';
 import { shopperBehaviour, type Session, type Spacing } from './shopper-behaviour.ts';
 import { createShopper, type Device, type Product } from './shopper.ts';
 import type { StoreProfile } from './store-profiles.ts';
+import type { CartLine } from './shopper-behaviour.ts';
 
 const DAY = 86_400_000;
 const SAFARI_COOKIE_DAYS = 7;
@@ -60,6 +61,23 @@ export interface SimulationSettings {
   importDays: number;
 }
 
+/**
+ * An event Klaviyo's own tracking records for the store: its onsite script (`Viewed Product`, `Added to
+ * Cart`) in a browser whose cookie it identified, its Shopify integration (`Started Checkout` with an
+ * email in the checkout, `Placed Order` for every order). The demo feeds these to the Klaviyo stand-in,
+ * where they start the store's native flows.
+ */
+export interface NativeKlaviyoLine {
+  at: string;
+  metric: 'Viewed Product' | 'Added to Cart' | 'Started Checkout' | 'Placed Order';
+  email: string;
+  phone_number?: string;
+  uniqueId: string;
+  value?: number;
+  currency?: string;
+  properties: Record<string, unknown>;
+}
+
 interface KlaviyoState {
   identified: boolean;
   lastSeen: number;
@@ -73,7 +91,13 @@ interface KlaviyoState {
 export function simulateShopper(
   index: number,
   settings: SimulationSettings,
-): { lines: ReplayLine[]; events: number; truth: ShopperTruth; base: CustomerBaseEntry } {
+): {
+  lines: ReplayLine[];
+  events: number;
+  truth: ShopperTruth;
+  base: CustomerBaseEntry;
+  klaviyo: NativeKlaviyoLine[];
+} {
   const rng = new Random(`${settings.seed}:${settings.profile.name}:${index}`);
   const { profile, period } = settings;
   const shopper = createShopper(index, rng, profile, period.start);
@@ -105,6 +129,30 @@ export function simulateShopper(
   const phoneKeys = shopper.phone ? ['phone'] : [];
   const customerKeys = ['customer', 'email', ...phoneKeys];
   const arrive = (at: number, webhook = false) => at + (webhook ? 1500 : 400) + (counter % 7) * 150;
+  const klaviyoLines: NativeKlaviyoLine[] = [];
+  const nativeEvent = (
+    metric: NativeKlaviyoLine['metric'],
+    at: number,
+    properties: Record<string, unknown>,
+    lines?: readonly CartLine[],
+    phone?: string,
+  ) =>
+    klaviyoLines.push({
+      at: new Date(at).toISOString(),
+      metric,
+      email: shopper.email,
+      ...(phone !== undefined && { phone_number: phone }),
+      // Klaviyo's Shopify integration records one Started Checkout per checkout.
+      uniqueId:
+        metric === 'Started Checkout'
+          ? `checkout:${String(properties.CheckoutToken)}`
+          : `${shopper.id}:k${klaviyoLines.length}`,
+      ...(lines && {
+        value: Math.round(lines.reduce((n, l) => n + l.product.price * l.quantity, 0) * 100) / 100,
+        currency: profile.currency,
+      }),
+      properties,
+    });
 
   // Before the period: an account, a past order, the consent Shopify holds.
   const prior: PriorHistory = {};
@@ -125,6 +173,9 @@ export function simulateShopper(
     );
     observations.push({ at, keys: [`order:past`, ...customerKeys] });
     purchases.push(at);
+    nativeEvent('Placed Order', at, { OrderId: String(5_000_000_000_000 + index) }, [
+      { product, quantity: 1 },
+    ]);
   }
   if (shopper.hasAccount) {
     const at = (shopper.pastOrderAt ?? period.start - 30 * DAY) - 3_600_000;
@@ -238,6 +289,11 @@ export function simulateShopper(
             ]
           : [{ name: 'page_viewed', at: step.at, path: cartToken ? '/cart' : '/', search }];
         emit(specs, step.at);
+        if (step.product && script && k.identified)
+          nativeEvent('Viewed Product', step.at, {
+            ProductID: step.product.productId,
+            ProductName: step.product.title,
+          });
         const keys = pixel && trackingOk ? [...deviceKeys, ...loginKeys] : [];
         if (keys.length) observations.push({ at: step.at, keys });
         fact('browse', keys);
@@ -257,6 +313,8 @@ export function simulateShopper(
           step.at,
         );
         lines.push(cartWebhook(ctx, step.cartToken, step.lines, step.at, arrive(step.at, true)));
+        if (script && k.identified)
+          nativeEvent('Added to Cart', step.at, { AddedItemProductID: step.product.productId }, step.lines);
         const pixelKeys = pixel && trackingOk ? [...deviceKeys, ...loginKeys] : [];
         if (pixelKeys.length) observations.push({ at: step.at, keys: pixelKeys });
         observations.push({ at: step.at, keys: [`cart:${step.cartToken}`] });
@@ -313,6 +371,13 @@ export function simulateShopper(
           ...loginKeys,
         ];
         if (step.type === 'purchase') {
+          nativeEvent(
+            'Placed Order',
+            step.at,
+            { OrderId: step.orderId },
+            step.lines,
+            phoneTyped ? shopper.phone : undefined,
+          );
           lines.push(
             checkoutWebhook(
               ctx,
@@ -355,6 +420,8 @@ export function simulateShopper(
         );
         observations.push({ at: step.at, keys: webhookKeys });
         if (pixelKeys.length) observations.push({ at: step.at, keys: pixelKeys });
+        if (state.email || (script && k.identified))
+          nativeEvent('Started Checkout', step.at, { CheckoutToken: step.checkoutToken }, step.lines);
         if (emailBox) email.marks.push({ at: step.at, state: 'subscribed' });
         if (smsBox && phoneTyped) sms.push({ at: step.at, state: 'subscribed' });
         fact('checkout', [...new Set([...webhookKeys, ...pixelKeys])], {
@@ -428,6 +495,7 @@ export function simulateShopper(
   return {
     lines,
     events: lines.length + batched,
+    klaviyo: klaviyoLines,
     truth: {
       id: shopper.id,
       email: shopper.email,

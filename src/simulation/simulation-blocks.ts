@@ -21,6 +21,8 @@ export interface BlockResult {
   /** The block's lines of the customer base: the customers and orders bulk exports (JSONL). */
   customers: string | Uint8Array;
   orders: string | Uint8Array;
+  /** The events Klaviyo's own tracking records (`NativeKlaviyoLine`), NDJSON. */
+  klaviyo: string | Uint8Array;
   lines: number;
   /** Events the lines carry (a pixel request can carry several). */
   events: number;
@@ -35,6 +37,7 @@ export function simulateBlock(task: BlockTask): BlockResult {
   let truth = '';
   let customers = '';
   let orders = '';
+  let klaviyo = '';
   let lines = 0;
   let events = 0;
   let episodes = 0;
@@ -44,9 +47,10 @@ export function simulateBlock(task: BlockTask): BlockResult {
     truth += `${JSON.stringify({ type: 'shopper', ...result.truth })}\n`;
     if (result.base.customer) customers += `${JSON.stringify(result.base.customer)}\n`;
     for (const order of result.base.orders) orders += `${JSON.stringify(order)}\n`;
+    for (const event of result.klaviyo) klaviyo += `${JSON.stringify(event)}\n`;
     lines += result.lines.length;
     events += result.events;
     episodes += result.truth.episodes.length;
   }
-  return { block: task.block, input, truth, customers, orders, lines, events, episodes };
+  return { block: task.block, input, truth, customers, orders, klaviyo, lines, events, episodes };
 }

@@ -14,10 +14,12 @@ parentPort!.on('message', (task: { block: number; from: number; to: number } | '
   const truth = Buffer.from(result.truth);
   const customers = Buffer.from(result.customers);
   const orders = Buffer.from(result.orders);
-  parentPort!.postMessage({ ...result, input, truth, customers, orders }, [
+  const klaviyo = Buffer.from(result.klaviyo);
+  parentPort!.postMessage({ ...result, input, truth, customers, orders, klaviyo }, [
     input.buffer,
     truth.buffer,
     customers.buffer,
     orders.buffer,
+    klaviyo.buffer,
   ] as ArrayBuffer[]);
 });

@@ -18,6 +18,8 @@ export const SIMULATION_FILES = {
   truth: 'truth.ndjson',
   customers: 'customers.jsonl',
   orders: 'orders.jsonl',
+  /** What Klaviyo's own onsite script and Shopify integration record (`NativeKlaviyoLine`). */
+  klaviyo: 'klaviyo-native.ndjson',
 } as const;
 
 export interface SimulateOptions {
@@ -97,6 +99,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
   const truth = createWriteStream(join(options.out, SIMULATION_FILES.truth));
   const customers = createWriteStream(join(options.out, SIMULATION_FILES.customers));
   const orders = createWriteStream(join(options.out, SIMULATION_FILES.orders));
+  const klaviyo = createWriteStream(join(options.out, SIMULATION_FILES.klaviyo));
   const write = async (stream: WriteStream, text: string | Uint8Array) => {
     if (!stream.write(text)) await once(stream, 'drain');
   };
@@ -109,6 +112,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     await write(truth, result.truth);
     await write(customers, result.customers);
     await write(orders, result.orders);
+    await write(klaviyo, result.klaviyo);
     lines += result.lines;
     events += result.events;
     episodes += result.episodes;
@@ -135,7 +139,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationMeta
     episodes,
   };
   await write(truth, `${JSON.stringify(meta)}\n`);
-  const streams = [input, truth, customers, orders];
+  const streams = [input, truth, customers, orders, klaviyo];
   for (const stream of streams) stream.end();
   await Promise.all(streams.map((stream) => once(stream, 'finish')));
   return meta;
