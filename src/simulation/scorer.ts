@@ -79,8 +79,16 @@ export interface Scores {
   byStage: Record<EpisodeStage, StageScore>;
   /** Episodes by label: why the rest was out of reach. */
   labels: Record<string, number>;
-  /** Sent triggers that match no episode, and reachable episodes Reclaim missed (a sample of ids). */
-  diagnostics: { unmatchedSent: number; missed: string[]; violationsBy: Record<string, number> };
+  /**
+   * Sent triggers that match no episode, reachable episodes Reclaim missed (a sample of ids), and
+   * every reachable episode it reached (ids, in truth order).
+   */
+  diagnostics: {
+    unmatchedSent: number;
+    missed: string[];
+    reached: string[];
+    violationsBy: Record<string, number>;
+  };
 }
 
 /** Reads `truth.ndjson`: the shoppers and the run's meta line. */
@@ -333,6 +341,7 @@ function judge(
 
   const labels: Record<string, number> = {};
   const missed: string[] = [];
+  const reached: string[] = [];
   for (const shopper of shoppers) {
     for (const e of shopper.episodes) {
       const s = stats[e.stage];
@@ -344,6 +353,7 @@ function judge(
       s.reachable++;
       if (e.native) s.nativeReachable++;
       if (reachedEpisodes.has(e.id)) {
+        reached.push(e.id);
         s.reached++;
         if (!e.native) s.reachedBeyondNative++;
       } else if (missed.length < 50) missed.push(e.id);
@@ -361,7 +371,7 @@ function judge(
     overall: finish(mergeStats(STAGES.map((stage) => stats[stage]))),
     byStage,
     labels,
-    diagnostics: { unmatchedSent, missed, violationsBy },
+    diagnostics: { unmatchedSent, missed, reached, violationsBy },
   };
 }
 
@@ -493,6 +503,47 @@ export function scoreTable(scores: Scores): string {
     `${s.lateness.median}s`,
     `${s.lateness.p99}s`,
     `${Math.round(s.deliveryLateness.p99)}s`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(widths[i]!)).join('  ');
+  return [line(head), ...body.map(line)].join('\n');
+}
+
+/**
+ * Day one without and with the customer base imported first, per stage: reachable and reached
+ * episodes, what the import adds, and the precision scores of each (wrong person, after purchase,
+ * duplicates and violations, summed).
+ */
+export function importComparisonTable(plain: Scores, imported: Scores): string {
+  const rows: [string, StageScore, StageScore][] = [
+    ...STAGES.map((s) => [s, plain.byStage[s], imported.byStage[s]] as [string, StageScore, StageScore]),
+    ['all', plain.overall, imported.overall],
+  ];
+  const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+  const misses = (s: StageScore) => s.wrongPerson + s.afterPurchase + s.duplicates + s.violations;
+  const head = [
+    'stage',
+    'episodes',
+    'reachable',
+    'w/ import',
+    'added',
+    'reached',
+    'w/ import',
+    'added',
+    'precision misses',
+    'w/ import',
+  ];
+  const body = rows.map(([name, a, b]) => [
+    name,
+    a.episodes,
+    a.reachable,
+    b.reachable,
+    signed(b.reachable - a.reachable),
+    a.reached,
+    b.reached,
+    signed(b.reached - a.reached),
+    misses(a),
+    misses(b),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(widths[i]!)).join('  ');
