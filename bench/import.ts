@@ -1,17 +1,21 @@
 // Day-one import: `reclaim shopify import`'s work — bulk export download, parse, map, append with
-// checkpoints, then the engine processing what was stored — against the Shopify stand-in in its own
-// process, next to a baseline that only downloads and parses the same JSONL.
+// checkpoints — against the Shopify stand-in in its own process, next to baselines that only generate, or
+// download and parse, the same JSONL; the event log alone with the import's ids; and the engine processing
+// a smaller import's events.
 // `npm run bench:import` — writes its section of BENCHMARKS.md.
 import { loadavg } from 'node:os';
-import { resourceUsage } from 'node:process';
+import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config/load-config.ts';
 import { createEngine } from '../src/engine/engine.ts';
+import type { CanonicalEvent } from '../src/ingest/canonical-event.ts';
+import { EventLog, eventIdFor } from '../src/ingest/event-log.ts';
 import { systemClock } from '../src/runtime/clock.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { ShopifyAdminClient } from '../src/shopify/shopify-admin-api.ts';
 import { jsonlLines, startBulkQuery, waitForBulkOperation } from '../src/shopify/shopify-bulk-operation.ts';
-import { runShopifyImport } from '../src/shopify/shopify-import.ts';
+import { CHECKPOINT_LINES, runShopifyImport } from '../src/shopify/shopify-import.ts';
 import { bulkQuery } from '../src/shopify/shopify-import-mapper.ts';
+import { customerAt } from '../src/stand-ins/shopify-shop-data.ts';
 import { ShopifyStandIn } from '../src/stand-ins/shopify-stand-in.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
 import { openStore } from '../src/store/store.ts';
@@ -22,10 +26,113 @@ import { fmt, table, writeSection, type BenchSection } from './support/report.ts
 const CUSTOMERS = Number(process.env.BENCH_IMPORT_CUSTOMERS ?? 1_000_000);
 const ORDERS = Number(process.env.BENCH_IMPORT_ORDERS ?? 200_000);
 const CHECKOUTS = Number(process.env.BENCH_IMPORT_CHECKOUTS ?? 20_000);
+/** The smaller shop whose imported events the engine then processes (its own stand-in). */
+const PROCESS_CUSTOMERS = Number(process.env.BENCH_IMPORT_PROCESS_CUSTOMERS ?? 20_000);
+/** Events appended in the event-log rows. */
+const LOG_EVENTS = Number(process.env.BENCH_IMPORT_LOG_EVENTS ?? 1_000_000);
 const DAYS = 180;
+const DAY = 86_400_000;
 
-const peakRssMiB = () => resourceUsage().maxRSS / 1024;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const mib = (bytes: number) => bytes / 2 ** 20;
+
+/**
+ * Highest resident set while `run` runs, sampled every 100 ms from a thread of its own (a main thread busy
+ * with database work does not run timers), and the JS heap in use when it ends. The stand-in runs apart.
+ */
+async function sampled<T>(run: () => Promise<T>): Promise<{ value: T; rss: number; heap: number }> {
+  const peak = new Float64Array(new SharedArrayBuffer(8));
+  const sampler = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const peak = workerData;
+     setInterval(() => { peak[0] = Math.max(peak[0], process.memoryUsage.rss()); }, 100);`,
+    { eval: true, workerData: peak },
+  );
+  try {
+    const value = await run();
+    return {
+      value,
+      rss: mib(Math.max(peak[0]!, process.memoryUsage.rss())),
+      heap: mib(process.memoryUsage().heapUsed),
+    };
+  } finally {
+    await sampler.terminate();
+  }
+}
+
+type Row = (string | number)[];
+
+/** The customers export's lines generated and serialised in this process: no HTTP, no parse. */
+function generatorRow(): Row {
+  const spec = { customers: CUSTOMERS, orders: 0, checkouts: 0, seed: 11, asOf: Date.now() };
+  const started = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < CUSTOMERS; i++) bytes += JSON.stringify(customerAt(spec, i)).length;
+  const rate = CUSTOMERS / ((performance.now() - started) / 1000);
+  return [
+    'stand-in generator alone',
+    `${fmt(CUSTOMERS)} customers, ${fmt(mib(bytes))} MiB`,
+    fmt(rate),
+    '–',
+    '–',
+    '–',
+  ];
+}
+
+/**
+ * The event log alone: `LOG_EVENTS` events shaped like the import's, appended `2 × CHECKPOINT_LINES` per
+ * transaction, once with ids as the import makes them (times scattered over the customers' 1,000 days)
+ * and once with the same keys at rising times.
+ */
+async function eventLogRows(fresh: () => Promise<BenchDatabase | undefined>): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const order of ['scattered', 'rising'] as const) {
+    const db = await fresh();
+    if (!db) return rows;
+    const store = await openStore({ url: db.url });
+    await migrateToLatest(store);
+    const log = new EventLog(store);
+    const now = Date.now();
+    const perCommit = 2 * CHECKPOINT_LINES;
+    const { value: seconds, rss } = await sampled(async () => {
+      const started = performance.now();
+      for (let base = 0; base < LOG_EVENTS; base += perCommit) {
+        const events: CanonicalEvent[] = [];
+        for (let i = base; i < Math.min(LOG_EVENTS, base + perCommit); i++) {
+          const key = `shopify_import:bench.myshopify.com:customer:${8_100_000_000_000 + i}:${i}`;
+          const at =
+            order === 'rising'
+              ? now - LOG_EVENTS + i
+              : now - Math.floor(((Math.imul(i, 0x9e3779b1) >>> 0) / 2 ** 32) * 1_000 * DAY);
+          events.push({
+            id: eventIdFor(key, at),
+            kind: 'customer_update',
+            source: 'shopify_import',
+            name: 'shopify_import/customers',
+            idempotencyKey: key,
+            eventTime: at,
+            receivedAt: now,
+            ids: { customerId: String(8_100_000_000_000 + i), email: `shopper${i}@example.com` },
+            context: { shop: 'bench.myshopify.com', geo: { customerCountry: 'DE' } },
+          });
+        }
+        await log.append(events);
+      }
+      return (performance.now() - started) / 1000;
+    });
+    rows.push([
+      `${db.name}: event log alone, ids ${order === 'scattered' ? 'as the import makes them (times scattered)' : 'at rising times'}`,
+      `${fmt(LOG_EVENTS)} events, ${fmt(perCommit)} per transaction`,
+      `${fmt(LOG_EVENTS / seconds)} events/s (${fmt(LOG_EVENTS / seconds / 2)} customers/s at 2 events each)`,
+      fmt(seconds, 1),
+      '–',
+      fmt(rss),
+    ]);
+    await store.close();
+    await db.drop();
+  }
+  return rows;
+}
 
 export async function runImportBench(): Promise<BenchSection> {
   const standIn = await startStandIn('shopify', [
@@ -38,108 +145,158 @@ export async function runImportBench(): Promise<BenchSection> {
     '--seed',
     '11',
   ]);
-  const client = () =>
+  const clientOf = (url: string) => () =>
     new ShopifyAdminClient({
       shop: ShopifyStandIn.SHOP,
       accessToken: ShopifyStandIn.DEFAULT_TOKEN,
-      baseUrl: standIn.url,
+      baseUrl: url,
       sleep,
     });
-  const rows: (string | number)[][] = [];
+  const rows: Row[] = [];
+  const processRows: Row[] = [];
+  let baselineRate = 0;
   try {
+    rows.push(generatorRow());
     // Baseline: the customers export downloaded and every line parsed, nothing stored.
+    const client = clientOf(standIn.url);
     const op = await startBulkQuery(client(), bulkQuery('customers', 0));
     const done = await waitForBulkOperation(client(), op, sleep, 50);
-    let started = performance.now();
-    let lines = 0;
-    for await (const line of jsonlLines(done!.url!)) {
-      JSON.parse(line);
-      lines++;
-    }
-    const baselineRate = lines / ((performance.now() - started) / 1000);
+    const baseline = await sampled(async () => {
+      const started = performance.now();
+      let lines = 0;
+      for await (const line of jsonlLines(done!.url!)) {
+        JSON.parse(line);
+        lines++;
+      }
+      return lines / ((performance.now() - started) / 1000);
+    });
+    baselineRate = baseline.value;
     rows.push([
       'baseline (download + parse)',
-      '–',
+      `${fmt(CUSTOMERS)} customers`,
       fmt(baselineRate),
       '–',
-      '–',
       '1.00',
-      '–',
-      fmt(peakRssMiB()),
-      '–',
+      fmt(baseline.rss),
     ]);
 
-    const databases = [sqliteDatabase(), await postgresDatabase()].filter(
-      (d): d is BenchDatabase => d !== undefined,
-    );
-    for (const db of databases) {
+    const databases = async () =>
+      [sqliteDatabase(), await postgresDatabase()].filter((d): d is BenchDatabase => d !== undefined);
+    for (const db of await databases()) {
       const store = await openStore({ url: db.url });
       await migrateToLatest(store);
       let customersSeconds = 0;
       let lastName = '';
       let exportStarted = performance.now();
-      started = performance.now();
-      const report = await runShopifyImport({
-        client: client(),
-        store,
-        shop: ShopifyStandIn.SHOP,
-        days: DAYS,
-        now: Date.now,
-        sleep,
-        onProgress(name) {
-          if (name === lastName) return;
-          if (lastName === 'customers') customersSeconds = (performance.now() - exportStarted) / 1000;
-          lastName = name;
-          exportStarted = performance.now();
-        },
-      });
+      const started = performance.now();
+      const { value: report, rss } = await sampled(() =>
+        runShopifyImport({
+          client: client(),
+          store,
+          shop: ShopifyStandIn.SHOP,
+          days: DAYS,
+          now: Date.now,
+          sleep,
+          onProgress(name) {
+            if (name === lastName) return;
+            if (lastName === 'customers') customersSeconds = (performance.now() - exportStarted) / 1000;
+            lastName = name;
+            exportStarted = performance.now();
+          },
+        }),
+      );
       const importSeconds = (performance.now() - started) / 1000;
-      const importRss = peakRssMiB();
-      const processStarted = performance.now();
+      const customersRate = CUSTOMERS / customersSeconds;
+      rows.push([
+        `${db.name}: import`,
+        `${fmt(report.counts.customers?.lines ?? 0)} customers, ${fmt(report.counts.orders?.lines ?? 0)} orders, ${fmt(report.counts.checkouts?.lines ?? 0)} checkouts`,
+        fmt(customersRate),
+        fmt(importSeconds, 1),
+        fmt(customersRate / baselineRate, 2),
+        fmt(rss),
+      ]);
+      await store.close();
+      await db.drop();
+    }
+    rows.push(...(await eventLogRows(() => Promise.resolve(sqliteDatabase()))));
+    rows.push(...(await eventLogRows(postgresDatabase)));
+  } finally {
+    await standIn.stop();
+  }
+
+  const small = await startStandIn('shopify', [
+    '--customers',
+    String(PROCESS_CUSTOMERS),
+    '--orders',
+    String(PROCESS_CUSTOMERS / 5),
+    '--checkouts',
+    String(PROCESS_CUSTOMERS / 50),
+    '--seed',
+    '11',
+  ]);
+  try {
+    for (const db of [sqliteDatabase(), await postgresDatabase()]) {
+      if (!db) continue;
+      const store = await openStore({ url: db.url });
+      await migrateToLatest(store);
+      const imported = await sampled(() =>
+        runShopifyImport({
+          client: clientOf(small.url)(),
+          store,
+          shop: ShopifyStandIn.SHOP,
+          days: DAYS,
+          now: Date.now,
+          sleep,
+        }),
+      );
       const engine = createEngine({
         config: loadConfig({ env: { RECLAIM_DATABASE_URL: db.url } }),
         store,
         log: createLogger({ level: 'silent' }),
         clock: systemClock,
       });
-      const events = await engine.processor.drain();
-      const processSeconds = (performance.now() - processStarted) / 1000;
-      const customersRate = CUSTOMERS / customersSeconds;
-      rows.push([
+      const started = performance.now();
+      const processed = await sampled(() => engine.processor.drain());
+      const seconds = (performance.now() - started) / 1000;
+      processRows.push([
         db.name,
-        `${fmt(report.counts.customers?.lines ?? 0)} customers, ${fmt(report.counts.orders?.lines ?? 0)} orders, ${fmt(report.counts.checkouts?.lines ?? 0)} checkouts`,
-        fmt(customersRate),
-        fmt(importSeconds, 1),
-        `${fmt(events)} events in ${fmt(processSeconds, 1)} s (${fmt(events / processSeconds)}/s)`,
-        fmt(customersRate / baselineRate, 2),
-        fmt(CUSTOMERS / (importSeconds + processSeconds)),
-        fmt(importRss),
-        fmt(peakRssMiB()),
+        `${fmt(PROCESS_CUSTOMERS)} customers, ${fmt(imported.value.counts.orders?.lines ?? 0)} orders, ${fmt(imported.value.counts.checkouts?.lines ?? 0)} checkouts`,
+        `${fmt(processed.value)} events in ${fmt(seconds, 1)} s (${fmt(processed.value / seconds)}/s)`,
+        fmt(imported.rss),
+        fmt(processed.rss),
+        fmt(processed.heap),
       ]);
       await store.close();
       await db.drop();
     }
   } finally {
-    await standIn.stop();
+    await small.stop();
   }
+
   return {
     key: 'import',
     title: 'Shopify import',
     command: `BENCH_IMPORT_CUSTOMERS=${CUSTOMERS} BENCH_IMPORT_ORDERS=${ORDERS} npm run bench:import`,
     markdown: `\`reclaim shopify import\`'s work against the Shopify stand-in (\`reclaim stand-in shopify\`, its own process,
 generating the shop line by line): ${fmt(CUSTOMERS)} customers with their email and SMS consent, ${fmt(ORDERS)} orders over
-180 days and ${fmt(CHECKOUTS)} abandoned checkouts, all imported (\`--days ${DAYS}\`). "Customers/s (stored)" is the customers
-export — download, parse, map to events, append to the event log with a checkpoint every 4,000 lines — against
-the baseline, which downloads and parses the same export and stores nothing. "Processing" is the engine then
-putting those events through identity, the consent ledger and purchases; "customers/s end to end" divides the
-customers by import plus processing time. Peak memory is the bench process's maximum resident set so far
-(the stand-in runs apart), taken after the import and again after processing; each row includes the rows
-above it. Load average at the end of the run:
+180 days and ${fmt(CHECKOUTS)} abandoned checkouts, all imported (\`--days ${DAYS}\`). "Customers/s" of an import is the
+customers export — download, parse, map to events, append to the event log with a checkpoint every
+${fmt(CHECKPOINT_LINES)} lines — against the baseline, which downloads and parses the same export and stores nothing; the
+generator row makes and serialises the same lines in the bench process, without HTTP. The event-log rows append
+${fmt(LOG_EVENTS)} events shaped like the import's through \`EventLog\` alone, with ids as the import makes them and with the
+same keys at rising times. Peak RSS is the bench process's highest resident set while that row ran, sampled every
+100 ms from a thread of its own (the stand-in runs apart). Load average at the end of the run:
 ${loadavg()
   .map((l) => fmt(l, 1))
   .join(', ')} (on a shared machine, a load above its core count slows every row alike).
 
-${table(['run', 'exported', 'customers/s (stored)', 'import s (all exports)', 'processing', 'ratio to baseline', 'customers/s end to end', 'peak RSS MiB after import', 'peak RSS MiB after processing'], rows)}`,
+${table(['run', 'work', 'customers/s', 'seconds (all exports)', 'ratio to baseline', 'peak RSS MiB'], rows)}
+
+Processing a full-size import through the engine would take hours at its rate, so it is measured on a smaller
+shop (its own stand-in): the import, then the engine putting its events through identity, the consent ledger and
+purchases.
+
+${table(['store', 'imported', 'processing', 'peak RSS MiB, import', 'peak RSS MiB, processing', 'JS heap MiB after processing'], processRows)}`,
   };
 }
 
