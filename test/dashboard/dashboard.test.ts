@@ -164,6 +164,7 @@ describe('the dashboard in Chromium, on a server loaded by the demo', () => {
       .selectFrom('deliveries')
       .select('id')
       .where('status', '=', 'delivered')
+      .where('destination', '=', 'klaviyo')
       .executeTakeFirstOrThrow();
     // A partner's permanent refusal, as the delivery loop records it.
     await server.running.store.db
@@ -194,7 +195,64 @@ describe('the dashboard in Chromium, on a server loaded by the demo', () => {
       `/admin/v1/deliveries?status=dead`,
     );
     expect(after.deliveries.map((d) => d.id)).not.toContain(delivered.id);
-  });
+  }, 120_000);
+
+  it('shows each destination’s rate, 429s and refusals, and accuracy against orders, as the API gives them', async () => {
+    const count = (n: number) => n.toLocaleString('en');
+    const settled = async () =>
+      (await api<{ deliveries: unknown[] }>('/admin/v1/deliveries?status=pending')).deliveries.length === 0;
+    for (let i = 0; i < 600 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await settled()).toBe(true);
+    const { destinations } = await api<{ destinations: any[] }>('/admin/v1/destinations');
+    await open('deliveries', 'Triggers & deliveries');
+    await page.reload();
+    await page.getByTestId('accuracy').waitFor();
+    expect(destinations.map((d) => d.destination).sort()).toEqual(['ga4', 'klaviyo', 'meta']);
+    expect(destinations.find((d) => d.destination === 'meta').deliveries.delivered).toBeGreaterThan(0);
+    for (const d of destinations) {
+      const row = page.getByTestId('destinations').locator(`tr[data-destination="${d.destination}"]`);
+      const cell = (id: string) => row.getByTestId(id).innerText();
+      expect(await cell('rate')).toBe(d.lastHour.deliveredPerMinute.toLocaleString('en'));
+      expect(await cell('throttled')).toBe(
+        `${count(d.lastHour.throttled)} / ${count(d.last24Hours.throttled)}`,
+      );
+      expect(await cell('client-errors')).toBe(
+        `${count(d.lastHour.clientErrors)} / ${count(d.last24Hours.clientErrors)}`,
+      );
+      for (const status of ['pending', 'dead', 'delivered', 'skipped'])
+        expect(await cell(status)).toBe(count(d.deliveries[status] ?? 0));
+    }
+
+    const section = page.getByTestId('accuracy');
+    const from = await section.getAttribute('data-from');
+    const to = await section.getAttribute('data-to');
+    const report = await api<any>(`/admin/v1/reports/accuracy?from=${from}&to=${to}&limit=25`);
+    expect(report.orders.seen).toBeGreaterThan(0);
+    expect(report.destinations.map((d: any) => [d.destination, d.enabled])).toEqual([
+      ['meta', true],
+      ['ga4', true],
+    ]);
+    expect(await page.getByTestId('orders-seen').innerText()).toBe(count(report.orders.seen));
+    for (const d of report.destinations) {
+      expect(await page.getByTestId(`accuracy-${d.destination}`).innerText()).toBe(`${d.accuracy} %`);
+      for (const [reason, n] of Object.entries(d.reasons))
+        expect(
+          await page
+            .getByTestId('accuracy-reasons')
+            .locator(`tr[data-reason="${reason}"] td[data-destination="${d.destination}"]`)
+            .innerText(),
+        ).toBe(count(n as number));
+    }
+    expect(report.missing.total).toBeGreaterThan(0);
+    expect(await page.getByTestId('missing-range').innerText()).toBe(
+      `1–${count(report.missing.orders.length)} of ${count(report.missing.total)}`,
+    );
+    expect(await page.getByTestId('missing-orders').locator('tbody tr').count()).toBe(
+      report.missing.orders.length,
+    );
+    await expectAccessible('deliveries accuracy');
+    await page.screenshot({ path: artefactPath('dashboard-deliveries-accuracy.png'), fullPage: true });
+  }, 120_000);
 
   it('finds a shopper, says why they were emailed, and erases them after a confirmation', async () => {
     const { triggers } = await api<{

@@ -9,7 +9,9 @@ import { createLogger } from '../../src/runtime/logger.ts';
 import { startReclaim, type RunningReclaim } from '../../src/server/reclaim-server.ts';
 import { scoringOverrides } from '../../src/simulation/scorer.ts';
 import { simulate, SIMULATION_FILES } from '../../src/simulation/simulator.ts';
+import { Ga4StandIn } from '../../src/stand-ins/ga4-stand-in.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
+import { MetaStandIn } from '../../src/stand-ins/meta-stand-in.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore } from '../../src/store/store.ts';
 import { DASHBOARD_DIR } from '../../src/web/dashboard-static.ts';
@@ -30,11 +32,11 @@ export interface DemoServer {
 
 /**
  * What `reclaim demo` does, smaller: simulates a store's shoppers, replays them through the real engine
- * into a fresh SQLite file delivering to a Klaviyo stand-in, then serves it on a loopback port.
+ * into a fresh SQLite file delivering to Klaviyo, Meta and GA4 stand-ins, then serves it on a loopback port.
  */
 export async function startDemoServer(options: { shoppers: number; days: number }): Promise<DemoServer> {
   const dir = mkdtempSync(join(tmpdir(), 'reclaim-dashboard-'));
-  const meta = await simulate({
+  const simulation = await simulate({
     shoppers: options.shoppers,
     days: options.days,
     seed: 'dashboard',
@@ -43,12 +45,24 @@ export async function startDemoServer(options: { shoppers: number; days: number 
   });
   const replayClock = new ManualClock(0);
   let live = false;
-  const standIn = new KlaviyoStandIn({ clock: () => (live ? Date.now() : replayClock.now()) });
+  const partnerClock = () => (live ? Date.now() : replayClock.now());
+  const standIn = new KlaviyoStandIn({ clock: partnerClock });
+  const meta = new MetaStandIn({ clock: partnerClock });
+  const ga4 = new Ga4StandIn({ clock: partnerClock });
+  // A few of Meta's answers are refusals, so the deliveries page has throttling and a refusal to show.
+  meta.faults.failNext({ status: 429, retryAfter: 1 }, 2);
+  meta.faults.failNext({ status: 400 }, 1);
   const databaseUrl = `sqlite:${join(dir, 'reclaim.sqlite')}`;
   const config = loadConfig({
     env: {},
     overrides: {
-      ...scoringOverrides(meta, await standIn.start()),
+      ...scoringOverrides(simulation, await standIn.start()),
+      'meta.pixelId': MetaStandIn.DEFAULT_PIXEL,
+      'meta.accessToken': MetaStandIn.DEFAULT_TOKEN,
+      'meta.baseUrl': await meta.start(),
+      'ga4.measurementId': Ga4StandIn.DEFAULT_MEASUREMENT_ID,
+      'ga4.apiSecret': Ga4StandIn.DEFAULT_SECRET,
+      'ga4.baseUrl': await ga4.start(),
       databaseUrl,
       port: 0,
       host: '127.0.0.1',
@@ -79,7 +93,7 @@ export async function startDemoServer(options: { shoppers: number; days: number 
     databaseUrl,
     async close() {
       await running.stop();
-      await standIn.close();
+      await Promise.all([standIn.close(), meta.close(), ga4.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
