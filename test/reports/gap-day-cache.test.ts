@@ -12,6 +12,7 @@ import { scoringOverrides } from '../../src/simulation/scorer.ts';
 import { DEFAULT_START, simulate, SIMULATION_FILES } from '../../src/simulation/simulator.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import * as gapReportDays from '../../src/store/migrations/2026-12-06T1100-gap-report-days.ts';
+import { stageDays, stageDaysFromTriggers } from '../../src/reports/stage-days.ts';
 import type { Store } from '../../src/store/store.ts';
 import { describeEachDialect } from '../support/dialects.ts';
 
@@ -91,6 +92,13 @@ describeEachDialect('the gap report kept per day', (dialect) => {
     expect(await staleDays()).toEqual([]);
     for (const period of periods)
       expect(await gapReport(store.db, period)).toEqual(await gapReportFromTriggers(store.db, period));
+  });
+
+  it('gives the overview chart the abandonments per day and stage that the triggers give', async () => {
+    const month = await stageDaysFromTriggers(store.db, periods[0]!.from, periods[0]!.to);
+    expect(month.days.filter((d) => d.browse > 0 && d.cart > 0 && d.checkout > 0).length).toBeGreaterThan(3);
+    for (const { from, to } of periods)
+      expect(await stageDays(store.db, from, to)).toEqual(await stageDaysFromTriggers(store.db, from, to));
   });
 
   it('recomputes a day when one of its deliveries or triggers changes, whatever code changes it', async () => {

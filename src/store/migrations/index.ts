@@ -16,6 +16,7 @@ import * as shopifyImports from './2026-12-05T1400-shopify-imports.ts';
 import * as shopifyInstallations from './2026-12-05T1500-shopify-installations.ts';
 import * as deliveryAttempts from './2026-12-06T1000-delivery-attempts.ts';
 import * as gapReportDays from './2026-12-06T1100-gap-report-days.ts';
+import * as gapReportSuppressedIndex from './2026-12-06T1100-gap-report-suppressed-index.ts';
 
 /** Every migration, named by the date it was written. Files are frozen once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05T1500-shopify-installations': shopifyInstallations,
   '2026-12-06T1000-delivery-attempts': deliveryAttempts,
   '2026-12-06T1100-gap-report-days': gapReportDays,
+  '2026-12-06T1100-gap-report-suppressed-index': gapReportSuppressedIndex,
 };
