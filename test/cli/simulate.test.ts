@@ -63,6 +63,26 @@ describe('reclaim simulate, score and demo (real processes)', () => {
     );
     expect(demo.stdout()).toMatch(/Gap report 2026-10-01 – 2026-10-05/);
     expect(demo.stdout()).toMatch(/abandoned\s+\d+\s+\d+\s+\d+\s+\d+/);
+    // Before the month: setup's drafts beside the native flows, set live in the marketer's review step.
+    expect(demo.stdout()).toMatch(/setup created 3 draft flows beside them/);
+    expect(demo.stdout()).toMatch(/review step: 3 Reclaim flows set live/);
+    // It ends with Klaviyo's own flow report: native and Reclaim rows per stage, both with recipients.
+    const table = demo.stdout().slice(demo.stdout().lastIndexOf('Klaviyo flow results'));
+    expect(table).toMatch(/^Klaviyo flow results 2026-10-01T00:00:00\.000Z to 2026-10-06T00:00:00\.000Z/);
+    const recipients = (flow: string) =>
+      [...table.matchAll(new RegExp(`^(?:browse|cart|checkout)\\s+${flow}\\s+(\\d+)`, 'gm'))].map((m) =>
+        Number(m[1]),
+      );
+    expect(recipients('native')).toHaveLength(3);
+    expect(recipients('reclaim')).toHaveLength(3);
+    expect(Math.max(...recipients('native'))).toBeGreaterThan(0);
+    expect(Math.max(...recipients('reclaim'))).toBeGreaterThan(0);
+    // A Reclaim flow's recipients never exceed the triggers Reclaim sent for that stage.
+    for (const m of table.matchAll(
+      /^(\w+)\s+reclaim\s+(\d+)[^\n]*\n\1\s+uplift[^\n]*Reclaim sent (\d+) trigger/gm,
+    ))
+      expect(Number(m[2])).toBeLessThanOrEqual(Number(m[3]));
+    expect(table.trimEnd().split('\n').at(-1)).toMatch(/^pair\s+checkout/);
     const res = await fetch(`${demo.url}/admin/v1/reports/gap?from=2026-10-01&to=2026-10-05`, {
       headers: { authorization: `Bearer ${token}` },
     });

@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load-config.ts';
+import { klaviyoSettings } from '../../destinations/klaviyo/settings.ts';
+import { KlaviyoApi } from '../../klaviyo/klaviyo-api.ts';
+import { klaviyoResults } from '../../klaviyo/klaviyo-results.ts';
+import { klaviyoSentByStage } from '../../reports/klaviyo-sent.ts';
 import { replayFile } from '../../engine/replay.ts';
 import { gapReport } from '../../reports/gap-report.ts';
 import { formatGapReport } from '../../reports/gap-report-text.ts';
-import { ManualClock } from '../../runtime/clock.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { startReclaim } from '../../server/reclaim-server.ts';
 import { scoringOverrides } from '../../simulation/scorer.ts';
@@ -17,6 +20,8 @@ import { openStore } from '../../store/store.ts';
 import type { TriggerBody } from '../../journeys/firing.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
+import { NativeFeedClock, seedNativeAccount, setUpReclaimFlows } from './demo-klaviyo.ts';
+import { resultsText } from './klaviyo.ts';
 
 const DEMO_DIR = 'data/demo';
 const DAY = 86_400_000;
@@ -27,10 +32,13 @@ export const demoCommand: Command = {
   help: `Usage: reclaim demo [--profile NAME] [--shoppers N] [--days D] [--seed S]
 
 Runs Reclaim end to end on this machine with nothing else needed: simulates a store's shoppers
-(default: 1000 shoppers of eu-fashion over 30 days), replays what the store would have sent through
-the real engine into a fresh SQLite database at ${DEMO_DIR}/reclaim.sqlite, delivering to a local
-Klaviyo stand-in, prints the gap report, then serves the admin API on PORT (default 8080) until
-Ctrl-C, so you can look at triggers, profiles and the report. The admin token is RECLAIM_ADMIN_TOKEN
+(default: 1000 shoppers of eu-fashion over 30 days); in a local Klaviyo stand-in that already runs
+the store's native abandonment flows, sets up the Reclaim flows beside them (test events, setup, and
+the marketer's review: the drafts set live); replays what the store would have sent through the real
+engine into a fresh SQLite database at ${DEMO_DIR}/reclaim.sqlite while Klaviyo's own tracking feeds
+the native flows on the same clock; prints the gap report and the Klaviyo flow results (native vs
+Reclaim), then serves the admin API on PORT (default 8080) until Ctrl-C, so you can look at
+triggers, profiles and the reports. The admin token is RECLAIM_ADMIN_TOKEN
 when set, otherwise one made up for this run and printed. Every run starts from scratch.
 
   --profile NAME   ${Object.keys(STORE_PROFILES).join(' | ')} (default eu-fashion)
@@ -69,10 +77,24 @@ when set, otherwise one made up for this run and printed. Every run starts from 
     });
     simulated.finish();
 
-    // The stand-in follows the replay's clock (Klaviyo's rate limits in event time), then the wall clock.
-    const replayClock = new ManualClock(0);
-    let live = false;
-    const standIn = new KlaviyoStandIn({ clock: () => (live ? Date.now() : replayClock.now()) });
+    // The stand-in's clock: the day before the month while the flows are set up (moving with the wall
+    // clock, so its rate limits clear), the replay's during the replay (Klaviyo's limits and the flows
+    // in event time), then the wall clock.
+    let phase: 'setup' | 'replay' | 'live' = 'setup';
+    const monthStart = Date.parse(meta.start);
+    const setupWall = Date.now();
+    const replayClock: NativeFeedClock = new NativeFeedClock(
+      join(simulationDir, SIMULATION_FILES.klaviyo),
+      (): KlaviyoStandIn => standIn,
+    );
+    const standIn: KlaviyoStandIn = new KlaviyoStandIn({
+      clock: (): number =>
+        phase === 'setup'
+          ? monthStart - DAY + (Date.now() - setupWall)
+          : phase === 'replay'
+            ? replayClock.now()
+            : Date.now(),
+    });
     const adminToken = base.adminToken ?? randomBytes(18).toString('base64url');
     const config = loadConfig({
       env: {},
@@ -88,7 +110,19 @@ when set, otherwise one made up for this run and printed. Every run starts from 
     const log = createLogger({ level: 'warn', destination: process.stderr });
     const store = await openStore({ url: config.databaseUrl });
     let report: string;
+    let results: string;
     let sample: TriggerBody | undefined;
+    const api = new KlaviyoApi(klaviyoSettings(config)!);
+    seedNativeAccount(standIn, monthStart);
+    let klaviyoSetup: string[];
+    try {
+      klaviyoSetup = await setUpReclaimFlows(api, monthStart - DAY);
+    } catch (error) {
+      await store.close();
+      await standIn.close();
+      throw error;
+    }
+    phase = 'replay';
     try {
       await migrateToLatest(store);
       const replayed = progress({ label: 'replaying', unit: 'requests', stream: ctx.stderr });
@@ -102,6 +136,9 @@ when set, otherwise one made up for this run and printed. Every run starts from 
         onProgress: (done, total) => replayed.update(done, total),
       });
       replayed.finish();
+      replayClock.feedUntil(Number.POSITIVE_INFINITY);
+      // Klaviyo's flows keep sending after the replay's last trigger: the report is read "now".
+      phase = 'live';
       const period = { from: Date.parse(meta.start), to: Date.parse(meta.end) };
       report = formatGapReport(
         await gapReport(store.db, { ...period, attributionWindow: config.reports.attributionWindow }),
@@ -115,11 +152,12 @@ when set, otherwise one made up for this run and printed. Every run starts from 
         .orderBy('triggers.fired_at')
         .executeTakeFirst();
       sample = row && (JSON.parse(row.body_json) as TriggerBody);
+      const sent = await klaviyoSentByStage(store.db, period);
+      results = resultsText(await klaviyoResults(api, { ...period, sent }));
     } finally {
       await store.close();
     }
 
-    live = true;
     // A taken port ends the demo with exit 69; the stand-in's server would otherwise keep the process alive.
     const running = await startReclaim({ config, log }).catch(async (error: unknown) => {
       await standIn.close();
@@ -131,11 +169,7 @@ when set, otherwise one made up for this run and printed. Every run starts from 
     const email = sample && 'value' in sample.recipient.email ? sample.recipient.email.value : undefined;
     ctx.stdout.write(
       [
-        report,
-        '',
-        // Neither the demo's database nor its simulated month are `report gap`'s defaults.
-        'This report again, now or after the demo has stopped:',
-        `  RECLAIM_DATABASE_URL=${shellWord(databaseUrl)} npx reclaim report gap --from ${from} --to ${to}`,
+        ...klaviyoSetup,
         '',
         `Reclaim is serving the demo at ${running.url} (database ${resolve(DEMO_DIR, 'reclaim.sqlite')}).`,
         `Open the dashboard at ${running.url}/ and sign in with the admin token ${adminToken}`,
@@ -148,9 +182,18 @@ when set, otherwise one made up for this run and printed. Every run starts from 
           ? [`  curl ${auth} "${running.url}/admin/v1/profiles/lookup?email=${encodeURIComponent(email)}"`]
           : []),
         `  curl "${standIn.url}/_stand-in/events?limit=5"`,
-        '',
         'Stop it with Ctrl-C.',
         '',
+        report,
+        '',
+        // Neither the demo's database nor its simulated month are `report gap`'s defaults.
+        'This report again, now or after the demo has stopped:',
+        `  RECLAIM_DATABASE_URL=${shellWord(databaseUrl)} npx reclaim report gap --from ${from} --to ${to}`,
+        '',
+        'Klaviyo’s own flow report for the month, native flows vs the Reclaim flows beside them (while the demo runs):',
+        `  RECLAIM_DATABASE_URL=${shellWord(databaseUrl)} KLAVIYO_API_KEY=${KlaviyoStandIn.DEFAULT_KEY} KLAVIYO_BASE_URL=${standIn.url} npx reclaim klaviyo results --from ${from} --to ${to}`,
+        '',
+        results,
       ].join('\n'),
     );
     await ctx.stopSignal;

@@ -251,7 +251,8 @@ async function results(ctx: CommandContext): Promise<number> {
 const ratio = (v: number | null) => (v === null ? '–' : `${v.toFixed(2)}x`);
 const money = (v: number) => v.toFixed(2);
 
-function resultsText(r: KlaviyoResults): string {
+/** `reclaim klaviyo results` as text (also the end of `reclaim demo`). */
+export function resultsText(r: KlaviyoResults): string {
   const lines = [`Klaviyo flow results ${r.from} to ${r.to} (conversions: ${r.conversionMetric})`];
   lines.push(
     `${'stage'.padEnd(9)}${'flow'.padEnd(8)}${'recipients'.padStart(11)}${'opens'.padStart(8)}${'clicks'.padStart(8)}${'conv.'.padStart(7)}${'revenue'.padStart(12)}`,
