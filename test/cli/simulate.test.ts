@@ -39,7 +39,27 @@ describe('reclaim simulate, score and demo (real processes)', () => {
     const json = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8'));
     expect(json.simulation).toMatchObject({ profile: 'eu-fashion', seed: 'cli', shoppers: 120 });
     expect(json.overall.wrongPerson).toBe(0);
-  });
+  }, 120_000);
+
+  it('scores an install that began with the period, without and with the customer base imported', async () => {
+    const out = join(dir, 'sim');
+    const compared = await runReclaim(['score', out, '--compare-import']);
+    expect(compared.code).toBe(0);
+    expect(compared.stdout).toMatch(
+      /^Reclaim installed as the period began, without and with the customer base/,
+    );
+    expect(compared.stdout).toMatch(/\n\s+stage\s+episodes\s+reachable\s+w\/ import\s+added\s+reached/);
+    expect(compared.stdout).toMatch(/\n\s+all(\s+\S+){8}\s+0\n/);
+    expect(compared.stdout).toMatch(/imported: customers \d+ lines \(\d+ events\), orders \d+ lines/);
+    const dayOne = JSON.parse(readFileSync(join(out, 'scores-day-one.json'), 'utf8'));
+    const imported = JSON.parse(readFileSync(join(out, 'scores-day-one-import.json'), 'utf8'));
+    expect(dayOne.install).toBe('day_one');
+    expect(imported.install).toBe('day_one_import');
+    expect(imported.overall.reachable).toBeGreaterThan(dayOne.overall.reachable);
+    const both = await runReclaim(['score', out, '--import', '--day-one']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('choose one of --day-one, --import and --compare-import');
+  }, 300_000);
 
   it('refuses what it cannot do, with exit code 2 and a reason', async () => {
     const missing = await runReclaim(['score', join(dir, 'nothing-here')]);
