@@ -62,17 +62,23 @@ async function sampled<T>(run: () => Promise<T>): Promise<{ value: T; rss: numbe
 
 type Row = (string | number)[];
 
+/** Customers per second of each run, by run (`generator`, `baseline`, `sqlite:import`, `sqlite:scattered`…). */
+const rates = new Map<string, number>();
+const rate = (key: string) => fmt(rates.get(key) ?? 0);
+let sqliteImportRss = 0;
+
 /** The customers export's lines generated and serialised in this process: no HTTP, no parse. */
 function generatorRow(): Row {
   const spec = { customers: CUSTOMERS, orders: 0, checkouts: 0, seed: 11, asOf: Date.now() };
   const started = performance.now();
   let bytes = 0;
   for (let i = 0; i < CUSTOMERS; i++) bytes += JSON.stringify(customerAt(spec, i)).length;
-  const rate = CUSTOMERS / ((performance.now() - started) / 1000);
+  const perSecond = CUSTOMERS / ((performance.now() - started) / 1000);
+  rates.set('generator', perSecond);
   return [
     'stand-in generator alone',
     `${fmt(CUSTOMERS)} customers, ${fmt(mib(bytes))} MiB`,
-    fmt(rate),
+    fmt(perSecond),
     '–',
     '–',
     '–',
@@ -120,6 +126,7 @@ async function eventLogRows(fresh: () => Promise<BenchDatabase | undefined>): Pr
       }
       return (performance.now() - started) / 1000;
     });
+    rates.set(`${db.name}:${order}`, LOG_EVENTS / seconds / 2);
     rows.push([
       `${db.name}: event log alone, ids ${order === 'scattered' ? 'as the import makes them (times scattered)' : 'at rising times'}`,
       `${fmt(LOG_EVENTS)} events, ${fmt(perCommit)} per transaction`,
@@ -171,6 +178,7 @@ export async function runImportBench(): Promise<BenchSection> {
       return lines / ((performance.now() - started) / 1000);
     });
     baselineRate = baseline.value;
+    rates.set('baseline', baselineRate);
     rows.push([
       'baseline (download + parse)',
       `${fmt(CUSTOMERS)} customers`,
@@ -207,6 +215,8 @@ export async function runImportBench(): Promise<BenchSection> {
       );
       const importSeconds = (performance.now() - started) / 1000;
       const customersRate = CUSTOMERS / customersSeconds;
+      rates.set(`${db.name}:import`, customersRate);
+      if (db.name === 'sqlite') sqliteImportRss = rss;
       rows.push([
         `${db.name}: import`,
         `${fmt(report.counts.customers?.lines ?? 0)} customers, ${fmt(report.counts.orders?.lines ?? 0)} orders, ${fmt(report.counts.checkouts?.lines ?? 0)} checkouts`,
@@ -291,6 +301,35 @@ ${loadavg()
   .join(', ')} (on a shared machine, a load above its core count slows every row alike).
 
 ${table(['run', 'work', 'customers/s', 'seconds (all exports)', 'ratio to baseline', 'peak RSS MiB'], rows)}
+
+**What bounds it.** The goal is 20,000 customers/s on SQLite; the import stores ${rate('sqlite:import')}. The stand-in is not
+the bound: it serves ${rate('baseline')} customers/s (download and parse) and generates ${rate('generator')}/s. The event log is:
+appending the import's events alone reaches ${rate('sqlite:scattered')} customers/s with the ids the import makes, and
+${rate('sqlite:rising')} with the same events at rising times. An event id starts with the event's own time, so for live
+traffic the unique index on \`events.id\` grows at its end; an import's times are its customers' consent and update
+times, scattered over years, so each transaction of ${fmt(2 * CHECKPOINT_LINES)} events writes pages all over that index — at a
+million customers its 2 million entries fill some 20,000 leaf pages, and 8,000 scattered inserts dirty about 7,000
+of them, each written whole (4 KiB) to SQLite's log at commit and copied again by the checkpointer. A CPU profile of a 1,000,000-customer
+import (\`node --cpu-prof\`, load about 11, 2026-12-04) put the main thread's time in executing the inserts (29 %),
+committing them (21 %, writing those pages), garbage collection (11 %), mapping lines to events (12 %, of which phone
+validation 4 %) and serialising them (4 %); the checkpointer's thread spent 47 s copying the log into the database.
+Larger transactions do not help: 40,000 lines per checkpoint stored 3,712 customers/s against 7,926 with 4,000 in the
+same conditions, and held 844 MiB, as the pages a transaction dirties outgrow SQLite's 128 MiB page cache. Ids that
+rise in the export's order would lift the bound, but they would change the ids of imported events, and a rerun over
+an import stored before the change would store every line again: a decision about stored data, not made here. On PostgreSQL
+the scattered ids cost nothing extra (its event-log rows are alike), so its import is bound elsewhere, which this
+pass did not profile.
+
+**Memory.** The goal of a resident set under 400 MB is missed: the SQLite import peaked at ${fmt(sqliteImportRss)} MiB in this
+run, in a process that had generated and parsed the whole export before it. Run alone (2026-12-04, sampled every
+100,000 lines of a million-customer import), it stays flat at 389–435 MiB however far it gets: the export is
+streamed and at most one checkpoint's events are held. About the baseline row's figure is the process itself, up to
+128 MiB is SQLite's page cache (\`cache_size\`, a store setting, full once the database outgrows it) and the rest is
+the JS heap, which V8 keeps reserved once grown. What the engine adds when it processes the imported events is its
+own, and not held: after it processed a 20,000-customer import (44,896 events, SQLite, 2026-12-04), a heap snapshot held
+52 MiB of live objects (strings 15, compiled code 10, plain objects 8), while the JS heap had reached 171 MiB in use
+and 192 MiB reserved — the working set of its batches, which V8 keeps reserved once grown — next to SQLite's page
+cache, for 382 MiB resident.
 
 Processing a full-size import through the engine would take hours at its rate, so it is measured on a smaller
 shop (its own stand-in): the import, then the engine putting its events through identity, the consent ledger and
