@@ -28,8 +28,9 @@ export const simulateCommand: Command = {
 Simulates a store's shoppers (docs/simulation.md): devices, ad and content blockers, cookie loss,
 consent, sessions across devices, carts, checkouts and orders. Writes DIR/${SIMULATION_FILES.input}
 (the NDJSON "reclaim replay" reads: pixel events, signed Shopify webhooks, consent decisions) and
-DIR/${SIMULATION_FILES.truth} (every abandonment episode and whether the law let it be reached).
-The same options always give the same files.
+DIR/${SIMULATION_FILES.truth} (every abandonment episode and whether the law let it be reached) and
+DIR/${SIMULATION_FILES.klaviyo} (what Klaviyo's own tracking would have recorded; the demo feeds it
+to the Klaviyo stand-in's native flows). The same options always give the same files.
 
   --shoppers N      shoppers (default 2000)
   --days D          days simulated, from 2026-10-01 (default 30)
@@ -81,7 +82,7 @@ The same options always give the same files.
           : `${meta.shoppers} shoppers of ${meta.profile} over ${meta.days} days (seed ${meta.seed}, lookback ${formatDuration(meta.lookback)}): ` +
               `${meta.lines.toLocaleString('en-US')} requests carrying ${meta.events.toLocaleString('en-US')} events, ` +
               `${meta.episodes.toLocaleString('en-US')} abandonment episodes\n` +
-              `  ${join(out, SIMULATION_FILES.input)}\n  ${join(out, SIMULATION_FILES.truth)}\n` +
+              `  ${join(out, SIMULATION_FILES.input)}\n  ${join(out, SIMULATION_FILES.truth)}\n  ${join(out, SIMULATION_FILES.klaviyo)}\n` +
               `Score it with: npx reclaim score ${out}\n`,
       );
       return EXIT.OK;
