@@ -199,7 +199,8 @@ const invalid = (detail: string, pointer = '/data') =>
  * E.164 phone numbers, time and size limits, per-account rate limits with 429 and `Retry-After`. It keeps
  * profiles (an email and a phone on two different profiles is a 409 `duplicate_profile`, as Klaviyo
  * answers) and records events once per profile, metric and `unique_id`. Tests, the demo and the scorer
- * read what it recorded.
+ * read what it recorded. Its live flows run on those events (`klaviyo-flow-run.ts`), and its flow values
+ * reports answer what they did.
  */
 export class KlaviyoStandIn {
   static readonly DEFAULT_KEY = 'pk_reclaim_stand_in_key';

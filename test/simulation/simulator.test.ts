@@ -70,6 +70,39 @@ describe('the store simulator', () => {
     for (const label of ['reachable', 'no_contact', 'not_linkable']) expect(labels).toContain(label);
   });
 
+  it('writes what Klaviyo’s own tracking would record: every order, and each checkout with an email', async () => {
+    const { shoppers } = await readTruth(dir('one-thread'));
+    const native = readFileSync(join(dir('one-thread'), SIMULATION_FILES.klaviyo), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { at: string; metric: string; email: string; value?: number });
+    const orders = lines(dir('one-thread')).filter(
+      (l) => l.kind === 'shopify' && l.headers['X-Shopify-Topic'] === 'orders/create',
+    );
+    expect(native.filter((e) => e.metric === 'Placed Order')).toHaveLength(orders.length);
+    expect(native.every((e) => e.metric !== 'Placed Order' || (e.value ?? 0) > 0)).toBe(true);
+    const emails = new Set(shoppers.map((s) => s.email));
+    expect(native.every((e) => emails.has(e.email))).toBe(true);
+    expect(new Set(native.map((e) => e.metric))).toEqual(
+      new Set(['Viewed Product', 'Added to Cart', 'Started Checkout', 'Placed Order']),
+    );
+    // A checkout abandonment Klaviyo's integration saw (an email in it) has its Started Checkout.
+    const seen = shoppers.flatMap((s) =>
+      s.episodes.filter((e) => e.stage === 'checkout' && e.native).map((e) => ({ email: s.email, e })),
+    );
+    expect(seen.length).toBeGreaterThan(0);
+    for (const { email, e } of seen)
+      expect(
+        native.some(
+          (n) =>
+            n.metric === 'Started Checkout' &&
+            n.email === email &&
+            Date.parse(n.at) >= e.startAt &&
+            Date.parse(n.at) <= e.dueAt,
+        ),
+      ).toBe(true);
+  });
+
   describe('every request it writes is one the live endpoints accept', () => {
     let store: Store;
     beforeAll(async () => {

@@ -28,11 +28,12 @@ export const simulateCommand: Command = {
 Simulates a store's shoppers (docs/simulation.md): devices, ad and content blockers, cookie loss,
 consent, sessions across devices, carts, checkouts and orders. Writes DIR/${SIMULATION_FILES.input}
 (the NDJSON "reclaim replay" reads: pixel events, signed Shopify webhooks, consent decisions) and
-DIR/${SIMULATION_FILES.truth} (every abandonment episode and whether the law let it be reached), and the
-store's customer base as it stood when the period began, as Shopify's bulk exports give it:
-DIR/${SIMULATION_FILES.customers} (past buyers, account holders and subscribers with their marketing
-consent) and DIR/${SIMULATION_FILES.orders} (orders of the last --import-days days).
-The same options always give the same files.
+DIR/${SIMULATION_FILES.truth} (every abandonment episode and whether the law let it be reached),
+DIR/${SIMULATION_FILES.klaviyo} (what Klaviyo's own tracking would have recorded; the demo feeds it
+to the Klaviyo stand-in's native flows), and the store's customer base as it stood when the period
+began, as Shopify's bulk exports give it: DIR/${SIMULATION_FILES.customers} (past buyers, account
+holders and subscribers with their marketing consent) and DIR/${SIMULATION_FILES.orders} (orders of
+the last --import-days days). The same options always give the same files.
 
   --shoppers N      shoppers (default 2000)
   --days D          days simulated, from 2026-10-01 (default 30)
@@ -87,7 +88,7 @@ The same options always give the same files.
           : `${meta.shoppers} shoppers of ${meta.profile} over ${meta.days} days (seed ${meta.seed}, lookback ${formatDuration(meta.lookback)}): ` +
               `${meta.lines.toLocaleString('en-US')} requests carrying ${meta.events.toLocaleString('en-US')} events, ` +
               `${meta.episodes.toLocaleString('en-US')} abandonment episodes\n` +
-              `  ${join(out, SIMULATION_FILES.input)}\n  ${join(out, SIMULATION_FILES.truth)}\n` +
+              `  ${join(out, SIMULATION_FILES.input)}\n  ${join(out, SIMULATION_FILES.truth)}\n  ${join(out, SIMULATION_FILES.klaviyo)}\n` +
               `  ${join(out, SIMULATION_FILES.customers)}, ${join(out, SIMULATION_FILES.orders)} (the customer base as the period began)\n` +
               `Score it with: npx reclaim score ${out}\n`,
       );
