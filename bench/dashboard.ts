@@ -171,6 +171,8 @@ export async function runDashboardBench(): Promise<BenchSection> {
           'GET /admin/v1/reports/stages-by-day (30 days)',
           `/admin/v1/reports/stages-by-day?from=${from}&to=${to}`,
         ],
+        ['GET /admin/v1/destinations', '/admin/v1/destinations'],
+        ['GET /admin/v1/reports/accuracy (30 days)', `/admin/v1/reports/accuracy?from=${from}&to=${to}`],
       ] as const;
       for (const [name, path] of calls) {
         const times = await timed(ROUNDS, async () => {
