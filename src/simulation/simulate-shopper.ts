@@ -1,4 +1,9 @@
-import { customerBase, type CustomerBaseEntry, type PriorHistory } from './customer-base.ts';
+import {
+  customerBase,
+  type CustomerBaseEntry,
+  type ImportedKnowledge,
+  type PriorHistory,
+} from './customer-base.ts';
 import {
   groundTruth,
   trackingLawful,
@@ -468,12 +473,7 @@ export function simulateShopper(
   // Installed when the period began, Reclaim saw nothing before it: only what the import brings.
   const during = <T extends { at: number }>(list: readonly T[]) => list.filter((x) => x.at >= period.start);
   const inPeriodPurchases = purchases.filter((p) => p >= period.start);
-  const onDayOne = (known: {
-    observations: Observation[];
-    emailMarks: EmailHistory['marks'];
-    smsMarks: typeof sms;
-    purchases: number[];
-  }) =>
+  const onDayOne = (known: ImportedKnowledge) =>
     groundTruth(shopper.id, {
       ...facts,
       observations: [...known.observations, ...during(observations)],
