@@ -230,7 +230,7 @@ export async function runDashboardBench(): Promise<BenchSection> {
       '',
       `**A month of a mid-size store**: \`reclaim simulate --profile eu-fashion --shoppers ${fmt(SHOPPERS)} --days ${DAYS}\` replayed through the real engine into SQLite (${fmt(events)} stored events, ${fmt(triggers)} triggers, ${fmt(purchases)} purchase records; built once${month.seeded ? ` in ${fmt(month.seeded.seconds)} s by this run` : ''} and kept under \`data/bench/\`). Period: the overview's default, ${from} to ${to}, ${fmt(triggersInPeriod)} abandonments. Load average (1 / 5 / 15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end: the machine's two cores are shared with other work, so the \`/healthz\` baseline is part of every figure.`,
       '',
-      `The report in-process, milliseconds (the migration that adds the per-day tally took ${fmt(migrateSeconds, 1)} s on this store, marking its days to compute):`,
+      `The report in-process, milliseconds (migrating the cached store to the latest schema took ${fmt(migrateSeconds, 1)} s; the per-day tally's migration marks every day to compute):`,
       '',
       table(
         ['gap report', 'calls', 'p50 ms', 'p95 ms'],
