@@ -164,23 +164,32 @@ export async function runDashboardBench(): Promise<BenchSection> {
     const readyTimes: number[] = [];
     try {
       const calls = [
-        ['baseline: GET /healthz', '/healthz'],
-        ['GET /admin/v1/triggers?limit=1', '/admin/v1/triggers?limit=1'],
-        ['GET /admin/v1/reports/gap (30 days)', `/admin/v1/reports/gap?from=${from}&to=${to}`],
+        ['baseline: GET /healthz', '/healthz', '–'],
+        ['overview: GET /admin/v1/triggers?limit=1', '/admin/v1/triggers?limit=1', '≤ 200'],
         [
-          'GET /admin/v1/reports/stages-by-day (30 days)',
-          `/admin/v1/reports/stages-by-day?from=${from}&to=${to}`,
+          'overview: GET /admin/v1/reports/gap (30 days)',
+          `/admin/v1/reports/gap?from=${from}&to=${to}`,
+          '≤ 200',
         ],
-        ['GET /admin/v1/destinations', '/admin/v1/destinations'],
-        ['GET /admin/v1/reports/accuracy (30 days)', `/admin/v1/reports/accuracy?from=${from}&to=${to}`],
+        [
+          'overview: GET /admin/v1/reports/stages-by-day (30 days)',
+          `/admin/v1/reports/stages-by-day?from=${from}&to=${to}`,
+          '≤ 200',
+        ],
+        ['deliveries: GET /admin/v1/destinations', '/admin/v1/destinations', '–'],
+        [
+          'deliveries: GET /admin/v1/reports/accuracy (30 days)',
+          `/admin/v1/reports/accuracy?from=${from}&to=${to}`,
+          '–',
+        ],
       ] as const;
-      for (const [name, path] of calls) {
+      for (const [name, path, goal] of calls) {
         const times = await timed(ROUNDS, async () => {
           const res = await fetch(running.url + path, { headers: { authorization: `Bearer ${TOKEN}` } });
           await res.arrayBuffer();
           if (!res.ok) throw new Error(`${path}: ${res.status}`);
         });
-        rows.push([name, fmt(percentile(times, 50), 1), fmt(percentile(times, 95), 1), '≤ 200']);
+        rows.push([name, fmt(percentile(times, 50), 1), fmt(percentile(times, 95), 1), goal]);
       }
 
       const browser = await launchChromium();
@@ -228,7 +237,7 @@ export async function runDashboardBench(): Promise<BenchSection> {
         sizes.map((s) => [s.file, s.raw, s.gzip]),
       ),
       '',
-      `**A month of a mid-size store**: \`reclaim simulate --profile eu-fashion --shoppers ${fmt(SHOPPERS)} --days ${DAYS}\` replayed through the real engine into SQLite (${fmt(events)} stored events, ${fmt(triggers)} triggers, ${fmt(purchases)} purchase records; built once${month.seeded ? ` in ${fmt(month.seeded.seconds)} s by this run` : ''} and kept under \`data/bench/\`). Period: the overview's default, ${from} to ${to}, ${fmt(triggersInPeriod)} abandonments. Load average (1 / 5 / 15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end: the machine's two cores are shared with other work, so the \`/healthz\` baseline is part of every figure.`,
+      `**A month of a mid-size store**: \`reclaim simulate --profile eu-fashion --shoppers ${fmt(SHOPPERS)} --days ${DAYS}\` replayed through the real engine into SQLite (${fmt(events)} stored events, ${fmt(triggers)} triggers, ${fmt(purchases)} purchase records; built once${month.seeded ? ` in ${fmt(month.seeded.seconds)} s by this run` : ''} and kept under \`data/bench/\`). Period: the overview's default, ${from} to ${to}, ${fmt(triggersInPeriod)} abandonments. Load average (1 / 5 / 15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end: the machine's two cores may be shared with other work, so the \`/healthz\` baseline is part of every figure.`,
       '',
       `The report in-process, milliseconds (migrating the cached store to the latest schema took ${fmt(migrateSeconds, 1)} s; the per-day tally's migration marks every day to compute):`,
       '',
@@ -263,13 +272,13 @@ export async function runDashboardBench(): Promise<BenchSection> {
         ],
       ),
       '',
-      `The overview's API calls over loopback, ${ROUNDS} sequential calls each, milliseconds:`,
+      `The API calls behind the overview and the deliveries page over loopback, ${ROUNDS} sequential calls each, milliseconds (the issue's goal is for the overview's):`,
       '',
       table(['call', 'p50 ms', 'p95 ms', 'goal p95 ms'], rows),
       '',
-      `The gap report's whole days now come from the per-day tally; what it still reads on every call is the revenue's input: every purchase record of the period and the attribution window after it, and every merged profile, because a merge of two profiles, a late order or a send near the period's end changes which send an order is credited to. Those two reads, timed alone above, are about two fifths of what is left; the rest is reading and parsing the stored days and crediting the orders in JavaScript (not timed apart). Keeping each order's credited send current (recomputed when a purchase, a send or a merge touches the shopper, with a correction for orders after the period's end) is the next step; it is not taken here because the report must stay exactly the report counted from every trigger, which the tests check. The previous figure (BENCHMARKS.md before this change, 21,176 events and 1,895 triggers): gap report p50 459 ms, p95 911 ms.`,
+      `The gap report's whole days now come from the per-day tally; what it still reads on every call is the revenue's input: every purchase record of the period and the attribution window after it, and every merged profile, because a merge of two profiles, a late order or a send near the period's end changes which send an order is credited to. Those two reads, timed alone above, are about two fifths of what is left; the rest is reading and parsing the stored days and crediting the orders in JavaScript (not timed apart). Keeping each order's credited send current (recomputed when a purchase, a send or a merge touches the shopper, with a correction for orders after the period's end) is the next step; it is not taken here because the report must stay exactly the report counted from every trigger, which the tests check. The previous figure (BENCHMARKS.md before this change, 21,176 events and 1,895 triggers): gap report p50 459 ms, p95 911 ms. The accuracy report of the deliveries page is counted on each request from the period's order events (${fmt(purchases)} purchase records here) and their outbox rows: its time follows the period's orders, and a per-day tally like the gap report's is its next step.`,
       '',
-      `The overview in ${chromium} (headless), from navigation start until both charts have drawn the report (\`.chart[data-drawn]\`), each load in a fresh browser context (no cache): median of ${COLD_LOADS} **${fmt(percentile(readyTimes, 50))} ms** (goal ≤ 1,500 ms); all: ${readyTimes.map((t) => fmt(t)).join(', ')} ms. The page's steps are serial: its JavaScript, then \`triggers?limit=1\` to find the default period, then the gap report and the stages (in parallel), then drawing; the gap report's time above is part of every load, and a fresh browser context on this loaded machine is the rest.`,
+      `The overview in ${chromium} (headless), from navigation start until both charts have drawn the report (\`.chart[data-drawn]\`), each load in a fresh browser context (no cache): median of ${COLD_LOADS} **${fmt(percentile(readyTimes, 50))} ms** (goal ≤ 1,500 ms); all: ${readyTimes.map((t) => fmt(t)).join(', ')} ms. The page's steps are serial: its JavaScript, then \`triggers?limit=1\` to find the default period, then the gap report and the stages (in parallel), then drawing; the gap report's time above is part of every load, and a fresh browser context is the rest.`,
     ].join('\n');
     return { key: 'dashboard', title: 'Dashboard', command: 'npm run bench:dashboard', markdown };
   } finally {
