@@ -77,7 +77,8 @@ export async function setUpReclaimFlows(api: KlaviyoApi, now: number): Promise<s
  * recorded (`klaviyo-native.ndjson`), so the native flows run on the same clock as Reclaim's sends.
  */
 export class NativeFeedClock extends ManualClock {
-  readonly #events: NativeKlaviyoLine[];
+  /** In time order, each with its time parsed once. */
+  readonly #events: { e: NativeKlaviyoLine; at: number }[];
   readonly #standIn: () => KlaviyoStandIn;
   #next = 0;
 
@@ -90,8 +91,7 @@ export class NativeFeedClock extends ManualClock {
       .filter((line) => line.trim())
       .map((line) => JSON.parse(line) as NativeKlaviyoLine)
       .map((e) => ({ e, at: Date.parse(e.at) }))
-      .sort((a, b) => a.at - b.at)
-      .map(({ e }) => e);
+      .sort((a, b) => a.at - b.at);
   }
 
   /** Events fed so far. */
@@ -106,8 +106,8 @@ export class NativeFeedClock extends ManualClock {
 
   /** Feeds every event up to `time` (all of them with Infinity). */
   feedUntil(time: number): void {
-    while (this.#next < this.#events.length && Date.parse(this.#events[this.#next]!.at) <= time) {
-      const e = this.#events[this.#next++]!;
+    while (this.#next < this.#events.length && this.#events[this.#next]!.at <= time) {
+      const { e } = this.#events[this.#next++]!;
       this.#standIn().trackNative({
         metric: e.metric,
         time: e.at,
