@@ -359,6 +359,12 @@ const QUERY_NAMES = [
   'cursor',
   'permission',
   'key',
+  'reason',
+  'offset',
+  'after',
+  'refusedAfter',
+  'source',
+  'reveal',
   ...PROTOTYPE_NAMES,
 ];
 
@@ -414,6 +420,11 @@ const ADMIN_PATHS = [
   '/admin/v1/triggers/:id',
   '/admin/v1/exports/:id',
   '/admin/v1/consent/records',
+  '/admin/v1/consent/rates',
+  '/admin/v1/reports/stages-by-day',
+  '/admin/v1/reports/accuracy',
+  '/admin/v1/events/live',
+  '/admin/v1/scans',
   '/healthz',
   '/readyz',
 ];
