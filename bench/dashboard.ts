@@ -12,7 +12,7 @@ import { gapReport, gapReportFromTriggers } from '../src/reports/gap-report.ts';
 import { launchChromium } from '../src/scanner/browser.ts';
 import { ManualClock } from '../src/runtime/clock.ts';
 import { createLogger } from '../src/runtime/logger.ts';
-import { startReclaim } from '../src/server/reclaim-server.ts';
+import { startReclaim } from '../src/app/reclaim-server.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
 import { openStore } from '../src/store/store.ts';
 import { DASHBOARD_DIR } from '../src/web/dashboard-static.ts';

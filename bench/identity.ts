@@ -2,8 +2,8 @@
 // graph already holding 1,000,000 identifiers, next to a baseline that only reads the same events.
 // `npm run bench:identity` — writes its section of BENCHMARKS.md.
 import { memoryUsage } from 'node:process';
-import { EventProcessor } from '../src/engine/event-processor.ts';
-import { identityRules } from '../src/engine/engine.ts';
+import { EventProcessor } from '../src/pipeline/event-processor.ts';
+import { identityRules } from '../src/app/engine.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import type { CanonicalEvent, EventKind } from '../src/ingest/canonical-event.ts';
 import { EventLog, eventIdFor, readStoredEvent } from '../src/ingest/event-log.ts';

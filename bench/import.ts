@@ -6,7 +6,7 @@
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config/load-config.ts';
-import { createEngine } from '../src/engine/engine.ts';
+import { createEngine } from '../src/app/engine.ts';
 import type { CanonicalEvent } from '../src/ingest/canonical-event.ts';
 import { EventLog, eventIdFor } from '../src/ingest/event-log.ts';
 import { systemClock } from '../src/runtime/clock.ts';

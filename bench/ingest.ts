@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/load-config.ts';
-import { PROCESSOR_CURSOR } from '../src/engine/event-processor.ts';
+import { PROCESSOR_CURSOR } from '../src/pipeline/event-processor.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
 import { openStore } from '../src/store/store.ts';
 import { sqliteDatabase, postgresDatabase, type BenchDatabase } from './support/databases.ts';

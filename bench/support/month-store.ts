@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { replayFile } from '../../src/engine/replay.ts';
+import { replayFile } from '../../src/app/replay/replay.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { scoringOverrides } from '../../src/simulation/scorer.ts';

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { CommandHandler } from '../engine/event-processor.ts';
+import type { CommandHandler } from '../pipeline/event-processor.ts';
 import type { CanonicalEvent } from '../ingest/canonical-event.ts';
 import { eventIdFor } from '../ingest/event-log.ts';
 import type { Database } from '../store/schema.ts';

@@ -1,5 +1,5 @@
 import type { ConsentStage } from '../consent/consent-stage.ts';
-import type { BatchContext, ResolvedEvent, Stage } from '../engine/event-processor.ts';
+import type { BatchContext, ResolvedEvent, Stage } from '../pipeline/event-processor.ts';
 import type { CanonicalEvent } from '../ingest/canonical-event.ts';
 import { DueQueue } from './due-queue.ts';
 import type { Transaction } from 'kysely';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { purchaseEventId, purchaseSubjectId } from '../delivery/conversion-stage.ts';
 import { conversionStates, type ConversionState } from '../delivery/delivery-admin.ts';
 import { DestinationStates } from '../delivery/destination-states.ts';
-import { processorPosition } from '../engine/event-processor.ts';
+import { processorPosition } from '../pipeline/event-processor.ts';
 import { orderEvents } from '../ingest/event-log.ts';
 import type { Database } from '../store/schema.ts';
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../config/load-config.ts';
-import { replayFile, type ReplaySummary } from '../engine/replay.ts';
+import { replayFile, type ReplaySummary } from '../app/replay/replay.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 import { ManualClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { readConsent } from '../../src/consent/consent-stage.ts';
 import { resolveJurisdiction } from '../../src/consent/jurisdiction.ts';
 import { decide } from '../../src/consent/policy.ts';
-import { replayFile, type ReplaySummary } from '../../src/engine/replay.ts';
+import { replayFile, type ReplaySummary } from '../../src/app/replay/replay.ts';
 import type { TriggerBody } from '../../src/journeys/firing.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { Store } from '../../src/store/store.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventProcessor } from '../../src/engine/event-processor.ts';
+import { EventProcessor } from '../../src/pipeline/event-processor.ts';
 import type { CanonicalEvent } from '../../src/ingest/canonical-event.ts';
 import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
 import { IdentityGraph, IdentityWorkingSet, type IdentityRules } from '../../src/identity/identity-graph.ts';

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/engine.ts';
+import { createEngine } from '../../src/app/engine.ts';
 import { canonicalEventSchema } from '../../src/ingest/canonical-event.ts';
 import { signShopifyBody } from '../../src/ingest/shopify/webhook-hmac.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { buildApp } from '../../src/server/build-app.ts';
+import { buildApp } from '../../src/app/build-app.ts';
 import type { Store } from '../../src/store/store.ts';
 import { LogCapture, testConfig } from '../support/app.ts';
 import { contractJson, contractText, PIXEL_EVENT_FILES, WEBHOOK_FIXTURES } from '../support/contracts.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { replayFile } from '../../src/engine/replay.ts';
+import { replayFile } from '../../src/app/replay/replay.ts';
 import type { TriggerBody } from '../../src/journeys/firing.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { Store } from '../../src/store/store.ts';

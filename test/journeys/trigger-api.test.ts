@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../support/cli.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { replayFile } from '../../src/engine/replay.ts';
+import { replayFile } from '../../src/app/replay/replay.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore, type Store } from '../../src/store/store.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startupKlaviyoCheck } from '../../src/klaviyo/klaviyo-startup-check.ts';
-import { startReclaim } from '../../src/server/reclaim-server.ts';
+import { startReclaim } from '../../src/app/reclaim-server.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';

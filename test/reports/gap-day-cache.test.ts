@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { replayFile } from '../../src/engine/replay.ts';
+import { replayFile } from '../../src/app/replay/replay.ts';
 import { gapReport, gapReportFromTriggers, type GapReportOptions } from '../../src/reports/gap-report.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';

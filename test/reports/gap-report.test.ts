@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../support/cli.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { replayFile } from '../../src/engine/replay.ts';
+import { replayFile } from '../../src/app/replay/replay.ts';
 import { gapReport, type GapReport } from '../../src/reports/gap-report.ts';
 import { formatGapReport } from '../../src/reports/gap-report-text.ts';
 import { reportPeriod } from '../../src/reports/report-period.ts';

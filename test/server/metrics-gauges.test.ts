@@ -1,12 +1,12 @@
 import { CompiledQuery, type KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/engine.ts';
-import { PROCESSOR_CURSOR } from '../../src/engine/event-processor.ts';
+import { createEngine } from '../../src/app/engine.ts';
+import { PROCESSOR_CURSOR } from '../../src/pipeline/event-processor.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
-import { buildApp } from '../../src/server/build-app.ts';
-import { readDatabaseFigures } from '../../src/server/metrics-routes.ts';
+import { buildApp } from '../../src/app/build-app.ts';
+import { readDatabaseFigures } from '../../src/app/metrics-routes.ts';
 import type { Store } from '../../src/store/store.ts';
 import { testConfig } from '../support/app.ts';
 import { describeEachDialect } from '../support/dialects.ts';

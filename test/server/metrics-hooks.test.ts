@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { bannerMetrics, Metrics } from '../../src/runtime/metrics.ts';
-import { startMetricsServer, type MetricsServer } from '../../src/server/metrics-server.ts';
+import { startMetricsServer, type MetricsServer } from '../../src/app/metrics-server.ts';
 import type { Store } from '../../src/store/store.ts';
 import { LogCapture, testConfig } from '../support/app.ts';
 import { openTestSqlite } from '../support/dialects.ts';

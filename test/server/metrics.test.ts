@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startReclaim, type RunningReclaim } from '../../src/server/reclaim-server.ts';
+import { startReclaim, type RunningReclaim } from '../../src/app/reclaim-server.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { LogCapture, testConfig } from '../support/app.ts';
 import { metric, parsePrometheus, type Sample } from '../support/prometheus.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { standing, type EmailState } from '../../src/consent/consent-state.ts';
-import { createEngine } from '../../src/engine/engine.ts';
+import { createEngine } from '../../src/app/engine.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
 import { createLogger } from '../../src/runtime/logger.ts';

@@ -4,8 +4,8 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/config-schema.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger, type Logger } from '../../src/runtime/logger.ts';
-import { buildApp, type AppDeps } from '../../src/server/build-app.ts';
-import { createEngine, type Engine } from '../../src/engine/engine.ts';
+import { buildApp, type AppDeps } from '../../src/app/build-app.ts';
+import { createEngine, type Engine } from '../../src/app/engine.ts';
 import type { Store } from '../../src/store/store.ts';
 
 /** Collects every log line a component writes, so tests can assert what reached (and did not reach) logs. */

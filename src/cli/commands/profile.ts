@@ -1,4 +1,4 @@
-import { createEngine } from '../../engine/engine.ts';
+import { createEngine } from '../../app/engine.ts';
 import { EventLog } from '../../ingest/event-log.ts';
 import { adminCommandEvent, receiptIdFor } from '../../identity/identity-commands.ts';
 import { readReceipt } from '../../identity/erasure.ts';

@@ -1,5 +1,5 @@
 import { ISO_FORMAT, parseIsoTime } from '../../runtime/iso-time.ts';
-import { replayFile } from '../../engine/replay.ts';
+import { replayFile } from '../../app/replay/replay.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
 import { withRuntime } from '../runtime.ts';

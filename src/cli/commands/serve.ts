@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/load-config.ts';
 import { createLogger } from '../../runtime/logger.ts';
-import { startReclaim } from '../../server/reclaim-server.ts';
+import { startReclaim } from '../../app/reclaim-server.ts';
 import { EXIT, parseOptions, type Command } from '../command.ts';
 
 export const serveCommand: Command = {

@@ -12,7 +12,7 @@ import { shopifyStatus, type ShopifyStatus } from '../../shopify/shopify-status.
 import { EXIT, parseOptions, UsageError, type Command, type CommandContext } from '../command.ts';
 import { withRuntime, type CliRuntime } from '../runtime.ts';
 import { progress, type Progress } from '../progress.ts';
-import { createEngine } from '../../engine/engine.ts';
+import { createEngine } from '../../app/engine.ts';
 import { BulkExportError } from '../../shopify/shopify-bulk-operation.ts';
 import { runShopifyImport, type ImportReport } from '../../shopify/shopify-import.ts';
 import type { ImportExport } from '../../shopify/shopify-import-mapper.ts';

@@ -1,11 +1,11 @@
 import { loadConfig } from '../../config/load-config.ts';
-import { createEngine } from '../../engine/engine.ts';
-import { EngineRunner } from '../../engine/engine-runner.ts';
+import { createEngine } from '../../app/engine.ts';
+import { EngineRunner } from '../../app/engine-runner.ts';
 import { DeliveryRunner } from '../../delivery/delivery-runner.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
-import { startMetricsServer, type MetricsServer } from '../../server/metrics-server.ts';
+import { startMetricsServer, type MetricsServer } from '../../app/metrics-server.ts';
 import { migrateToLatest } from '../../store/migrator.ts';
 import { openStore } from '../../store/store.ts';
 import { EXIT, parseOptions, type Command } from '../command.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src/engine/engine.ts';
-import { EngineRunner, MAX_PROCESSING_LAG } from '../../src/engine/engine-runner.ts';
+import { createEngine, type Engine } from '../../src/app/engine.ts';
+import { EngineRunner, MAX_PROCESSING_LAG } from '../../src/app/engine-runner.ts';
 import type { CanonicalEvent, EventKind } from '../../src/ingest/canonical-event.ts';
 import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';

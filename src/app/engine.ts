@@ -8,7 +8,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { EventProcessor, type Stage } from './event-processor.ts';
+import { EventProcessor, type Stage } from '../pipeline/event-processor.ts';
 import { JourneyStage, type TriggerSink } from '../journeys/journey-stage.ts';
 import { eraseJourneys, journeySection } from '../journeys/journey-erasure.ts';
 import type { FiringSettings } from '../journeys/firing.ts';

@@ -1,7 +1,7 @@
 // The replay line reader's thread (`LineReader`): reads and prepares the chunks of lines it is sent.
 import { openSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { serveRequests } from '../runtime/ts-worker.ts';
+import { serveRequests } from '../../runtime/ts-worker.ts';
 import { readAndPrepare, type IndexedLine } from './line-reader.ts';
 import type { LineSettings } from './replay-line.ts';
 

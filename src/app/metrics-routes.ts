@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ledgerLength } from '../consent/consent-ledger.ts';
 import { Outbox } from '../delivery/outbox.ts';
-import { processorBacklog } from '../engine/event-processor.ts';
+import { processorBacklog } from '../pipeline/event-processor.ts';
 import { countOpenJourneys } from '../journeys/journey-repository.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { DatabaseFigures, Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { requireBearerToken } from './admin-auth.ts';
+import { requireBearerToken } from '../server/admin-auth.ts';
 
 export interface MetricsRouteDeps {
   metrics: Metrics;

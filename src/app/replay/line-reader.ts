@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { WorkerChannel } from '../runtime/ts-worker.ts';
+import { WorkerChannel } from '../../runtime/ts-worker.ts';
 import { prepareLine, type LineSettings, type PreparedLine } from './replay-line.ts';
 
 /** Where a line of the replay file is, and when it happened. */

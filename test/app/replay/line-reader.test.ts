@@ -2,14 +2,14 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LineReader, type IndexedLine } from '../../src/engine/line-reader.ts';
-import { replayFile } from '../../src/engine/replay.ts';
-import { storedEvents } from '../support/events.ts';
-import { createLogger } from '../../src/runtime/logger.ts';
-import { simulate, SIMULATION_FILES } from '../../src/simulation/simulator.ts';
-import { testConfig } from '../support/app.ts';
-import { openTestSqlite } from '../support/dialects.ts';
-import { ndjson, segmentLine } from '../support/replay-lines.ts';
+import { LineReader, type IndexedLine } from '../../../src/app/replay/line-reader.ts';
+import { replayFile } from '../../../src/app/replay/replay.ts';
+import { storedEvents } from '../../support/events.ts';
+import { createLogger } from '../../../src/runtime/logger.ts';
+import { simulate, SIMULATION_FILES } from '../../../src/simulation/simulator.ts';
+import { testConfig } from '../../support/app.ts';
+import { openTestSqlite } from '../../support/dialects.ts';
+import { ndjson, segmentLine } from '../../support/replay-lines.ts';
 
 const log = createLogger({ level: 'silent' });
 const settings = { geo: testConfig().geo, bannerWordingVersion: 'banner-v1' };
