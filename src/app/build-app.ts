@@ -22,7 +22,7 @@ import { triggerRoutes } from '../journeys/trigger-routes.ts';
 import type { Engine } from './engine.ts';
 import { deliveryRoutes } from '../delivery/delivery-routes.ts';
 import { browserRoutes } from '../ingest/browser-routes.ts';
-import { EventLog } from '../ingest/event-log.ts';
+import { EventLog } from '../event-log/event-log.ts';
 import { IngestWorkers, inProcessPreparer } from '../ingest/ingest-workers.ts';
 import { Ingestor } from '../ingest/ingestor.ts';
 import { segmentRoutes } from '../ingest/segment/segment-routes.ts';

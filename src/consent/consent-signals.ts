@@ -1,4 +1,4 @@
-import type { TrackingCategories } from '../ingest/canonical-event.ts';
+import type { TrackingCategories } from '../event-log/canonical-event.ts';
 import type { TrackingState } from './consent-state.ts';
 import { trackingNeedsOptIn, type Jurisdiction } from './jurisdiction.ts';
 

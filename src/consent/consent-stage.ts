@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { BatchContext, ResolvedEvent, Stage } from '../pipeline/event-processor.ts';
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import {

@@ -1,4 +1,4 @@
-import type { EventContext } from '../ingest/canonical-event.ts';
+import type { EventContext } from '../event-log/canonical-event.ts';
 
 /**
  * The regimes of RULES.md §1. `ROW` is the rest of the world, which gets EU-like defaults; `CA-QC` is

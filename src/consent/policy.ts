@@ -1,4 +1,4 @@
-import type { TrackingCategories } from '../ingest/canonical-event.ts';
+import type { TrackingCategories } from '../event-log/canonical-event.ts';
 import type { EmailState, LegalBasis, SmsState, TrackingState } from './consent-state.ts';
 import { standing } from './consent-state.ts';
 import type { Jurisdiction } from './jurisdiction.ts';

@@ -1,5 +1,5 @@
-import type { CanonicalEvent, EventKind } from '../ingest/canonical-event.ts';
-import type { AnonymousCount } from '../ingest/event-log.ts';
+import type { CanonicalEvent, EventKind } from '../event-log/canonical-event.ts';
+import type { AnonymousCount } from '../event-log/event-log.ts';
 import type { TrackingGate } from '../ingest/tracking-gate.ts';
 import { resolveJurisdiction, trackingNeedsOptIn } from './jurisdiction.ts';
 

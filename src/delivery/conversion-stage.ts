@@ -5,7 +5,7 @@ import { resolveJurisdiction } from '../consent/jurisdiction.ts';
 import type { Conversion, ConversionAction, ConversionName } from '../destinations/destination.ts';
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { BatchContext, ResolvedEvent, Stage } from '../pipeline/event-processor.ts';
-import type { CanonicalEvent, EventKind } from '../ingest/canonical-event.ts';
+import type { CanonicalEvent, EventKind } from '../event-log/canonical-event.ts';
 import { Outbox, type DeliveryDraft } from './outbox.ts';
 
 const CONVERSIONS: Partial<Record<EventKind, ConversionName>> = {

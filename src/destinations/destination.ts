@@ -3,7 +3,7 @@ import type { ConsentSignals } from '../consent/consent-signals.ts';
 import type { LegalBasis } from '../consent/consent-state.ts';
 import type { SubscriptionChange } from '../consent/subscription-change.ts';
 import type { ErrorClassifier, PartnerRequest } from '../delivery/partner-request.ts';
-import type { LineItem } from '../ingest/canonical-event.ts';
+import type { LineItem } from '../event-log/canonical-event.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 
 /** What the outbox carries to destinations. */

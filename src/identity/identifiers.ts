@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 
 /**
  * Identifier types, strongest first. When a merge is refused, an event attaches to the profile of the

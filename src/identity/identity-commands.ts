@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { CommandHandler } from '../pipeline/event-processor.ts';
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
-import { eventIdFor } from '../ingest/event-log.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import { eventIdFor } from '../event-log/event-log.ts';
 import type { Database } from '../store/schema.ts';
 import type { Eraser } from './erasure.ts';
 import { IDENTIFIER_TYPES } from './identifiers.ts';

@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import {
   DEVICE_TYPES,
   identifiersOf,

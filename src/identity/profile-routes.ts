@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { EventLog } from '../ingest/event-log.ts';
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { EventLog } from '../event-log/event-log.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';
 import type { Store } from '../store/store.ts';

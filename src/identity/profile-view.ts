@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
-import { readStoredEvent } from '../ingest/event-log.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import { readStoredEvent } from '../event-log/event-log.ts';
 import type { Database } from '../store/schema.ts';
 import { parseIdentifierKey } from './identifiers.ts';
 import { profileGroup } from './profile-group.ts';

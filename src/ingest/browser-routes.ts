@@ -1,13 +1,13 @@
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync } from 'fastify';
-import type { CanonicalEvent } from './canonical-event.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import { browserKey, requirePublishableKey } from './browser-key-auth.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ApiError, apiError } from '../server/api-error.ts';
 import { consentEvent } from './consent-endpoint/consent-mapper.ts';
 import { asDict } from './fields.ts';
-import type { EventLog } from './event-log.ts';
+import type { EventLog } from '../event-log/event-log.ts';
 import type { CallPreparer } from './ingest-workers.ts';
 import type { Ingestor } from './ingestor.ts';
 import { pixelRoutes } from './pixel/pixel-routes.ts';

@@ -2,7 +2,7 @@
  * Small readers for untyped JSON that mappers share. Mappers build canonical events from these, leaving
  * a field `undefined` when the input has nothing usable; `undefined` fields vanish when stored as JSON.
  */
-import { LIMITS } from './canonical-event.ts';
+import { LIMITS } from '../event-log/canonical-event.ts';
 
 export type Dict = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { CanonicalEvent } from './canonical-event.ts';
-import type { AppendResult, EventLog } from './event-log.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import type { AppendResult, EventLog } from '../event-log/event-log.ts';
 import type { TrackingGate } from './tracking-gate.ts';
 
 /**

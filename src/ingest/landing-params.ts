@@ -1,4 +1,4 @@
-import type { EventContext } from './canonical-event.ts';
+import type { EventContext } from '../event-log/canonical-event.ts';
 
 /** Marketing ids a landing URL carries: UTM tags, Meta and Google click ids, Klaviyo's `_kx`. */
 export interface LandingParams {

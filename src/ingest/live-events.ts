@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { trackingAllowed } from '../consent/tracking-gate.ts';
 import type { Database } from '../store/schema.ts';
-import type { CanonicalEvent } from './canonical-event.ts';
-import { readStoredEvent } from './event-log.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import { readStoredEvent } from '../event-log/event-log.ts';
 
 /** What the tracking gate did with a stored event (events it only counted never reach the log). */
 export type GateOutcome =

@@ -1,8 +1,8 @@
 import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { ApiError, type ErrorBody } from '../server/api-error.ts';
 import { parseJsonExact } from '../server/json-body.ts';
-import type { CanonicalEvent } from './canonical-event.ts';
-import { toRow, type AnonymousCount, type EventRow } from './event-log.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import { toRow, type AnonymousCount, type EventRow } from '../event-log/event-log.ts';
 import { asDict } from './fields.ts';
 import { pixelEvents } from './pixel/pixel-ingest.ts';
 import type { RequestSignals } from './request-signals.ts';

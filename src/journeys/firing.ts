@@ -7,7 +7,7 @@ import { decide, type ConsentSettings, type Decision } from '../consent/policy.t
 import type { IdentifierRecord, TypeCounts } from '../identity/identity-graph.ts';
 import { DEVICE_TYPES } from '../identity/identifiers.ts';
 import { chooseRecipient, type RecipientChoice } from '../identity/recipient.ts';
-import type { LineItem } from '../ingest/canonical-event.ts';
+import type { LineItem } from '../event-log/canonical-event.ts';
 import type { Database } from '../store/schema.ts';
 import { orderedId } from '../store/ordered-id.ts';
 import { itemsOf, recoveryUrlOf, type Journey, type JourneyStage, type Windows } from './journey.ts';

@@ -1,6 +1,6 @@
 import type { ConsentStage } from '../consent/consent-stage.ts';
 import type { BatchContext, ResolvedEvent, Stage } from '../pipeline/event-processor.ts';
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import { DueQueue } from './due-queue.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';

@@ -4,7 +4,7 @@ import type {
   EventKind,
   LineItem,
   TrackingCategories,
-} from '../ingest/canonical-event.ts';
+} from '../event-log/canonical-event.ts';
 import { sumLines } from '../ingest/money.ts';
 import { orderedId } from '../store/ordered-id.ts';
 

@@ -3,7 +3,7 @@ import { purchaseEventId, purchaseSubjectId } from '../delivery/conversion-stage
 import { conversionStates, type ConversionState } from '../delivery/delivery-admin.ts';
 import { DestinationStates } from '../delivery/destination-states.ts';
 import { processorPosition } from '../pipeline/event-processor.ts';
-import { orderEvents } from '../ingest/event-log.ts';
+import { orderEvents } from '../event-log/event-log.ts';
 import type { Database } from '../store/schema.ts';
 
 /**

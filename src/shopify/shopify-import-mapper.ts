@@ -1,5 +1,5 @@
-import type { CanonicalEvent, ConsentDecision, EventKind } from '../ingest/canonical-event.ts';
-import { eventIdFor } from '../ingest/event-log.ts';
+import type { CanonicalEvent, ConsentDecision, EventKind } from '../event-log/canonical-event.ts';
+import { eventIdFor } from '../event-log/event-log.ts';
 import { nonEmpty, text } from '../ingest/fields.ts';
 import {
   normalizeCountry,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CanonicalEvent } from '../ingest/canonical-event.ts';
-import { EventLog } from '../ingest/event-log.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import { EventLog } from '../event-log/event-log.ts';
 import type { Store } from '../store/store.ts';
 import type { ShopifyAdminClient } from './shopify-admin-api.ts';
 import {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { lastStoredFrom } from '../ingest/event-log.ts';
+import { lastStoredFrom } from '../event-log/event-log.ts';
 import { lastWebhookReceipts } from '../ingest/shopify/webhook-ingest.ts';
 import type { Database } from '../store/schema.ts';
 import {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { EVENT_KINDS, EVENT_SOURCES } from '../ingest/canonical-event.ts';
+import { EVENT_KINDS, EVENT_SOURCES } from '../event-log/canonical-event.ts';
 import { countedOnly, liveEvents } from '../ingest/live-events.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/app/engine.ts';
 import { EngineRunner, MAX_PROCESSING_LAG } from '../../src/app/engine-runner.ts';
-import type { CanonicalEvent, EventKind } from '../../src/ingest/canonical-event.ts';
-import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
+import type { CanonicalEvent, EventKind } from '../../src/event-log/canonical-event.ts';
+import { EventLog, eventIdFor } from '../../src/event-log/event-log.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { Store } from '../../src/store/store.ts';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventProcessor } from '../../src/pipeline/event-processor.ts';
-import type { CanonicalEvent } from '../../src/ingest/canonical-event.ts';
-import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
+import type { CanonicalEvent } from '../../src/event-log/canonical-event.ts';
+import { EventLog, eventIdFor } from '../../src/event-log/event-log.ts';
 import { IdentityGraph, IdentityWorkingSet, type IdentityRules } from '../../src/identity/identity-graph.ts';
 import { IDENTIFIER_TYPES, type IdentifierType } from '../../src/identity/identifiers.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/app/engine.ts';
-import { canonicalEventSchema } from '../../src/ingest/canonical-event.ts';
+import { canonicalEventSchema } from '../../src/event-log/canonical-event.ts';
 import { signShopifyBody } from '../../src/ingest/shopify/webhook-hmac.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
@@ -12,7 +12,7 @@ import { LogCapture, testConfig } from '../support/app.ts';
 import { contractJson, contractText, PIXEL_EVENT_FILES, WEBHOOK_FIXTURES } from '../support/contracts.ts';
 import { openTestSqlite } from '../support/dialects.ts';
 import { PROTOTYPE_NAMES } from '../support/hostile.ts';
-import { readStoredEvent } from '../../src/ingest/event-log.ts';
+import { readStoredEvent } from '../../src/event-log/event-log.ts';
 
 /**
  * Generated requests per property (there are six). `RECLAIM_FUZZ_RUNS=17000 npx vitest run

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { canonicalEventSchema, type CanonicalEvent } from '../../src/ingest/canonical-event.ts';
+import { canonicalEventSchema, type CanonicalEvent } from '../../src/event-log/canonical-event.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { contractJson, PIXEL_EVENT_FILES } from '../support/contracts.ts';

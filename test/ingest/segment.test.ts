@@ -1,6 +1,6 @@
 import { Analytics } from '@segment/analytics-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalEventSchema } from '../../src/ingest/canonical-event.ts';
+import { canonicalEventSchema } from '../../src/event-log/canonical-event.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { describeEachDialect, openTestSqlite } from '../support/dialects.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { canonicalEventSchema } from '../../src/ingest/canonical-event.ts';
+import { canonicalEventSchema } from '../../src/event-log/canonical-event.ts';
 import { signShopifyBody, verifyShopifyHmac } from '../../src/ingest/shopify/webhook-hmac.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventLog } from '../../src/ingest/event-log.ts';
+import { EventLog } from '../../src/event-log/event-log.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore } from '../../src/store/store.ts';
 import { abandonedCarts, countRows } from '../support/kill-delivery.ts';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { standing, type EmailState } from '../../src/consent/consent-state.ts';
 import { createEngine } from '../../src/app/engine.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { EventLog, eventIdFor } from '../../src/ingest/event-log.ts';
+import { EventLog, eventIdFor } from '../../src/event-log/event-log.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { systemClock } from '../../src/runtime/clock.ts';
 import {

@@ -1,6 +1,6 @@
-import type { CanonicalEvent } from '../../src/ingest/canonical-event.ts';
+import type { CanonicalEvent } from '../../src/event-log/canonical-event.ts';
 import type { Store } from '../../src/store/store.ts';
-import { readStoredEvent } from '../../src/ingest/event-log.ts';
+import { readStoredEvent } from '../../src/event-log/event-log.ts';
 
 /** Every stored canonical event, in log order. */
 export async function storedEvents(store: Store): Promise<CanonicalEvent[]> {

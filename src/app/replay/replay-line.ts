@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../../config/config-schema.ts';
-import type { AnonymousCount, EventRow } from '../../ingest/event-log.ts';
+import type { AnonymousCount, EventRow } from '../../event-log/event-log.ts';
 import { prepareBody } from '../../ingest/prepared-ingest.ts';
 import { signalsFrom, type RequestSignals } from '../../ingest/request-signals.ts';
 import { ApiError } from '../../server/api-error.ts';

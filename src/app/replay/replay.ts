@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Config } from '../../config/config-schema.ts';
 import { consentTrackingGate } from '../../consent/tracking-gate.ts';
 import { consentEvent } from '../../ingest/consent-endpoint/consent-mapper.ts';
-import { EventLog } from '../../ingest/event-log.ts';
+import { EventLog } from '../../event-log/event-log.ts';
 import { Ingestor } from '../../ingest/ingestor.ts';
 import { acceptWebhook } from '../../ingest/shopify/webhook-ingest.ts';
 import { fireAllDue } from '../../journeys/scheduler.ts';

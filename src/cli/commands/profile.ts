@@ -1,5 +1,5 @@
 import { createEngine } from '../../app/engine.ts';
-import { EventLog } from '../../ingest/event-log.ts';
+import { EventLog } from '../../event-log/event-log.ts';
 import { adminCommandEvent, receiptIdFor } from '../../identity/identity-commands.ts';
 import { readReceipt } from '../../identity/erasure.ts';
 import { currentProfileId, findProfile } from '../../identity/profile-group.ts';

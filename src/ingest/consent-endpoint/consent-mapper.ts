@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { apiError } from '../../server/api-error.ts';
-import type { CanonicalEvent } from '../canonical-event.ts';
-import { eventIdFor } from '../event-log.ts';
+import type { CanonicalEvent } from '../../event-log/canonical-event.ts';
+import { eventIdFor } from '../../event-log/event-log.ts';
 import { nonEmpty } from '../fields.ts';
 import {
   normalizeCountry,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONSENT_PERMISSIONS, CONSENT_STATES } from '../canonical-event.ts';
+import { CONSENT_PERMISSIONS, CONSENT_STATES } from '../../event-log/canonical-event.ts';
 import { isoTime } from '../validation.ts';
 
 const categories = z.strictObject({

@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from '../canonical-event.ts';
+import type { CanonicalEvent } from '../../event-log/canonical-event.ts';
 import { asDict } from '../fields.ts';
 import type { RequestSignals } from '../request-signals.ts';
 import { parseBody, parseShape } from '../validation.ts';

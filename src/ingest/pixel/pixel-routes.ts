@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../../config/config-schema.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import type { EventLog } from '../event-log.ts';
+import type { EventLog } from '../../event-log/event-log.ts';
 import type { CallPreparer } from '../ingest-workers.ts';
 import { preparedError } from '../prepared-ingest.ts';
 import { readRequestSignals } from '../request-signals.ts';

@@ -1,5 +1,5 @@
 import { apiError } from '../../server/api-error.ts';
-import type { CanonicalEvent } from '../canonical-event.ts';
+import type { CanonicalEvent } from '../../event-log/canonical-event.ts';
 import { asDict } from '../fields.ts';
 import type { RequestSignals } from '../request-signals.ts';
 import { parseBody, parseShape } from '../validation.ts';

@@ -6,8 +6,8 @@ import {
   type EventKind,
   type LineItem,
   type TrackingCategories,
-} from '../canonical-event.ts';
-import { eventIdFor } from '../event-log.ts';
+} from '../../event-log/canonical-event.ts';
+import { eventIdFor } from '../../event-log/event-log.ts';
 import { asDict, nonEmpty, text, type Dict } from '../fields.ts';
 import {
   normalizeCartToken,

@@ -6,9 +6,9 @@ import type {
   EventContext,
   EventKind,
   LineItem,
-} from '../canonical-event.ts';
-import { eventIdFor } from '../event-log.ts';
-import { LIMITS } from '../canonical-event.ts';
+} from '../../event-log/canonical-event.ts';
+import { eventIdFor } from '../../event-log/event-log.ts';
+import { LIMITS } from '../../event-log/canonical-event.ts';
 import { nonEmpty, text } from '../fields.ts';
 import {
   normalizeCartToken,
