@@ -3,6 +3,7 @@
 // `npm run bench:identity` — writes its section of BENCHMARKS.md.
 import { memoryUsage } from 'node:process';
 import { EventProcessor } from '../src/pipeline/event-processor.ts';
+import { IdentityResolver } from '../src/identity/identity-resolver.ts';
 import { identityRules } from '../src/app/engine.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import type { CanonicalEvent, EventKind } from '../src/event-log/canonical-event.ts';
@@ -166,7 +167,7 @@ async function resolveAll(store: Store): Promise<Run> {
     store,
     log: createLogger({ level: 'silent' }),
     clock: new ManualClock(T0),
-    identity: identityRules(config),
+    resolver: new IdentityResolver(identityRules(config)),
   });
   const started = performance.now();
   const processed = await processor.drain();

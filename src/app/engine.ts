@@ -3,16 +3,19 @@ import { deleteExpiredExports, eraseExports } from '../identity/data-exports.ts'
 import { Eraser, type ErasureStep } from '../identity/erasure.ts';
 import { dataRequestCommand, eraseCommand } from '../identity/identity-commands.ts';
 import type { IdentityRules } from '../identity/identity-graph.ts';
+import { IdentityResolver, type ResolvedEvent } from '../identity/identity-resolver.ts';
 import type { ProfileSection } from '../identity/profile-view.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { EventProcessor, type Stage } from '../pipeline/event-processor.ts';
+import { EventProcessor } from '../pipeline/event-processor.ts';
+import { Pipeline } from '../pipeline/pipeline.ts';
+import type { Stage } from '../pipeline/stage.ts';
 import { JourneyStage, type TriggerSink } from '../journeys/journey-stage.ts';
 import { eraseJourneys, journeySection } from '../journeys/journey-erasure.ts';
 import type { FiringSettings } from '../journeys/firing.ts';
-import type { SchedulerDeps } from '../journeys/scheduler.ts';
+import { journeyTimers, type SchedulerDeps } from '../journeys/scheduler.ts';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import { outboxSubscriptionSink } from '../delivery/outbox-subscription-sink.ts';
 import { ConsentStage } from '../consent/consent-stage.ts';
@@ -34,7 +37,9 @@ export interface EngineDeps {
 
 /** The processing side of Reclaim, wired once: the event processor with its stages and commands. */
 export interface Engine {
-  readonly processor: EventProcessor;
+  readonly processor: EventProcessor<ResolvedEvent>;
+  /** The processor and the journeys' timers, moved forward together (`advanceTo`). */
+  readonly pipeline: Pipeline<ResolvedEvent>;
   /** Extra sections of a profile (consents, triggers) for the profile API and data exports. */
   readonly profileSections: Record<string, ProfileSection>;
   /** Fires due journeys the event processor did not have in hand. */
@@ -86,10 +91,10 @@ export function createEngine(deps: EngineDeps): Engine {
       return Promise.resolve();
     });
   const settings = firingSettings(deps.config);
-  const stages: Stage[] = [
+  const stages: Stage<ResolvedEvent>[] = [
     consent,
-    new JourneyStage(settings, consent, sinks),
-    new ConversionStage(destinations, consent),
+    new JourneyStage(settings, sinks),
+    new ConversionStage(destinations),
   ];
   const erasureSteps: ErasureStep[] = [
     eraseJourneys,
@@ -106,14 +111,16 @@ export function createEngine(deps: EngineDeps): Engine {
     store: deps.store,
     log: deps.log,
     clock: deps.clock,
-    identity: identityRules(deps.config),
+    resolver: new IdentityResolver(identityRules(deps.config)),
     stages,
     commands: [eraseCommand(new Eraser(erasureSteps)), dataRequestCommand(profileSections)],
   });
+  const scheduler: SchedulerDeps = { store: deps.store, clock: deps.clock, settings, sinks };
   return {
     processor,
+    pipeline: new Pipeline(processor, journeyTimers(scheduler)),
     profileSections,
-    scheduler: { store: deps.store, clock: deps.clock, settings, sinks },
+    scheduler,
     triggerDetails: [deliveryDetail],
     destinations,
     housekeep: (now) => deleteExpiredExports(deps.store.db, now - deps.config.exports.ttl),

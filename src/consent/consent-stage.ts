@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto';
-import type { BatchContext, ResolvedEvent, Stage } from '../pipeline/event-processor.ts';
+import { Slot, type BatchContext } from '../pipeline/batch-context.ts';
+import type { Stage, StageBatch } from '../pipeline/stage.ts';
+import type { ResolvedEvent } from '../identity/identity-resolver.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
@@ -118,18 +120,17 @@ interface Draft {
 export const deviceKeysOf = (event: CanonicalEvent): string[] =>
   DEVICE_KEYS.flatMap((type) => (event.ids[type] ? [`${type}:${event.ids[type]}`] : []));
 
+/** The batch's consent states, as the consent stage leaves them for journeys and conversions. */
+export const consentViewSlot = new Slot<ConsentStateView>('consent.view');
+
 /**
  * Turns consent-bearing events into ledger records and keeps each subject's current state: explicit
  * decisions (consent endpoint, banner, Shopify consent webhooks), the checkout marketing box, soft
  * opt-ins and CASL implied consent established by purchases, Global Privacy Control. A record is written
  * only when it changes what the ledger says; decisions are always written.
  */
-export class ConsentStage implements Stage {
+export class ConsentStage implements Stage<ResolvedEvent> {
   readonly name = 'consent';
-  #ledger = new ConsentLedger();
-  /** The batch's consent states; the journey stage reads them. */
-  view = new ConsentStateView();
-  #changes: SubscriptionChange[] = [];
 
   /** `subscriptions`: told of every marketing opt-in and withdrawal the batch records. */
   constructor(
@@ -137,31 +138,50 @@ export class ConsentStage implements Stage {
     private readonly subscriptions?: SubscriptionSink,
   ) {}
 
-  async prepare(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void> {
-    this.#ledger = new ConsentLedger();
-    this.view = new ConsentStateView();
-    this.#changes = [];
-    await this.#ledger.loadHead(ctx.trx);
+  async begin(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<StageBatch<ResolvedEvent>> {
+    const batch = new ConsentBatch(this.settings, ctx, this.subscriptions);
+    await batch.load(events);
+    ctx.provide(consentViewSlot, batch.view);
+    return batch;
+  }
+}
+
+/** One batch of the consent stage: the ledger's head, the states its events touch, the changes it made. */
+class ConsentBatch implements StageBatch<ResolvedEvent> {
+  readonly #ledger = new ConsentLedger();
+  readonly view = new ConsentStateView();
+  readonly #changes: SubscriptionChange[] = [];
+
+  constructor(
+    private readonly settings: ConsentStageSettings,
+    private readonly ctx: BatchContext,
+    private readonly subscriptions?: SubscriptionSink,
+  ) {}
+
+  async load(events: readonly ResolvedEvent[]): Promise<void> {
+    const { trx } = this.ctx;
+    await this.#ledger.loadHead(trx);
     const keys = new Set<string>();
     for (const { event } of events) {
       if (event.ids.email) keys.add(`email:${event.ids.email}`);
       if (event.ids.phone) keys.add(`phone:${event.ids.phone}`);
       for (const key of deviceKeysOf(event)) keys.add(key);
     }
-    await this.view.load(ctx.trx, keys);
+    await this.view.load(trx, keys);
   }
 
-  apply(_ctx: BatchContext, { event, resolution }: ResolvedEvent): void {
+  apply({ event, resolution }: ResolvedEvent): void {
     const drafts = this.#draftsFor(event);
     drafts.forEach((draft, index) => this.#record(event, draft, index, resolution.profileId));
   }
 
-  async save(ctx: BatchContext): Promise<void> {
-    await this.#ledger.save(ctx.trx);
+  async save(): Promise<void> {
+    const { trx, clock } = this.ctx;
+    await this.#ledger.save(trx);
     if (this.subscriptions && this.#changes.length)
-      await this.subscriptions(ctx.trx, this.#changes, ctx.clock.now());
-    for (const part of chunk(this.view.rows(ctx.clock.now()), 300)) {
-      await ctx.trx
+      await this.subscriptions(trx, this.#changes, clock.now());
+    for (const part of chunk(this.view.rows(clock.now()), 300)) {
+      await trx
         .insertInto('consent_states')
         .values(part)
         .onConflict((oc) =>

@@ -1,10 +1,11 @@
-import type { ConsentStage } from '../consent/consent-stage.ts';
-import { deviceKeysOf } from '../consent/consent-stage.ts';
+import { consentViewSlot, deviceKeysOf } from '../consent/consent-stage.ts';
 import { consentSignals } from '../consent/consent-signals.ts';
 import { resolveJurisdiction } from '../consent/jurisdiction.ts';
 import type { Conversion, ConversionAction, ConversionName } from '../destinations/destination.ts';
 import type { EnabledDestination } from '../destinations/registry.ts';
-import type { BatchContext, ResolvedEvent, Stage } from '../pipeline/event-processor.ts';
+import type { ResolvedEvent } from '../identity/identity-resolver.ts';
+import type { BatchContext } from '../pipeline/batch-context.ts';
+import type { Stage, StageBatch } from '../pipeline/stage.ts';
 import type { CanonicalEvent, EventKind } from '../event-log/canonical-event.ts';
 import { Outbox, type DeliveryDraft } from './outbox.ts';
 
@@ -58,54 +59,48 @@ function conversionOf(event: CanonicalEvent, signals: Conversion['signals']): Co
  * the conversion destinations — Meta's Conversions API, GA4 — in the batch that processed them, with the
  * consent signals of that moment. A partner the shopper's consent does not allow gets nothing.
  */
-export class ConversionStage implements Stage {
+export class ConversionStage implements Stage<ResolvedEvent> {
   readonly name = 'conversions';
   readonly #targets: { name: string; action: ConversionAction<unknown> }[];
-  #drafts: DeliveryDraft[] = [];
 
-  constructor(
-    destinations: readonly EnabledDestination[],
-    private readonly consent: ConsentStage,
-  ) {
+  constructor(destinations: readonly EnabledDestination[]) {
     this.#targets = destinations.flatMap(({ definition }) =>
       definition.actions.conversion ? [{ name: definition.name, action: definition.actions.conversion }] : [],
     );
   }
 
-  prepare(): Promise<void> {
-    this.#drafts = [];
-    return Promise.resolve();
-  }
-
-  apply(_ctx: BatchContext, { event, resolution }: ResolvedEvent): void {
-    if (this.#targets.length === 0 || !CONVERSIONS[event.kind]) return;
-    const signals = consentSignals({
-      jurisdiction: resolveJurisdiction([event.context.geo]),
-      categories: event.context.tracking,
-      recorded: this.consent.view.tracking(deviceKeysOf(event)),
-      gpc: event.context.gpc ?? false,
+  begin(ctx: BatchContext): Promise<StageBatch<ResolvedEvent>> {
+    const consent = ctx.get(consentViewSlot);
+    const drafts: DeliveryDraft[] = [];
+    const targets = this.#targets;
+    return Promise.resolve({
+      apply({ event, resolution }: ResolvedEvent): void {
+        if (targets.length === 0 || !CONVERSIONS[event.kind]) return;
+        const signals = consentSignals({
+          jurisdiction: resolveJurisdiction([event.context.geo]),
+          categories: event.context.tracking,
+          recorded: consent.tracking(deviceKeysOf(event)),
+          gpc: event.context.gpc ?? false,
+        });
+        const conversion = conversionOf(event, signals);
+        if (!conversion) return;
+        const subjectId = conversion.name === 'purchase' ? purchaseSubjectId(conversion.eventId) : event.id;
+        for (const { name, action } of targets) {
+          const permit = action.permits(conversion);
+          // A purchase not sent is kept as a skipped row with its reason, for the accuracy report.
+          if (!permit.ok && conversion.name !== 'purchase') continue;
+          drafts.push({
+            destination: name,
+            kind: 'conversion',
+            subjectId,
+            profileId: resolution.profileId,
+            ...(permit.ok
+              ? { payload: conversion }
+              : { payload: {}, status: 'skipped', outcome: { reason: permit.reason } }),
+          });
+        }
+      },
+      save: () => Outbox.enqueue(ctx.trx, drafts, ctx.clock.now()),
     });
-    const conversion = conversionOf(event, signals);
-    if (!conversion) return;
-    const subjectId = conversion.name === 'purchase' ? purchaseSubjectId(conversion.eventId) : event.id;
-    for (const { name, action } of this.#targets) {
-      const permit = action.permits(conversion);
-      // A purchase not sent is kept as a skipped row with its reason, for the accuracy report.
-      if (!permit.ok && conversion.name !== 'purchase') continue;
-      this.#drafts.push({
-        destination: name,
-        kind: 'conversion',
-        subjectId,
-        profileId: resolution.profileId,
-        ...(permit.ok
-          ? { payload: conversion }
-          : { payload: {}, status: 'skipped', outcome: { reason: permit.reason } }),
-      });
-    }
-  }
-
-  async save(ctx: BatchContext): Promise<void> {
-    await Outbox.enqueue(ctx.trx, this.#drafts, ctx.clock.now());
-    this.#drafts = [];
   }
 }

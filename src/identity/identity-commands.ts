@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { CommandHandler } from '../pipeline/event-processor.ts';
+import type { CommandHandler } from '../pipeline/stage.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import { eventIdFor } from '../event-log/event-log.ts';
 import type { Database } from '../store/schema.ts';

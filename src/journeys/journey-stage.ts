@@ -1,5 +1,7 @@
-import type { ConsentStage } from '../consent/consent-stage.ts';
-import type { BatchContext, ResolvedEvent, Stage } from '../pipeline/event-processor.ts';
+import { consentViewSlot } from '../consent/consent-stage.ts';
+import { identitySlot, type ResolvedEvent } from '../identity/identity-resolver.ts';
+import type { BatchContext } from '../pipeline/batch-context.ts';
+import type { Stage, StageBatch } from '../pipeline/stage.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import { DueQueue } from './due-queue.ts';
 import type { Transaction } from 'kysely';
@@ -21,30 +23,44 @@ export type TriggerSink = (
  * of a batch, in order, so a purchase after the due time never cancels a trigger the clock already
  * passed, and one before it always does.
  */
-export class JourneyStage implements Stage {
+export class JourneyStage implements Stage<ResolvedEvent> {
   readonly name = 'journeys';
-  #journeys = new Map<string, Journey>();
-  #open = new Map<string, Journey>();
-  #dirty = new Set<string>();
-  #purchases: Purchase[] = [];
-  #queue = new DueQueue();
-  #session!: FiringSession;
 
   constructor(
     private readonly settings: FiringSettings,
-    private readonly consent: ConsentStage,
     private readonly sinks: readonly TriggerSink[] = [],
   ) {}
 
-  async prepare(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void> {
-    this.#journeys = new Map();
-    this.#open = new Map();
-    this.#dirty = new Set();
-    this.#purchases = [];
-    this.#queue = new DueQueue();
-    const profiles = new Set<string>(ctx.identity.profiles.keys());
+  async begin(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<StageBatch<ResolvedEvent>> {
+    const batch = new JourneyBatch(this.settings, this.sinks, ctx);
+    await batch.load(events);
+    return batch;
+  }
+}
+
+/** One batch of the journey stage: the open journeys of its profiles, and what firing them needs. */
+class JourneyBatch implements StageBatch<ResolvedEvent> {
+  readonly #journeys = new Map<string, Journey>();
+  readonly #open = new Map<string, Journey>();
+  readonly #dirty = new Set<string>();
+  readonly #purchases: Purchase[] = [];
+  readonly #queue = new DueQueue();
+  readonly #session: FiringSession;
+
+  constructor(
+    private readonly settings: FiringSettings,
+    private readonly sinks: readonly TriggerSink[],
+    private readonly ctx: BatchContext,
+  ) {
+    this.#session = new FiringSession(settings, ctx.get(consentViewSlot));
+  }
+
+  async load(events: readonly ResolvedEvent[]): Promise<void> {
+    const { trx } = this.ctx;
+    const identity = this.ctx.get(identitySlot);
+    const profiles = new Set<string>(identity.profiles.keys());
     for (const { resolution } of events) if (resolution.profileId) profiles.add(resolution.profileId);
-    const open = await loadOpenJourneys(ctx.trx, [...profiles]);
+    const open = await loadOpenJourneys(trx, [...profiles]);
     for (const journey of open.sort((a, b) => a.startedAt - b.startedAt)) {
       const existing = this.#open.get(journey.profileId);
       if (existing) {
@@ -53,21 +69,20 @@ export class JourneyStage implements Stage {
       } else this.#open.set(journey.profileId, journey);
       this.#track(existing ?? journey);
     }
-    this.#session = new FiringSession(this.settings, this.consent.view);
     this.#session.liveCounts = (root) =>
-      ctx.identity.profiles.has(root) ? ctx.identity.root(root).counts : undefined;
+      identity.profiles.has(root) ? identity.root(root).counts : undefined;
     const probes = events
       .map(({ event, resolution }) => probeJourney(event, resolution.profileId))
       .filter((j): j is Journey => j !== undefined);
-    const roots = [...profiles].map((id) => (ctx.identity.profiles.has(id) ? ctx.identity.root(id).id : id));
-    await this.#session.load(ctx.trx, [...open, ...probes], roots);
-    for (const record of ctx.identity.identifiers.values()) {
-      if (ctx.identity.profiles.has(record.profileId))
-        this.#session.noteContact(ctx.identity.root(record.profileId).id, record);
+    const roots = [...profiles].map((id) => (identity.profiles.has(id) ? identity.root(id).id : id));
+    await this.#session.load(trx, [...open, ...probes], roots);
+    for (const record of identity.identifiers.values()) {
+      if (identity.profiles.has(record.profileId))
+        this.#session.noteContact(identity.root(record.profileId).id, record);
     }
   }
 
-  apply(_ctx: BatchContext, { event, resolution }: ResolvedEvent): void {
+  apply({ event, resolution }: ResolvedEvent): void {
     this.#fireDue(event.receivedAt);
     for (const { from, into } of resolution.merged) this.#merge(from, into);
     const profileId = resolution.profileId;
@@ -84,15 +99,16 @@ export class JourneyStage implements Stage {
     this.#track(journey);
   }
 
-  async save(ctx: BatchContext): Promise<void> {
-    this.#fireDue(ctx.clock.now());
+  async save(): Promise<void> {
+    const { trx, clock } = this.ctx;
+    this.#fireDue(clock.now());
     await saveJourneys(
-      ctx.trx,
+      trx,
       [...this.#dirty].map((id) => this.#journeys.get(id)!),
     );
-    await savePurchases(ctx.trx, this.#purchases);
-    await this.#session.save(ctx.trx, ctx.clock.now());
-    for (const sink of this.sinks) await sink(ctx.trx, this.#session.triggers, ctx.clock.now());
+    await savePurchases(trx, this.#purchases);
+    await this.#session.save(trx, clock.now());
+    for (const sink of this.sinks) await sink(trx, this.#session.triggers, clock.now());
   }
 
   #track(journey: Journey): void {

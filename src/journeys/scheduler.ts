@@ -1,3 +1,4 @@
+import type { Timers } from '../pipeline/pipeline.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Store } from '../store/store.ts';
 import { ConsentStateView } from '../consent/consent-stage.ts';
@@ -50,3 +51,8 @@ export async function fireAllDue(deps: SchedulerDeps, upTo: number, limit = 500)
     if (n < limit) return total;
   }
 }
+
+/** The journeys' due times as the pipeline's timers. */
+export const journeyTimers = (deps: SchedulerDeps): Timers => ({
+  fireDue: (upTo, limit) => fireDueJourneys(deps, upTo, limit),
+});

@@ -1,60 +1,19 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import { readStoredEvent } from '../event-log/event-log.ts';
-import {
-  IdentityGraph,
-  IdentityWorkingSet,
-  type IdentityRules,
-  type Resolution,
-} from '../identity/identity-graph.ts';
-import { IdentityRepository } from '../identity/identity-repository.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { BulkWriter } from '../store/bulk-writer.ts';
+import { BatchContext } from './batch-context.ts';
+import type { CommandHandler, LoggedEvent, Resolver, Stage, StageBatch } from './stage.ts';
 
-/** An event after identity resolution, as every later stage sees it. */
-export interface ResolvedEvent {
-  seq: number;
-  event: CanonicalEvent;
-  resolution: Resolution;
-}
-
-/** What a stage works with while a batch is processed. */
-export interface BatchContext {
-  trx: Transaction<Database>;
-  identity: IdentityWorkingSet;
-  clock: Clock;
-}
-
-/**
- * A step of processing after identity (consent ledger, journeys). Each batch: `prepare` loads what the
- * stage needs for all its events, `apply` runs per event in log order, `save` writes back — all inside
- * the batch's transaction.
- */
-export interface Stage {
-  readonly name: string;
-  prepare?(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<void>;
-  apply(ctx: BatchContext, event: ResolvedEvent): void;
-  save?(ctx: BatchContext): Promise<void>;
-}
-
-/**
- * Work that must see the database as it is, alone in its transaction: erasing a shopper, exporting one.
- * A batch stops before such an event, commits, runs the command, and goes on.
- */
-export interface CommandHandler {
-  handles(event: CanonicalEvent): boolean;
-  run(trx: Transaction<Database>, event: CanonicalEvent, identity: IdentityWorkingSet): Promise<void>;
-}
-
-export interface EventProcessorDeps {
+export interface EventProcessorDeps<E> {
   store: Store;
   log: Logger;
   clock: Clock;
-  identity: IdentityRules;
-  stages?: readonly Stage[];
+  /** The first step of every batch (identity resolution). */
+  resolver: Resolver<E>;
+  stages?: readonly Stage<E>[];
   commands?: readonly CommandHandler[];
   /** Most events per transaction (default `PROCESSOR_BATCH`). */
   batchSize?: number;
@@ -115,31 +74,24 @@ export async function processorBacklog(
   };
 }
 
-const profileEventWriter = new BulkWriter<Database['profile_events']>(
-  ['profile_id', 'event_seq'],
-  (trx, rows) =>
-    trx
-      .insertInto('profile_events')
-      .values(rows)
-      .onConflict((oc) => oc.doNothing()),
-);
+/** A unit of work told when its batch has committed. */
+type Committable = { committed?(): void };
 
 /**
  * Follows the event log with a cursor and runs every event through identity resolution and the stages,
  * a batch per transaction: the cursor moves in the same transaction as the state it produced, so a crash
  * at any point replays the batch from the log and nothing is lost or applied twice.
  */
-export class EventProcessor {
-  readonly #graph: IdentityGraph;
-  readonly #repository = new IdentityRepository();
-  readonly #stages: readonly Stage[];
+export class EventProcessor<E> {
+  readonly #resolver: Resolver<E>;
+  readonly #stages: readonly Stage<E>[];
   readonly #commands: readonly CommandHandler[];
   readonly #batchSize: number;
   /** Batches run one at a time in this process; across processes the engine lease decides who runs. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: EventProcessorDeps) {
-    this.#graph = new IdentityGraph(deps.identity);
+  constructor(private readonly deps: EventProcessorDeps<E>) {
+    this.#resolver = deps.resolver;
     this.#stages = deps.stages ?? [];
     this.#commands = deps.commands ?? [];
     this.#batchSize = deps.batchSize ?? PROCESSOR_BATCH;
@@ -163,7 +115,7 @@ export class EventProcessor {
   #processBatch(limit: number): Promise<{ count: number; more: boolean }> {
     return this.deps.store.db
       .transaction()
-      .execute(async (trx): Promise<{ count: number; more: boolean; ws?: IdentityWorkingSet }> => {
+      .execute(async (trx): Promise<{ count: number; more: boolean; units: Committable[] }> => {
         const cursor = await this.#cursor(trx);
         const rows = await trx
           .selectFrom('events')
@@ -172,39 +124,40 @@ export class EventProcessor {
           .orderBy('seq')
           .limit(limit)
           .execute();
-        if (rows.length === 0) return { count: 0, more: false };
+        if (rows.length === 0) return { count: 0, more: false, units: [] };
         const events = rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
         const commandAt = events.findIndex((e) => this.#commands.some((c) => c.handles(e.event)));
         if (commandAt === 0) {
           const { seq, event } = events[0]!;
-          this.#repository.forget();
-          await this.#commands.find((c) => c.handles(event))!.run(trx, event, new IdentityWorkingSet());
+          this.forgetCachedState();
+          await this.#commands.find((c) => c.handles(event))!.run(trx, event);
           await this.#advance(trx, seq);
-          return { count: 1, more: true };
+          return { count: 1, more: true, units: [] };
         }
         const batch = commandAt === -1 ? events : events.slice(0, commandAt);
-        const ws = await this.#processEvents(trx, batch);
+        const units = await this.#processEvents(trx, batch);
         await this.#advance(trx, batch.at(-1)!.seq);
-        return { count: batch.length, more: commandAt !== -1 || rows.length === limit, ws };
+        return { count: batch.length, more: commandAt !== -1 || rows.length === limit, units };
       })
       .then(
         (result) => {
-          if (result.ws) this.#repository.remember(result.ws);
+          for (const unit of result.units) unit.committed?.();
           return { count: result.count, more: result.more };
         },
         (error: unknown) => {
-          this.#repository.forget();
+          this.forgetCachedState();
           throw error;
         },
       );
   }
 
   /**
-   * Forgets identity state kept between batches. The runner calls it whenever it (re)gains the lease:
-   * another process may have processed the log in between.
+   * Forgets the state the resolver and the stages keep between batches. The runner calls it whenever it
+   * (re)gains the lease: another process may have processed the log in between.
    */
   forgetCachedState(): void {
-    this.#repository.forget();
+    this.#resolver.forget?.();
+    for (const stage of this.#stages) stage.forget?.();
   }
 
   /**
@@ -233,33 +186,16 @@ export class EventProcessor {
     }
   }
 
-  async #processEvents(
-    trx: Transaction<Database>,
-    batch: { seq: number; event: CanonicalEvent }[],
-  ): Promise<IdentityWorkingSet> {
-    const ws = new IdentityWorkingSet();
-    await this.#repository.load(
-      trx,
-      ws,
-      batch.flatMap(({ event }) => this.#graph.keysOf(event)),
-    );
-    const resolved: ResolvedEvent[] = [];
-    for (const { seq, event } of batch) {
-      const resolution = this.#graph.resolve(event, ws);
-      for (const refusal of resolution.refusals)
-        ws.refusals.push({ ...refusal, eventId: event.id, at: event.eventTime });
-      resolved.push({ seq, event, resolution });
-    }
-    const ctx: BatchContext = { trx, identity: ws, clock: this.deps.clock };
-    for (const stage of this.#stages) await stage.prepare?.(ctx, resolved);
-    for (const event of resolved) for (const stage of this.#stages) stage.apply(ctx, event);
-    await this.#repository.save(trx, ws);
-    for (const stage of this.#stages) await stage.save?.(ctx);
-    const links = resolved
-      .filter((r) => r.resolution.profileId !== undefined)
-      .map((r) => ({ profile_id: r.resolution.profileId!, event_seq: r.seq }));
-    await profileEventWriter.write(trx, links);
-    return ws;
+  /** One batch through the resolver and every stage: begin each, apply each event in order, save each. */
+  async #processEvents(trx: Transaction<Database>, batch: LoggedEvent[]): Promise<Committable[]> {
+    const ctx = new BatchContext(trx, this.deps.clock);
+    const resolved = await this.#resolver.begin(ctx, batch);
+    const units: StageBatch<E>[] = [];
+    for (const stage of this.#stages) units.push(await stage.begin(ctx, resolved.events));
+    for (const event of resolved.events) for (const unit of units) unit.apply(event);
+    await resolved.save();
+    for (const unit of units) await unit.save();
+    return [resolved, ...units];
   }
 
   async #cursor(trx: Transaction<Database> | Kysely<Database>): Promise<number> {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventProcessor } from '../../src/pipeline/event-processor.ts';
+import { IdentityResolver } from '../../src/identity/identity-resolver.ts';
 import type { CanonicalEvent } from '../../src/event-log/canonical-event.ts';
 import { EventLog, eventIdFor } from '../../src/event-log/event-log.ts';
 import { IdentityGraph, IdentityWorkingSet, type IdentityRules } from '../../src/identity/identity-graph.ts';
@@ -163,7 +164,7 @@ describeEachDialect('identity graph through the event processor', (dialect) => {
                 store,
                 log: createLogger({ level: 'silent' }),
                 clock: new ManualClock(T0),
-                identity: rules,
+                resolver: new IdentityResolver(rules),
                 batchSize: 7,
               });
               await new EventLog(store).append(order);
