@@ -4,7 +4,6 @@ import { acquireLease, releaseLease } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Engine } from './engine.ts';
-import { fireDueJourneys } from '../journeys/scheduler.ts';
 
 /** How long the processing lease lasts without renewal; another process takes over after it. */
 const LEASE_TTL = 30_000;
@@ -83,7 +82,7 @@ export class EngineRunner {
         deferred = held && busy && (await this.#givesWay());
         if (held && !deferred)
           worked = (await this.engine.processor.processBatch(busy ? BATCH_WHILE_REQUESTS : undefined)) > 0;
-        if (!worked) worked = (await this.#fireDue()) > 0;
+        if (!worked) worked = (await this.engine.pipeline.fireDue(this.clock.now())) > 0;
         if (!worked) await this.#housekeep();
         if (worked) this.afterWork();
       } catch (error) {
@@ -91,16 +90,6 @@ export class EngineRunner {
       }
       if (!worked && this.#running) await this.#sleep(deferred ? GIVE_WAY_WAIT : IDLE_WAIT);
     }
-  }
-
-  /**
-   * Fires journeys the wall clock has passed — only up to the oldest event not processed yet, since that
-   * event could cancel them. Every worker does this; on PostgreSQL they share the rows.
-   */
-  async #fireDue(): Promise<number> {
-    const pending = await this.engine.processor.pendingSince();
-    const now = this.clock.now();
-    return fireDueJourneys(this.engine.scheduler, pending === undefined ? now : Math.min(now, pending - 1));
   }
 
   async #housekeep(): Promise<void> {

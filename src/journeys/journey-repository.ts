@@ -246,3 +246,13 @@ export async function loadContacts(
   }
   return out;
 }
+
+/** The earliest due time of an open journey, or Infinity. */
+export async function nextDueAt(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('journeys')
+    .select((eb) => eb.fn.min<number>('due_at').as('at'))
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return row?.at === null || row?.at === undefined ? Number.POSITIVE_INFINITY : Number(row.at);
+}

@@ -3,7 +3,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Store } from '../store/store.ts';
 import { ConsentStateView } from '../consent/consent-stage.ts';
 import { FiringSession, type FiringSettings } from './firing.ts';
-import { saveJourneys, toJourney } from './journey-repository.ts';
+import { nextDueAt, saveJourneys, toJourney } from './journey-repository.ts';
 import type { TriggerSink } from './journey-stage.ts';
 
 export interface SchedulerDeps {
@@ -55,4 +55,5 @@ export async function fireAllDue(deps: SchedulerDeps, upTo: number, limit = 500)
 /** The journeys' due times as the pipeline's timers. */
 export const journeyTimers = (deps: SchedulerDeps): Timers => ({
   fireDue: (upTo, limit) => fireDueJourneys(deps, upTo, limit),
+  nextDueAt: () => nextDueAt(deps.store.db),
 });

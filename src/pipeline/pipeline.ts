@@ -7,6 +7,8 @@ export interface Timers {
    * at (fewer than `limit`: nothing more is due).
    */
   fireDue(upTo: number, limit: number): Promise<number>;
+  /** The earliest time something falls due, or Infinity. */
+  nextDueAt(): Promise<number>;
 }
 
 /** Most timers fired per transaction. */

@@ -6,7 +6,6 @@ import { consentEvent } from '../../ingest/consent-endpoint/consent-mapper.ts';
 import { EventLog } from '../../event-log/event-log.ts';
 import { Ingestor } from '../../ingest/ingestor.ts';
 import { acceptWebhook } from '../../ingest/shopify/webhook-ingest.ts';
-import { fireAllDue } from '../../journeys/scheduler.ts';
 import { ManualClock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { ApiError } from '../../server/api-error.ts';
@@ -29,16 +28,6 @@ const TIMER_STEP = 60_000;
 const READ_AHEAD = 100;
 /** Files this long are read on a thread of their own (`ingest.workers` > 0); shorter ones in-process. */
 const THREADED_FROM_LINES = 2_000;
-
-/** The earliest due time of an open journey, or Infinity. */
-async function nextDueAt(store: Store): Promise<number> {
-  const row = await store.db
-    .selectFrom('journeys')
-    .select((eb) => eb.fn.min<number>('due_at').as('at'))
-    .where('status', '=', 'open')
-    .executeTakeFirst();
-  return row?.at === null || row?.at === undefined ? Number.POSITIVE_INFINITY : Number(row.at);
-}
 
 export interface ReplaySummary {
   lines: number;
@@ -135,7 +124,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   );
   let pending: Promise<void>[] = [];
   let stepStart = first;
-  let nextDue = await nextDueAt(store);
+  let nextDue = await engine.pipeline.timers.nextDueAt();
   // Replay re-runs from its file after a crash, so its many small transactions may share commits: a
   // group is committed before anything is delivered (a partner never sees a trigger the database could
   // still lose) and at least every CHUNK lines.
@@ -149,18 +138,18 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   };
   /** Ends a step: processes what it ingested, fires what is due, delivers. */
   const settle = async () => {
-    if (pending.length > 0) {
+    const ingested = pending.length > 0;
+    if (ingested) {
       uncommitted += pending.length;
       await Promise.all(pending);
       pending = [];
-      await engine.processor.drain();
     }
-    if (nextDue <= clock.now()) await fireAllDue(engine.scheduler, clock.now());
+    if (ingested || nextDue <= clock.now()) await engine.pipeline.advanceTo(clock.now());
     if (((await outbox.nextDueAt(delivery.destinations)) ?? Infinity) <= clock.now()) {
       commit(true);
       await delivery.drain();
     } else if (uncommitted >= CHUNK) commit(true);
-    nextDue = await nextDueAt(store);
+    nextDue = await engine.pipeline.timers.nextDueAt();
   };
   const settings = { geo: config.geo, bannerWordingVersion: config.consent.bannerWordingVersion };
   let fd: number | undefined;
@@ -234,8 +223,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   );
   const until = options.until ?? clock.now() + longest + 60_000;
   clock.advanceTo(until);
-  await engine.processor.drain();
-  await fireAllDue(engine.scheduler, until);
+  await engine.pipeline.advanceTo(until);
   commit(false);
   summary.clock.until = new Date(clock.now()).toISOString();
   await delivery.settleAll(clock);
