@@ -2,7 +2,7 @@ import type { ConsentStage } from '../consent/consent-stage.ts';
 import { deviceKeysOf } from '../consent/consent-stage.ts';
 import { consentSignals } from '../consent/consent-signals.ts';
 import { resolveJurisdiction } from '../consent/jurisdiction.ts';
-import type { Conversion, ConversionAction, ConversionName } from '../destinations/destination.ts';
+import type { Conversion, ConversionAction, ConversionName } from '../destinations/kit/destination.ts';
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { BatchContext, ResolvedEvent, Stage } from '../engine/event-processor.ts';
 import type { CanonicalEvent, EventKind } from '../ingest/canonical-event.ts';
