@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { ConsentStateView } from '../consent/consent-stage.ts';
 import type { EmailState, SmsState } from '../consent/consent-state.ts';
 import { recheckAtSend, type Decision } from '../consent/policy.ts';
-import type { AbandonmentSend } from '../destinations/destination.ts';
+import type { AbandonmentSend } from '../destinations/kit/destination.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 import type { Database } from '../store/schema.ts';
 

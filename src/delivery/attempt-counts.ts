@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { DeliveryErrorKind } from './delivery-errors.ts';
+import type { DeliveryErrorKind } from '../destinations/kit/delivery-errors.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,7 +1,7 @@
 import { consentViewSlot, deviceKeysOf } from '../consent/consent-stage.ts';
 import { consentSignals } from '../consent/consent-signals.ts';
 import { resolveJurisdiction } from '../consent/jurisdiction.ts';
-import type { Conversion, ConversionAction, ConversionName } from '../destinations/destination.ts';
+import type { Conversion, ConversionAction, ConversionName } from '../destinations/kit/destination.ts';
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { ResolvedEvent } from '../identity/identity-resolver.ts';
 import type { BatchContext } from '../pipeline/batch-context.ts';

@@ -1,11 +1,13 @@
 import type { Config } from '../config/config-schema.ts';
+import { DeliveryError, payloadInvalid } from '../destinations/kit/delivery-errors.ts';
 import type {
   Action,
   ActionContext,
   DeliveryKind,
   RateLimit,
   SendReceipt,
-} from '../destinations/destination.ts';
+} from '../destinations/kit/destination.ts';
+import type { PartnerRequest } from '../destinations/kit/partner-request.ts';
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -13,10 +15,9 @@ import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { AttemptCounts, type Attempt } from './attempt-counts.ts';
 import { checkAbandonments, loadTriggers, type AbandonmentPayload } from './abandonment-check.ts';
-import { DeliveryError, payloadInvalid } from './delivery-errors.ts';
 import { DestinationStates } from './destination-states.ts';
 import { Outbox, type ClaimedDelivery, type Settlement } from './outbox.ts';
-import { createPartnerRequest, type PartnerRequest } from './partner-request.ts';
+import { createPartnerRequest } from './partner-request.ts';
 import { PartnerRateLimit } from './partner-rate-limit.ts';
 import { retryDelay } from './retry-delay.ts';
 
@@ -83,6 +84,7 @@ export class Deliverer {
     this.#request = createPartnerRequest({
       timeout: deps.settings.timeout,
       userAgent: USER_AGENT,
+      headers: definition.headers?.(deps.destination.settings),
       classify: definition.classify,
       fetch: deps.fetch,
       deadline: deps.deadline,

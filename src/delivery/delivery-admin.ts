@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import type { Database } from '../store/schema.ts';
-import type { DeliveryKind, RateLimit } from '../destinations/destination.ts';
+import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
 import { AttemptCounts, emptySummary } from './attempt-counts.ts';
 import { DestinationStates } from './destination-states.ts';
 import { deliveryId } from './outbox.ts';

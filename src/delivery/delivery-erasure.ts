@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErasureRequest } from '../destinations/destination.ts';
+import type { ErasureRequest } from '../destinations/kit/destination.ts';
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { ErasureStep } from '../identity/erasure.ts';
 import { parseIdentifierKey } from '../identity/identifiers.ts';

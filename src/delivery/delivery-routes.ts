@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { DeliveryKind, RateLimit } from '../destinations/destination.ts';
+import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../server/api-error.ts';
 import { queryParams } from '../server/query-params.ts';

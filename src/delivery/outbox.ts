@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DeliveryKind } from '../destinations/destination.ts';
+import type { DeliveryKind } from '../destinations/kit/destination.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';

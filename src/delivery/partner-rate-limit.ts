@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RateLimit } from '../destinations/destination.ts';
+import type { RateLimit } from '../destinations/kit/destination.ts';
 
 /** Slack on each window (ms), for the time a request takes to reach the partner and its clock. */
 const BURST_SLACK = 50;

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config-schema.ts';
-import type { DeliveryKind, DestinationDefinition, RateLimit } from './destination.ts';
+import type { DeliveryKind, DestinationDefinition, RateLimit } from './kit/destination.ts';
 import { ga4 } from './ga4/index.ts';
 import { klaviyo } from './klaviyo/index.ts';
 import { meta } from './meta/index.ts';

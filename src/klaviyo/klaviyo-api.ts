@@ -1,6 +1,7 @@
-import { DeliveryError } from '../delivery/delivery-errors.ts';
-import { createPartnerRequest, type PartnerRequest } from '../delivery/partner-request.ts';
 import { USER_AGENT } from '../delivery/deliverer.ts';
+import { createPartnerRequest, type PartnerRequestOptions } from '../delivery/partner-request.ts';
+import { DeliveryError } from '../destinations/kit/delivery-errors.ts';
+import type { PartnerRequest } from '../destinations/kit/partner-request.ts';
 import { klaviyo } from '../destinations/klaviyo/index.ts';
 import { klaviyoHeaders, type KlaviyoSettings } from '../destinations/klaviyo/settings.ts';
 
@@ -45,6 +46,7 @@ export interface KlaviyoApiOptions {
 export class KlaviyoApi {
   readonly #settings: KlaviyoSettings;
   readonly #request: PartnerRequest;
+  readonly #actionRequest: PartnerRequest;
   readonly #attempts: number;
   readonly #maxWaitMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
@@ -52,14 +54,16 @@ export class KlaviyoApi {
   constructor(settings: KlaviyoSettings, options: KlaviyoApiOptions = {}) {
     this.#settings = settings;
     const signal = options.signal;
-    this.#request = createPartnerRequest({
+    const requestOptions: PartnerRequestOptions = {
       timeout: options.timeoutMs ?? 15_000,
       userAgent: USER_AGENT,
       classify: klaviyo.classify,
       ...(options.fetch && { fetch: options.fetch }),
       deadline: (timeout) =>
         signal ? AbortSignal.any([AbortSignal.timeout(timeout), signal]) : AbortSignal.timeout(timeout),
-    });
+    };
+    this.#request = createPartnerRequest(requestOptions);
+    this.#actionRequest = createPartnerRequest({ ...requestOptions, headers: klaviyoHeaders(settings) });
     this.#attempts = options.attempts ?? 3;
     this.#maxWaitMs = options.maxWaitMs ?? 30_000;
     this.#sleep = options.sleep ?? ((ms) => abortableSleep(ms, signal));
@@ -67,7 +71,7 @@ export class KlaviyoApi {
 
   /** The `request` a destination action receives, for sends made outside the delivery loop. */
   get request(): PartnerRequest {
-    return this.#request;
+    return this.#actionRequest;
   }
 
   get settings(): KlaviyoSettings {

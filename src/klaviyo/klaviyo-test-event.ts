@@ -1,6 +1,6 @@
 import { consentSignals } from '../consent/consent-signals.ts';
 import { resolveJurisdiction } from '../consent/jurisdiction.ts';
-import type { AbandonmentSend } from '../destinations/destination.ts';
+import type { AbandonmentSend } from '../destinations/kit/destination.ts';
 import { abandonment } from '../destinations/klaviyo/actions/abandonment.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 import type { JourneyStage } from '../journeys/journey.ts';

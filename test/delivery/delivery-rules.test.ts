@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { recheckAtSend } from '../../src/consent/policy.ts';
-import { redact } from '../../src/delivery/delivery-errors.ts';
+import { redact } from '../../src/destinations/kit/delivery-errors.ts';
 import { PartnerRateLimit } from '../../src/delivery/partner-rate-limit.ts';
-import type { PartnerResponse } from '../../src/delivery/partner-request.ts';
-import { classifyStatus, retryAfterMs } from '../../src/delivery/partner-request.ts';
+import type { PartnerResponse } from '../../src/destinations/kit/partner-request.ts';
+import { classifyStatus, retryAfterMs } from '../../src/destinations/kit/classify-status.ts';
 import { klaviyo } from '../../src/destinations/klaviyo/index.ts';
 import { retryDelay } from '../../src/delivery/retry-delay.ts';
 import { meta } from '../../src/destinations/meta/index.ts';

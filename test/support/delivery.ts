@@ -4,7 +4,7 @@ import { resolveJurisdiction } from '../../src/consent/jurisdiction.ts';
 import type { Decision } from '../../src/consent/policy.ts';
 import { Deliverer } from '../../src/delivery/deliverer.ts';
 import { outboxTriggerSink } from '../../src/delivery/outbox-trigger-sink.ts';
-import type { Conversion } from '../../src/destinations/destination.ts';
+import type { Conversion } from '../../src/destinations/kit/destination.ts';
 import { enabledDestinations } from '../../src/destinations/registry.ts';
 import type { TriggerBody } from '../../src/journeys/firing.ts';
 import type { Clock } from '../../src/runtime/clock.ts';

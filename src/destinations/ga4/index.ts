@@ -1,4 +1,4 @@
-import type { DestinationDefinition } from '../destination.ts';
+import type { DestinationDefinition } from '../kit/destination.ts';
 import { conversion } from './actions/conversion.ts';
 import { ga4Settings, type Ga4Settings } from './settings.ts';
 

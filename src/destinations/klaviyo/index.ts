@@ -1,10 +1,11 @@
-import { DeliveryError } from '../../delivery/delivery-errors.ts';
-import { classifyStatus, type PartnerResponse } from '../../delivery/partner-request.ts';
-import type { DestinationDefinition } from '../destination.ts';
+import { classifyStatus } from '../kit/classify-status.ts';
+import { DeliveryError } from '../kit/delivery-errors.ts';
+import type { DestinationDefinition } from '../kit/destination.ts';
+import type { PartnerResponse } from '../kit/partner-request.ts';
 import { abandonment } from './actions/abandonment.ts';
 import { erasure } from './actions/erasure.ts';
 import { subscription } from './actions/subscription.ts';
-import { klaviyoSettings, type KlaviyoSettings } from './settings.ts';
+import { klaviyoHeaders, klaviyoSettings, type KlaviyoSettings } from './settings.ts';
 
 /**
  * Klaviyo's errors are JSON:API (`{"errors":[{"status","code","title","detail"}]}`); the first error's
@@ -31,6 +32,7 @@ export const klaviyo: DestinationDefinition<KlaviyoSettings> = {
   settings: klaviyoSettings,
   concurrency: 16,
   rateShare: (settings) => settings.rateLimitShare,
+  headers: klaviyoHeaders,
   classify,
   actions: { abandonment, erasure, subscription },
 };

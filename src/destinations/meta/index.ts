@@ -1,6 +1,7 @@
-import { DeliveryError } from '../../delivery/delivery-errors.ts';
-import { classifyStatus, partnerErrorSummary, type PartnerResponse } from '../../delivery/partner-request.ts';
-import type { DestinationDefinition } from '../destination.ts';
+import { classifyStatus, partnerErrorSummary } from '../kit/classify-status.ts';
+import { DeliveryError } from '../kit/delivery-errors.ts';
+import type { DestinationDefinition } from '../kit/destination.ts';
+import type { PartnerResponse } from '../kit/partner-request.ts';
 import { conversion } from './actions/conversion.ts';
 import { metaSettings, type MetaSettings } from './settings.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Conversion } from '../destination.ts';
+import type { Conversion } from '../kit/destination.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 

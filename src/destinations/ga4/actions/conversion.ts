@@ -1,5 +1,5 @@
-import { payloadInvalid } from '../../../delivery/delivery-errors.ts';
-import type { Conversion, ConversionAction, ConversionName } from '../../destination.ts';
+import { payloadInvalid } from '../../kit/delivery-errors.ts';
+import type { Conversion, ConversionAction, ConversionName } from '../../kit/destination.ts';
 import type { Ga4Settings } from '../settings.ts';
 
 /** GA4's recommended e-commerce event names. */

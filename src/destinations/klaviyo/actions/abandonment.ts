@@ -1,6 +1,6 @@
-import { DeliveryError } from '../../../delivery/delivery-errors.ts';
-import type { Action, ActionContext, AbandonmentSend, SendReceipt } from '../../destination.ts';
-import { klaviyoHeaders, type KlaviyoSettings } from '../settings.ts';
+import { DeliveryError } from '../../kit/delivery-errors.ts';
+import type { Action, ActionContext, AbandonmentSend, SendReceipt } from '../../kit/destination.ts';
+import type { KlaviyoSettings } from '../settings.ts';
 
 /** Klaviyo's published limits (`x-klaviyo-ratelimit` in the spec): `POST /api/events`, and the bulk job. */
 const EVENTS_LIMIT = { perSecond: 350, perMinute: 3_500 };
@@ -80,7 +80,6 @@ async function createEvent(
   uniqueId: string,
 ): Promise<void> {
   await ctx.request(`${ctx.settings.baseUrl}/api/events`, {
-    headers: klaviyoHeaders(ctx.settings),
     json: {
       data: {
         type: 'event',
@@ -140,7 +139,6 @@ export const abandonment: Action<KlaviyoSettings, AbandonmentSend> = {
     rateLimit: BULK_LIMIT,
     async perform(ctx, sends): Promise<SendReceipt[]> {
       await ctx.request(`${ctx.settings.baseUrl}/api/event-bulk-create-jobs`, {
-        headers: klaviyoHeaders(ctx.settings),
         json: {
           data: {
             type: 'event-bulk-create-job',

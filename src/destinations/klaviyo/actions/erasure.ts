@@ -1,5 +1,5 @@
-import type { Action, ErasureRequest } from '../../destination.ts';
-import { klaviyoHeaders, type KlaviyoSettings } from '../settings.ts';
+import type { Action, ErasureRequest } from '../../kit/destination.ts';
+import type { KlaviyoSettings } from '../settings.ts';
 
 /**
  * Asks Klaviyo to delete every profile holding an erased shopper's email or phone
@@ -10,7 +10,6 @@ export const erasure: Action<KlaviyoSettings, ErasureRequest> = {
   async perform(ctx, subject) {
     const attributes = subject.email ? { email: subject.email } : { phone_number: subject.phone };
     await ctx.request(`${ctx.settings.baseUrl}/api/data-privacy-deletion-jobs`, {
-      headers: klaviyoHeaders(ctx.settings),
       json: {
         data: {
           type: 'data-privacy-deletion-job',

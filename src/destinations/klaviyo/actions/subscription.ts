@@ -1,6 +1,6 @@
 import type { SubscriptionChange } from '../../../consent/subscription-change.ts';
-import type { Action, ActionContext, SendReceipt } from '../../destination.ts';
-import { klaviyoHeaders, type KlaviyoSettings } from '../settings.ts';
+import type { Action, ActionContext, SendReceipt } from '../../kit/destination.ts';
+import type { KlaviyoSettings } from '../settings.ts';
 
 /** Klaviyo takes up to 1,000 profiles per subscription job. */
 const JOB_MAX = 1000;
@@ -20,7 +20,6 @@ export const subscription: Action<KlaviyoSettings, SubscriptionChange> = {
       subscriptions: { [change.channel]: { marketing: { consent: 'UNSUBSCRIBED' } } },
     };
     await ctx.request(`${ctx.settings.baseUrl}/api/profile-subscription-bulk-delete-jobs`, {
-      headers: klaviyoHeaders(ctx.settings),
       json: {
         data: {
           type: 'profile-subscription-bulk-delete-job',
@@ -43,7 +42,6 @@ async function subscribe(
   changes: SubscriptionChange[],
 ): Promise<SendReceipt[]> {
   await ctx.request(`${ctx.settings.baseUrl}/api/profile-subscription-bulk-create-jobs`, {
-    headers: klaviyoHeaders(ctx.settings),
     json: {
       data: {
         type: 'profile-subscription-bulk-create-job',

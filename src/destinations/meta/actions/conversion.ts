@@ -1,5 +1,5 @@
-import { payloadInvalid } from '../../../delivery/delivery-errors.ts';
-import type { ActionContext, Conversion, ConversionAction, ConversionName } from '../../destination.ts';
+import { payloadInvalid } from '../../kit/delivery-errors.ts';
+import type { ActionContext, Conversion, ConversionAction, ConversionName } from '../../kit/destination.ts';
 import { META_API_VERSION, type MetaSettings } from '../settings.ts';
 import { userData } from '../user-data.ts';
 

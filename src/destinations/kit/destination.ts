@@ -1,10 +1,10 @@
-import type { Config } from '../config/config-schema.ts';
-import type { ConsentSignals } from '../consent/consent-signals.ts';
-import type { LegalBasis } from '../consent/consent-state.ts';
-import type { SubscriptionChange } from '../consent/subscription-change.ts';
-import type { ErrorClassifier, PartnerRequest } from '../delivery/partner-request.ts';
-import type { LineItem } from '../event-log/canonical-event.ts';
-import type { TriggerBody } from '../journeys/firing.ts';
+import type { Config } from '../../config/config-schema.ts';
+import type { ConsentSignals } from '../../consent/consent-signals.ts';
+import type { LegalBasis } from '../../consent/consent-state.ts';
+import type { SubscriptionChange } from '../../consent/subscription-change.ts';
+import type { LineItem } from '../../event-log/canonical-event.ts';
+import type { TriggerBody } from '../../journeys/firing.ts';
+import type { ErrorClassifier, PartnerRequest } from './partner-request.ts';
 
 /** What the outbox carries to destinations. */
 export type DeliveryKind = 'abandonment' | 'conversion' | 'erasure' | 'subscription';
@@ -126,6 +126,11 @@ export interface DestinationDefinition<S = unknown> {
   concurrency: number;
   /** Multiplier applied to every published limit (a share of a quota other apps use too). */
   rateShare?(settings: S): number;
+  /**
+   * Headers every request to the partner carries (authentication, API revision, content type), from the
+   * settings; delivery adds them to each request, and a request's own headers win.
+   */
+  headers?(settings: S): Record<string, string>;
   classify?: ErrorClassifier;
   actions: {
     abandonment?: Action<S, AbandonmentSend>;
