@@ -38,8 +38,11 @@ export class JourneyStage implements Stage<ResolvedEvent> {
   }
 }
 
-/** One batch of the journey stage: the open journeys of its profiles, and what firing them needs. */
-class JourneyBatch implements StageBatch<ResolvedEvent> {
+/**
+ * One batch of the journey stage: the open journeys of its profiles, and what firing them needs. Every
+ * journey fires here, in a batch of events or claimed by the timers.
+ */
+export class JourneyBatch implements StageBatch<ResolvedEvent> {
   readonly #journeys = new Map<string, Journey>();
   readonly #open = new Map<string, Journey>();
   readonly #dirty = new Set<string>();
@@ -117,15 +120,29 @@ class JourneyBatch implements StageBatch<ResolvedEvent> {
     if (journey.status === 'open' && journey.dueAt !== null) this.#queue.push(journey.dueAt, journey.id);
   }
 
+  /**
+   * The timers' part: journeys the clock passed that no batch of events had in hand, claimed in due
+   * order, fired in that order up to `upTo`.
+   */
+  async fireClaimed(journeys: readonly Journey[], upTo: number): Promise<void> {
+    for (const journey of journeys) this.#journeys.set(journey.id, journey);
+    await this.#session.load(this.ctx.trx, journeys);
+    for (const journey of journeys) this.#fire(journey, upTo);
+  }
+
   /** Fires, in due order, every journey of the batch whose due time the clock has passed. */
   #fireDue(now: number): void {
     for (let entry = this.#queue.popDue(now); entry; entry = this.#queue.popDue(now)) {
       const journey = this.#journeys.get(entry.id);
       if (!journey || journey.status !== 'open' || journey.dueAt !== entry.due) continue;
-      this.#session.fire(journey, now);
-      if (journey.status !== 'open') this.#open.delete(journey.profileId);
-      this.#dirty.add(journey.id);
+      this.#fire(journey, now);
     }
+  }
+
+  #fire(journey: Journey, now: number): void {
+    this.#session.fire(journey, now);
+    if (journey.status !== 'open') this.#open.delete(journey.profileId);
+    this.#dirty.add(journey.id);
   }
 
   #merge(from: string, into: string): void {

@@ -1,10 +1,11 @@
 import type { Timers } from '../pipeline/pipeline.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Store } from '../store/store.ts';
-import { ConsentStateView } from '../consent/consent-stage.ts';
-import { FiringSession, type FiringSettings } from './firing.ts';
-import { nextDueAt, saveJourneys, toJourney } from './journey-repository.ts';
-import type { TriggerSink } from './journey-stage.ts';
+import { consentViewSlot, ConsentStateView } from '../consent/consent-stage.ts';
+import { BatchContext } from '../pipeline/batch-context.ts';
+import type { FiringSettings } from './firing.ts';
+import { nextDueAt, toJourney } from './journey-repository.ts';
+import { JourneyBatch, type TriggerSink } from './journey-stage.ts';
 
 export interface SchedulerDeps {
   store: Store;
@@ -31,13 +32,11 @@ export async function fireDueJourneys(deps: SchedulerDeps, upTo: number, limit =
     if (deps.store.capabilities.supportsSkipLocked) query = query.forUpdate().skipLocked();
     const journeys = (await query.execute()).map(toJourney);
     if (journeys.length === 0) return 0;
-    const session = new FiringSession(deps.settings, new ConsentStateView());
-    await session.load(trx, journeys);
-    for (const journey of journeys) session.fire(journey, upTo);
-    await saveJourneys(trx, journeys);
-    const now = deps.clock.now();
-    await session.save(trx, now);
-    for (const sink of deps.sinks) await sink(trx, session.triggers, now);
+    const ctx = new BatchContext(trx, deps.clock);
+    ctx.provide(consentViewSlot, new ConsentStateView());
+    const batch = new JourneyBatch(deps.settings, deps.sinks, ctx);
+    await batch.fireClaimed(journeys, upTo);
+    await batch.save();
     return journeys.length;
   });
 }
