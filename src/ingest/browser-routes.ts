@@ -1,19 +1,19 @@
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync } from 'fastify';
 import type { CanonicalEvent } from './canonical-event.ts';
-import { browserKey, requirePublishableKey } from './browser-key-auth.ts';
+import { browserKey, requirePublishableKey } from '../http/auth/browser-key-auth.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { ApiError, apiError } from '../server/api-error.ts';
+import { ApiError, apiError } from '../http/errors/api-error.ts';
 import { consentEvent } from './consent-endpoint/consent-mapper.ts';
 import { asDict } from './fields.ts';
 import type { EventLog } from './event-log.ts';
 import type { CallPreparer } from './ingest-workers.ts';
 import type { Ingestor } from './ingestor.ts';
 import { pixelRoutes } from './pixel/pixel-routes.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { RateLimiter } from '../http/rate-limit/rate-limiter.ts';
 import { readRequestSignals } from './request-signals.ts';
-import { requireWriteKey } from './write-key-auth.ts';
+import { requireWriteKey } from '../http/auth/write-key-auth.ts';
 
 export interface BrowserRoutesOptions {
   config: Config;

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Clock } from '../runtime/clock.ts';
-import type { DashboardSession, DashboardSessions } from '../web/dashboard-sessions.ts';
-import { apiError } from './api-error.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { DashboardSession, DashboardSessions } from '../../web/dashboard-sessions.ts';
+import { apiError } from '../errors/api-error.ts';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
