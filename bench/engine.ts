@@ -18,7 +18,7 @@ import { toJourney } from '../src/journeys/journey-repository.ts';
 import { fireAllDue } from '../src/journeys/scheduler.ts';
 import { ManualClock } from '../src/runtime/clock.ts';
 import { createLogger } from '../src/runtime/logger.ts';
-import { parseJsonExact } from '../src/server/json-body.ts';
+import { parseJsonExact } from '../src/http/body/json-body.ts';
 import { scoringOverrides } from '../src/simulation/scorer.ts';
 import { simulate, SIMULATION_FILES, type SimulationMeta } from '../src/simulation/simulator.ts';
 import { KlaviyoStandIn } from '../src/stand-ins/klaviyo-stand-in.ts';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { isReachable, type Store } from '../store/store.ts';
 import { pendingMigrations } from '../store/migrator.ts';
-import { apiError } from '../server/api-error.ts';
+import { apiError } from '../http/errors/api-error.ts';
 
 /** `GET /healthz`: the process is alive. `GET /readyz`: the database answers and is fully migrated. */
 export const healthRoutes: FastifyPluginAsync<{ store: Store }> = (app, { store }) => {

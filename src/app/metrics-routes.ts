@@ -6,7 +6,7 @@ import { countOpenJourneys } from '../journeys/journey-repository.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { DatabaseFigures, Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { requireBearerToken } from '../server/admin-auth.ts';
+import { requireBearerToken } from '../http/auth/admin-auth.ts';
 
 export interface MetricsRouteDeps {
   metrics: Metrics;

@@ -5,7 +5,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { ApiError, apiError } from '../server/api-error.ts';
+import { ApiError, apiError } from '../http/errors/api-error.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 
 export interface MetricsServerDeps {

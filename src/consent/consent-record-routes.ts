@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ISO_FORMAT, parseIsoTime } from '../runtime/iso-time.ts';
-import { apiError } from '../server/api-error.ts';
-import { queryParams } from '../server/query-params.ts';
+import { apiError } from '../http/errors/api-error.ts';
+import { queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
 import { normalizeLookup } from './consent-subject-key.ts';
 import { listConsentRecords, type ListedConsentRecord } from './consent-records.ts';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { apiError } from '../server/api-error.ts';
-import { queryParams } from '../server/query-params.ts';
+import { apiError } from '../http/errors/api-error.ts';
+import { queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
 import {
   DELIVERY_STATUSES,

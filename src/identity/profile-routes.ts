@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { EventLog } from '../event-log/event-log.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { apiError } from '../server/api-error.ts';
+import { apiError } from '../http/errors/api-error.ts';
 import type { Store } from '../store/store.ts';
 import { adminCommandEvent, exportIdFor, receiptIdFor } from './identity-commands.ts';
 import { deleteExport, findExport, listExports } from './data-exports.ts';

@@ -1,19 +1,21 @@
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync } from 'fastify';
-import type { CanonicalEvent } from '../event-log/canonical-event.ts';
-import { browserKey, requirePublishableKey } from './browser-key-auth.ts';
 import type { Config } from '../config/config-schema.ts';
+import { browserKey, requirePublishableKey } from '../http/auth/browser-key-auth.ts';
+import { requireWriteKey } from '../http/auth/write-key-auth.ts';
+import { apiError } from '../http/errors/api-error.ts';
+import { originCheck } from '../http/origin/origin-check.ts';
+import { rateLimitHook } from '../http/rate-limit/rate-limit-hook.ts';
+import { RateLimiter } from '../http/rate-limit/rate-limiter.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { ApiError, apiError } from '../server/api-error.ts';
+import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import { consentEvent } from './consent-endpoint/consent-mapper.ts';
 import { asDict } from './fields.ts';
 import type { EventLog } from '../event-log/event-log.ts';
 import type { CallPreparer } from './ingest-workers.ts';
 import type { Ingestor } from './ingestor.ts';
 import { pixelRoutes } from './pixel/pixel-routes.ts';
-import { RateLimiter } from './rate-limiter.ts';
 import { readRequestSignals } from './request-signals.ts';
-import { requireWriteKey } from './write-key-auth.ts';
 
 export interface BrowserRoutesOptions {
   config: Config;
@@ -46,22 +48,14 @@ export const browserRoutes: FastifyPluginAsync<BrowserRoutesOptions> = async (
     allowedHeaders: ['content-type', 'authorization', 'x-reclaim-key'],
     maxAge: 86_400,
   });
-  const limiter = new RateLimiter(clock, config.pixel.rateLimitPerMinute);
-  app.addHook('onRequest', (req, _reply, done) => {
-    const origin = req.headers.origin;
-    if (!anyOrigin && origin !== undefined && !origins.includes(origin.toLowerCase())) {
-      done(apiError('RECLAIM_ERR_ORIGIN_FORBIDDEN', 'requests from this origin are not accepted'));
-      return;
-    }
-    const wait = req.method === 'OPTIONS' ? 0 : limiter.take(req.ip);
-    done(
-      wait > 0
-        ? new ApiError('RECLAIM_ERR_RATE_LIMITED', 'too many requests from this address', undefined, {
-            'retry-after': String(wait),
-          })
-        : undefined,
-    );
-  });
+  app.addHook('onRequest', originCheck(origins));
+  app.addHook(
+    'onRequest',
+    rateLimitHook(
+      new RateLimiter(clock, config.pixel.rateLimitPerMinute),
+      'too many requests from this address',
+    ),
+  );
 
   // A page's pixel may name its publishable key; one that names another key is refused. Without a key the
   // pixel endpoint stays open, as Shopify's pixel sandbox has always called it.

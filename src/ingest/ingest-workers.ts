@@ -1,5 +1,5 @@
 import { WorkerChannel } from '../runtime/ts-worker.ts';
-import { apiError } from '../server/api-error.ts';
+import { apiError } from '../http/errors/api-error.ts';
 import { prepareCall, type PreparedCall, type IngestCall } from './prepared-ingest.ts';
 
 /** Turns Segment and pixel calls into stored rows: in-process, or on worker threads (`IngestWorkers`). */

@@ -1,6 +1,6 @@
 import { consentTrackingGate } from '../consent/tracking-gate.ts';
-import { ApiError, type ErrorBody } from '../server/api-error.ts';
-import { parseJsonExact } from '../server/json-body.ts';
+import { ApiError, type ErrorBody } from '../http/errors/api-error.ts';
+import { parseJsonExact } from '../http/body/json-body.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import { toRow, type AnonymousCount, type EventRow } from '../event-log/event-log.ts';
 import { asDict } from './fields.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { apiError, formatPath } from '../server/api-error.ts';
-import { inspectValue } from '../server/json-body.ts';
+import { apiError, formatPath } from '../http/errors/api-error.ts';
+import { inspectValue } from '../http/body/json-body.ts';
 
 /** Deepest nesting any ingest body may have. Real payloads stay under 12. */
 export const MAX_DEPTH = 24;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../runtime/clock.ts';
-import { apiError } from '../server/api-error.ts';
-import { queryParams } from '../server/query-params.ts';
+import { apiError } from '../http/errors/api-error.ts';
+import { queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
 import {
   ACCURACY_REASONS,

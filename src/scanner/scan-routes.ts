@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { apiError } from '../server/api-error.ts';
-import { queryParams } from '../server/query-params.ts';
+import { apiError } from '../http/errors/api-error.ts';
+import { queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
 import { ScanRepository } from './scan-repository.ts';
 

@@ -4,7 +4,7 @@ import { setAbstractFetchFunc } from '@shopify/shopify-api/runtime';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { apiError } from '../server/api-error.ts';
+import { apiError } from '../http/errors/api-error.ts';
 import type { Store } from '../store/store.ts';
 import { SHOPIFY_ADMIN_API_VERSION } from './shopify-admin-api.ts';
 import { REQUIRED_SCOPES } from './shopify-requirements.ts';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { reportPeriod } from '../reports/report-period.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { apiError } from '../server/api-error.ts';
-import { queryParams } from '../server/query-params.ts';
+import { apiError } from '../http/errors/api-error.ts';
+import { queryParams } from '../http/body/query-params.ts';
 import type { BannerCounts } from './banner-counts.ts';
 
 export interface ConsentRatesRoutesOptions {

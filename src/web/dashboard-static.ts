@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { apiError } from '../server/api-error.ts';
+import { apiError } from '../http/errors/api-error.ts';
 
 /** Where `npm run build:dashboard` writes the bundle. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/dashboard/', import.meta.url));

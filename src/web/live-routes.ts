@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { EVENT_KINDS, EVENT_SOURCES } from '../event-log/canonical-event.ts';
 import { countedOnly, liveEvents } from '../ingest/live-events.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { apiError } from '../server/api-error.ts';
-import { queryParams } from '../server/query-params.ts';
+import { apiError } from '../http/errors/api-error.ts';
+import { queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
 import type { RefusalFeed } from './refusal-feed.ts';
 

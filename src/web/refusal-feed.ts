@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../server/error-codes.ts';
+import type { ErrorCode } from '../http/errors/error-codes.ts';
 
 /** A refused ingest request, without anything that could identify the caller. */
 export interface Refusal {

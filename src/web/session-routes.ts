@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { RateLimiter } from '../ingest/rate-limiter.ts';
+import { RateLimiter } from '../http/rate-limit/rate-limiter.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { ApiError, apiError } from '../server/api-error.ts';
-import { SESSION_COOKIE, isAdminToken } from '../server/admin-auth.ts';
+import { ApiError, apiError } from '../http/errors/api-error.ts';
+import { SESSION_COOKIE, isAdminToken } from '../http/auth/admin-auth.ts';
 import type { DashboardSessions } from './dashboard-sessions.ts';
 
 export interface SignInRoutesOptions {

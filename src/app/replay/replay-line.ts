@@ -3,8 +3,8 @@ import type { Config } from '../../config/config-schema.ts';
 import type { AnonymousCount, EventRow } from '../../event-log/event-log.ts';
 import { prepareBody } from '../../ingest/prepared-ingest.ts';
 import { signalsFrom, type RequestSignals } from '../../ingest/request-signals.ts';
-import { ApiError } from '../../server/api-error.ts';
-import { parseJsonExact } from '../../server/json-body.ts';
+import { ApiError } from '../../http/errors/api-error.ts';
+import { parseJsonExact } from '../../http/body/json-body.ts';
 
 /** One recorded request (CONTRACT.md "Event time and replay"). */
 const lineSchema = z.looseObject({

@@ -8,7 +8,7 @@ import { Ingestor } from '../../ingest/ingestor.ts';
 import { acceptWebhook } from '../../ingest/shopify/webhook-ingest.ts';
 import { ManualClock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { ApiError } from '../../server/api-error.ts';
+import { ApiError } from '../../http/errors/api-error.ts';
 import type { Store } from '../../store/store.ts';
 import { DeliveryRunner } from '../../delivery/delivery-runner.ts';
 import { Outbox } from '../../delivery/outbox.ts';

@@ -1,4 +1,4 @@
-import { withIsoTimes } from '../../server/iso-times.ts';
+import { withIsoTimes } from '../../http/body/iso-times.ts';
 import { verifyLedger } from '../../consent/consent-ledger.ts';
 import type { TriggerBody } from '../../journeys/firing.ts';
 import { explainDecisions } from '../../journeys/trigger-routes.ts';

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../config/load-config.ts';
 import type { Config } from '../../config/config-schema.ts';
-import { withIsoTimes } from '../../server/iso-times.ts';
+import { withIsoTimes } from '../../http/body/iso-times.ts';
 import {
   adminClientFor,
   ShopifyAdminError,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { apiError } from '../../server/api-error.ts';
+import { apiError } from '../../http/errors/api-error.ts';
 import type { CanonicalEvent } from '../../event-log/canonical-event.ts';
 import { eventIdFor } from '../../event-log/event-log.ts';
 import { nonEmpty } from '../fields.ts';

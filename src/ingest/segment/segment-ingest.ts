@@ -1,4 +1,4 @@
-import { apiError } from '../../server/api-error.ts';
+import { apiError } from '../../http/errors/api-error.ts';
 import type { CanonicalEvent } from '../../event-log/canonical-event.ts';
 import { asDict } from '../fields.ts';
 import type { RequestSignals } from '../request-signals.ts';

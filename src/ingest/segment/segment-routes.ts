@@ -5,7 +5,7 @@ import type { EventLog } from '../../event-log/event-log.ts';
 import type { CallPreparer } from '../ingest-workers.ts';
 import { preparedError } from '../prepared-ingest.ts';
 import { readRequestSignals } from '../request-signals.ts';
-import { requireWriteKey } from '../write-key-auth.ts';
+import { requireWriteKey } from '../../http/auth/write-key-auth.ts';
 import { SEGMENT_BATCH_PATHS } from './segment-ingest.ts';
 import { SEGMENT_MAX_BATCH_BYTES, SEGMENT_MAX_MESSAGE_BYTES, SEGMENT_TYPES } from './segment-schema.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
-import { apiError } from '../../server/api-error.ts';
+import { apiError } from '../../http/errors/api-error.ts';
 import { text } from '../fields.ts';
 import type { Ingestor } from '../ingestor.ts';
 import { parseTime } from '../validation.ts';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config-schema.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { apiError } from '../../server/api-error.ts';
-import { parseJsonExact } from '../../server/json-body.ts';
+import { apiError } from '../../http/errors/api-error.ts';
+import { parseJsonExact } from '../../http/body/json-body.ts';
 import type { Ingestor } from '../ingestor.ts';
 import { verifyShopifyHmac, type HmacCheck } from './webhook-hmac.ts';
 import { acceptWebhook } from './webhook-ingest.ts';

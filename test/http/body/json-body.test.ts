@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inspectValue, parseJsonExact } from '../../src/server/json-body.ts';
+import { inspectValue, parseJsonExact } from '../../../src/http/body/json-body.ts';
 
 describe('parseJsonExact', () => {
   it('keeps 18-digit ids that JSON.parse would round', () => {

@@ -1,4 +1,4 @@
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock } from '../../runtime/clock.ts';
 
 /**
  * Fixed-window request counter per key (an IP address), on the injected clock. Memory stays bounded:

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { apiError } from './api-error.ts';
+import { apiError } from '../errors/api-error.ts';
 
 /** Digits in the integer part beyond which a JSON number may not survive as a JavaScript number. */
 const UNSAFE_INTEGER = /\d{16,}/;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../src/server/error-codes.ts';
+import { ERROR_CODES } from '../../../src/http/errors/error-codes.ts';
 
 describe('docs/errors.md', () => {
-  const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
   const rows = [...doc.matchAll(/^\| `(RECLAIM_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [
     m[1],
     Number(m[2]),

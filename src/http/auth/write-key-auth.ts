@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { apiError } from '../server/api-error.ts';
+import { apiError } from '../errors/api-error.ts';
 
 /** True when `candidate` equals one of `keys`, compared in constant time. */
 export function matchesKey(candidate: string | undefined, keys: readonly string[]): boolean {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { apiError } from './api-error.ts';
+import { apiError } from '../errors/api-error.ts';
 
 /**
  * Reads an admin route's query parameters, each one given at most once. The query parser turns a

@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Clock } from '../runtime/clock.ts';
-import type { DashboardSession, DashboardSessions } from '../web/dashboard-sessions.ts';
-import { apiError } from './api-error.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { apiError } from '../errors/api-error.ts';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -16,17 +15,30 @@ export function isAdminToken(given: string, token: string | undefined): boolean 
   return token !== undefined && timingSafeEqual(digest(given), digest(token));
 }
 
+/** A live dashboard sign-in, as the auth hook needs it; `web/dashboard-sessions.ts` stores them. */
+export interface AdminSession {
+  /** Echoed by the page as `X-Reclaim-CSRF` on every change it asks for. */
+  csrfToken: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** Finds the live session a cookie names; undefined when it is unknown, signed out or past its end. */
+export interface AdminSessionLookup {
+  find(cookie: string, now: number): Promise<AdminSession | undefined>;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The dashboard session the request was authorised by; undefined for a bearer token. */
-    dashboardSession?: DashboardSession & { cookie: string };
+    dashboardSession?: AdminSession & { cookie: string };
   }
 }
 
 export interface AdminAuthOptions {
   /** `RECLAIM_ADMIN_TOKEN`; unset turns the admin API off. */
   token: string | undefined;
-  sessions: DashboardSessions;
+  sessions: AdminSessionLookup;
   clock: Clock;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { apiError } from '../server/api-error.ts';
+import { apiError } from '../errors/api-error.ts';
 import { matchesKey } from './write-key-auth.ts';
 
 /**
