@@ -231,8 +231,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ingestor = new Ingestor(eventLog, consentTrackingGate);
   const preparer =
     deps.config.ingest.workers > 0
-      ? await IngestWorkers.start(deps.config.ingest.workers)
-      : inProcessPreparer;
+      ? await IngestWorkers.start(deps.config.ingest.workers, consentTrackingGate)
+      : inProcessPreparer(consentTrackingGate);
   app.addHook('onClose', () => preparer.close());
   const ingest = { config: deps.config, clock: deps.clock, ingestor, eventLog, preparer };
   await app.register(segmentRoutes, ingest);

@@ -3,7 +3,7 @@ import {
   normalizeOpaqueId,
   normalizePhone,
   normalizeShopifyId,
-} from '../ingest/identifier-normalizers.ts';
+} from '../event-log/identifier-normalizers.ts';
 
 /** A lookup parameter turned into the key the ledger indexes its subjects by, or why it is not one. */
 export type SubjectKeyResult = { ok: true; subjectKey: string } | { ok: false; message: string };

@@ -1,6 +1,6 @@
 import type { CanonicalEvent, EventKind } from '../event-log/canonical-event.ts';
 import type { AnonymousCount } from '../event-log/event-log.ts';
-import type { TrackingGate } from '../ingest/tracking-gate.ts';
+import type { TrackingGate } from '../event-log/tracking-gate.ts';
 import { resolveJurisdiction, trackingNeedsOptIn } from './jurisdiction.ts';
 
 /** Behaviour on the storefront: identifying it needs tracking consent where the law asks for it. */

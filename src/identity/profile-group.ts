@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { normalizeEmail, normalizePhone } from '../ingest/identifier-normalizers.ts';
+import { normalizeEmail, normalizePhone } from '../event-log/identifier-normalizers.ts';
 import { identifierKey, type IdentifierType } from './identifiers.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;

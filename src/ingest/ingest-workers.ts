@@ -1,5 +1,6 @@
 import { WorkerChannel } from '../runtime/ts-worker.ts';
 import { apiError } from '../http/errors/api-error.ts';
+import type { TrackingGate } from '../event-log/tracking-gate.ts';
 import { prepareCall, type PreparedCall, type IngestCall } from './prepared-ingest.ts';
 
 /** Turns Segment and pixel calls into stored rows: in-process, or on worker threads (`IngestWorkers`). */
@@ -9,10 +10,10 @@ export interface CallPreparer {
 }
 
 /** Prepares on the calling thread. */
-export const inProcessPreparer: CallPreparer = {
-  prepare: (call) => Promise.resolve(prepareCall(call)),
+export const inProcessPreparer = (gate: TrackingGate): CallPreparer => ({
+  prepare: (call) => Promise.resolve(prepareCall(call, gate)),
   close: () => Promise.resolve(),
-};
+});
 
 /**
  * Bodies smaller than this are prepared in-process: handing a call to a thread and back costs more than
@@ -30,13 +31,26 @@ type Thread = WorkerChannel<IngestCall, PreparedCall>;
  */
 export class IngestWorkers implements CallPreparer {
   readonly #threads: Thread[] = [];
+  readonly #inProcess: CallPreparer;
   #closing = false;
 
-  private constructor(private readonly offThreadBytes: number) {}
+  private constructor(
+    gate: TrackingGate,
+    private readonly offThreadBytes: number,
+  ) {
+    this.#inProcess = inProcessPreparer(gate);
+  }
 
-  /** Starts `count` threads and waits until each has loaded the ingest code. */
-  static async start(count: number, offThreadBytes = OFF_THREAD_BYTES): Promise<IngestWorkers> {
-    const pool = new IngestWorkers(offThreadBytes);
+  /**
+   * Starts `count` threads and waits until each has loaded the ingest code. `gate` serves the calls
+   * prepared here; the threads apply the one their entry names (`ingest-worker-entry.ts`).
+   */
+  static async start(
+    count: number,
+    gate: TrackingGate,
+    offThreadBytes = OFF_THREAD_BYTES,
+  ): Promise<IngestWorkers> {
+    const pool = new IngestWorkers(gate, offThreadBytes);
     await Promise.all(Array.from({ length: count }, () => pool.#spawn()));
     return pool;
   }
@@ -54,13 +68,13 @@ export class IngestWorkers implements CallPreparer {
   }
 
   prepare(call: IngestCall): Promise<PreparedCall> {
-    if (call.body.byteLength < this.offThreadBytes) return inProcessPreparer.prepare(call);
+    if (call.body.byteLength < this.offThreadBytes) return this.#inProcess.prepare(call);
     const thread = this.#threads.reduce<Thread | undefined>(
       (best, t) => (best === undefined || t.inFlight < best.inFlight ? t : best),
       undefined,
     );
     // Every thread died at once and none is back yet: prepare here rather than refuse.
-    return thread ? thread.request(call) : inProcessPreparer.prepare(call);
+    return thread ? thread.request(call) : this.#inProcess.prepare(call);
   }
 
   async close(): Promise<void> {

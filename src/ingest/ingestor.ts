@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import type { AppendResult, EventLog } from '../event-log/event-log.ts';
-import type { TrackingGate } from './tracking-gate.ts';
+import type { TrackingGate } from '../event-log/tracking-gate.ts';
 
 /**
  * Where webhooks and consent decisions hand their canonical events: consent gate first, then the durable

@@ -1,7 +1,7 @@
-import { consentTrackingGate } from '../consent/tracking-gate.ts';
 import { ApiError, type ErrorBody } from '../http/errors/api-error.ts';
 import { parseJsonExact } from '../http/body/json-body.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import type { TrackingGate } from '../event-log/tracking-gate.ts';
 import { toRow, type AnonymousCount, type EventRow } from '../event-log/event-log.ts';
 import { asDict } from './fields.ts';
 import { pixelEvents } from './pixel/pixel-ingest.ts';
@@ -28,10 +28,10 @@ export type PreparedCall =
 
 /**
  * Everything about a call that needs nothing but the call: parse, validate, map to canonical events,
- * the consent gate (`consentTrackingGate`, as the `Ingestor` applies it), and the stored form. Pure, so
- * it runs on an ingest worker thread as well as in-process.
+ * the tracking gate (the one the `Ingestor` applies), and the stored form. Pure, so it runs on an ingest
+ * worker thread as well as in-process.
  */
-export function prepareCall(call: IngestCall): PreparedCall {
+export function prepareCall(call: IngestCall, gate: TrackingGate): PreparedCall {
   const bytes = Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength);
   let body: unknown;
   try {
@@ -39,11 +39,11 @@ export function prepareCall(call: IngestCall): PreparedCall {
   } catch (error) {
     return { outcome: 'unreadable', error: errorOf(error) };
   }
-  return prepareBody(call, body);
+  return prepareBody(call, body, gate);
 }
 
 /** `prepareCall` for a body already parsed (exactly, by `parseJsonExact`). */
-export function prepareBody(call: CallOrigin, body: unknown): PreparedCall {
+export function prepareBody(call: CallOrigin, body: unknown, gate: TrackingGate): PreparedCall {
   const bodyKey = asDict(body).writeKey;
   const writeKey = typeof bodyKey === 'string' ? bodyKey : undefined;
   let events: CanonicalEvent[];
@@ -55,7 +55,7 @@ export function prepareBody(call: CallOrigin, body: unknown): PreparedCall {
   } catch (error) {
     return { outcome: 'invalid', writeKey, error: errorOf(error) };
   }
-  const admitted = consentTrackingGate.admit(events);
+  const admitted = gate.admit(events);
   return {
     outcome: 'rows',
     writeKey,

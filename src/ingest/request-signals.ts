@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
-import { normalizeCountry, normalizeRegion } from './identifier-normalizers.ts';
+import { normalizeCountry, normalizeRegion } from '../event-log/identifier-normalizers.ts';
 
 /** What the HTTP request itself says about the visitor, beyond the body. */
 export interface RequestSignals {

@@ -5,7 +5,7 @@ import type {
   LineItem,
   TrackingCategories,
 } from '../event-log/canonical-event.ts';
-import { sumLines } from '../ingest/money.ts';
+import { sumLines } from '../event-log/money.ts';
 import { orderedId } from '../store/ordered-id.ts';
 
 export const STAGES = ['browse', 'cart', 'checkout'] as const;

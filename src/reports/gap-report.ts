@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { addAmounts } from '../ingest/money.ts';
+import { addAmounts } from '../event-log/money.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
 import type { Database } from '../store/schema.ts';
 import { GapDayCache } from './gap-day-cache.ts';

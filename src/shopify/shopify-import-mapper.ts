@@ -8,8 +8,8 @@ import {
   normalizePhone,
   normalizeRegion,
   normalizeShopifyId,
-} from '../ingest/identifier-normalizers.ts';
-import { toAmount } from '../ingest/money.ts';
+} from '../event-log/identifier-normalizers.ts';
+import { toAmount } from '../event-log/money.ts';
 import { parseTime } from '../ingest/validation.ts';
 
 /** The exports an import reads, in order: customers first, so orders and checkouts find them. */

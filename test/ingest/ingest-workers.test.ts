@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { consentTrackingGate } from '../../src/consent/tracking-gate.ts';
 import { IngestWorkers } from '../../src/ingest/ingest-workers.ts';
 import { prepareCall, type IngestCall } from '../../src/ingest/prepared-ingest.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -33,7 +34,7 @@ describe('ingest worker threads', () => {
   let pool: IngestWorkers;
   beforeAll(async () => {
     // Every body crosses to the thread, however small.
-    pool = await IngestWorkers.start(2, 0);
+    pool = await IngestWorkers.start(2, consentTrackingGate, 0);
   });
   afterAll(() => pool.close());
 
@@ -70,13 +71,13 @@ describe('ingest worker threads', () => {
 
   for (const [name, call] of Object.entries(calls)) {
     it(`prepare ${name} exactly as the main thread does`, async () => {
-      expect(await pool.prepare(call)).toEqual(prepareCall(call));
+      expect(await pool.prepare(call)).toEqual(prepareCall(call, consentTrackingGate));
     });
   }
 
   it('store what the calls carry, or refuse them with the reason', () => {
     const outcomes = Object.values(calls).map((call) => {
-      const prepared = prepareCall(call);
+      const prepared = prepareCall(call, consentTrackingGate);
       return prepared.outcome === 'rows' ? prepared.rows.length : prepared.error.code;
     });
     expect(outcomes).toEqual([
@@ -94,7 +95,7 @@ describe('ingest worker threads', () => {
     const many = Array.from({ length: 40 }, (_, i) => segment({ batch: views(1 + (i % 5), i * 10) }));
     const prepared = await Promise.all(many.map((call) => pool.prepare(call)));
     prepared.forEach((result, i) => {
-      expect(result).toEqual(prepareCall(many[i]!));
+      expect(result).toEqual(prepareCall(many[i]!, consentTrackingGate));
       expect(result.outcome === 'rows' && result.rows.length).toBe(1 + (i % 5));
     });
   });

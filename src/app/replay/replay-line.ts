@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../../config/config-schema.ts';
 import type { AnonymousCount, EventRow } from '../../event-log/event-log.ts';
+import { consentTrackingGate } from '../../consent/tracking-gate.ts';
 import { prepareBody } from '../../ingest/prepared-ingest.ts';
 import { signalsFrom, type RequestSignals } from '../../ingest/request-signals.ts';
 import { ApiError } from '../../http/errors/api-error.ts';
@@ -65,10 +66,15 @@ export function prepareLine(bytes: Buffer, settings: LineSettings, receivedAt?: 
   const signals = lineSignals(line, settings.geo, receivedAt ?? at);
   const prepared =
     line.kind === 'segment'
-      ? prepareBody({ source: 'segment', path: line.path ?? '/v1/batch', signals }, line.body)
+      ? prepareBody(
+          { source: 'segment', path: line.path ?? '/v1/batch', signals },
+          line.body,
+          consentTrackingGate,
+        )
       : prepareBody(
           { source: 'pixel', signals, bannerWordingVersion: settings.bannerWordingVersion },
           line.body,
+          consentTrackingGate,
         );
   return prepared.outcome === 'rows'
     ? { outcome: 'rows', at, rows: prepared.rows, counts: prepared.counts }

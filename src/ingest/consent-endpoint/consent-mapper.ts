@@ -9,7 +9,7 @@ import {
   normalizeOpaqueId,
   normalizePhone,
   normalizeRegion,
-} from '../identifier-normalizers.ts';
+} from '../../event-log/identifier-normalizers.ts';
 import type { RequestSignals } from '../request-signals.ts';
 import { consentBodySchema, type ConsentBody } from './consent-schema.ts';
 import { parseBody } from '../validation.ts';

@@ -16,10 +16,10 @@ import {
   normalizePhone,
   normalizeRegion,
   normalizeShopifyId,
-} from '../identifier-normalizers.ts';
+} from '../../event-log/identifier-normalizers.ts';
 import { readKlaviyoCookie } from '../klaviyo-cookie.ts';
 import { fbcFromClickId, readLandingParams } from '../landing-params.ts';
-import { divideAmount, sumLines, toAmount } from '../money.ts';
+import { divideAmount, sumLines, toAmount } from '../../event-log/money.ts';
 import type { RequestSignals } from '../request-signals.ts';
 import type { CustomerPrivacy, PixelBody, PixelEvent } from './pixel-schema.ts';
 

@@ -15,9 +15,9 @@ import {
   normalizeEmail,
   normalizeOpaqueId,
   normalizePhone,
-} from '../identifier-normalizers.ts';
+} from '../../event-log/identifier-normalizers.ts';
 import { readLandingParams } from '../landing-params.ts';
-import { sumLines, toAmount } from '../money.ts';
+import { sumLines, toAmount } from '../../event-log/money.ts';
 import type { RequestSignals } from '../request-signals.ts';
 import { parseTime } from '../validation.ts';
 import type { SegmentMessage } from './segment-schema.ts';

@@ -18,8 +18,8 @@ import {
   normalizePhone,
   normalizeRegion,
   normalizeShopifyId,
-} from '../identifier-normalizers.ts';
-import { sumLines, toAmount } from '../money.ts';
+} from '../../event-log/identifier-normalizers.ts';
+import { sumLines, toAmount } from '../../event-log/money.ts';
 import { parseBody, parseTime } from '../validation.ts';
 import {
   cartWebhookSchema,

@@ -1,5 +1,5 @@
-import type { CanonicalEvent } from '../event-log/canonical-event.ts';
-import type { AnonymousCount } from '../event-log/event-log.ts';
+import type { CanonicalEvent } from './canonical-event.ts';
+import type { AnonymousCount } from './event-log.ts';
 
 /**
  * Decides, before anything is stored, what of each event may be kept: the whole event, the event
