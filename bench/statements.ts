@@ -259,7 +259,7 @@ export async function runStatementsBench(): Promise<BenchSection> {
     markdown: `SQL statements and transactions counted where the database driver runs them (\`src/store/statement-counter.ts\`;
 transaction control not counted as statements). Counts, not times: the same code gives the same figures on any machine.
 
-**(a) Replay of a fixed store** (\`reclaim simulate --shoppers ${fmt(SHOPPERS)} --days ${DAYS} --seed ${SEED}\`, eu-fashion:
+**(a) Replay of a fixed store** (\`reclaim simulate --shoppers ${SHOPPERS} --days ${DAYS} --seed ${SEED}\`, eu-fashion:
 ${fmt(replay.meta.lines)} requests carrying ${fmt(replay.meta.events)} events) into a fresh SQLite file and the Klaviyo
 stand-in, as \`reclaim score\` replays it. Transactions are Kysely's; replay runs them as savepoints inside commit
 groups, whose disk commits are counted apart.
