@@ -9,6 +9,7 @@ import { runMetricsBench } from './metrics.ts';
 import { runStorefrontBench } from './storefront.ts';
 import { runKlaviyoBench } from './klaviyo.ts';
 import { runScanBench } from './scan.ts';
+import { runStatementsBench } from './statements.ts';
 import { writeSection, type BenchSection } from './support/report.ts';
 
 const benches: { name: string; run: () => Promise<BenchSection> }[] = [
@@ -22,6 +23,7 @@ const benches: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'scan', run: runScanBench },
   { name: 'import', run: runImportBench },
   { name: 'dashboard', run: runDashboardBench },
+  { name: 'statements', run: runStatementsBench },
 ];
 
 for (const bench of benches) {

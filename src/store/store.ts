@@ -8,6 +8,7 @@ import pg from 'pg';
 import { CAPABILITIES, type DialectCapabilities, type DialectName } from './capabilities.ts';
 import type { Database } from './schema.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import type { StatementCounter } from './statement-counter.ts';
 
 export interface OpenStoreOptions {
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
@@ -18,6 +19,8 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Connection pool size on PostgreSQL. */
   poolSize?: number;
+  /** Benchmarks only: counts every statement and transaction the store runs. */
+  statementCounter?: StatementCounter;
 }
 
 /** Reclaim's storage: one Kysely handle over SQLite or PostgreSQL, and what that dialect can do. */
@@ -111,7 +114,8 @@ function openSqlite(options: OpenStoreOptions): Store {
   database.pragma('temp_store = MEMORY');
   const checkpointer = memory ? undefined : new SqliteCheckpointer(resolve(path));
   const connection = sqliteConnection(database, () => checkpointer?.afterCommit(database));
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection.database }) });
+  const dialect = new SqliteDialect({ database: connection.database });
+  const db = new Kysely<Database>({ dialect: options.statementCounter?.dialect(dialect) ?? dialect });
   return {
     db,
     commitGroup: connection.commitGroup,
@@ -233,7 +237,8 @@ async function openPostgres(options: OpenStoreOptions): Promise<Store> {
       `cannot reach PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`,
     );
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const dialect = new PostgresDialect({ pool });
+  const db = new Kysely<Database>({ dialect: options.statementCounter?.dialect(dialect) ?? dialect });
   return {
     db,
     dialect: 'postgres',
