@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.ts';
-import { replayFile } from '../src/engine/replay.ts';
+import { replayFile } from '../src/app/replay/replay.ts';
 import { ManualClock } from '../src/runtime/clock.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { scoreSimulation, scoringOverrides } from '../src/simulation/scorer.ts';

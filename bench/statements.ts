@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.ts';
 import { DeliveryRunner } from '../src/delivery/delivery-runner.ts';
-import { createEngine } from '../src/engine/engine.ts';
-import { replayFile } from '../src/engine/replay.ts';
-import { fireDueJourneys } from '../src/journeys/scheduler.ts';
+import { createEngine } from '../src/app/engine.ts';
+import { replayFile } from '../src/app/replay/replay.ts';
 import { ManualClock } from '../src/runtime/clock.ts';
 import { createLogger } from '../src/runtime/logger.ts';
-import { buildApp } from '../src/server/build-app.ts';
+import { buildApp } from '../src/app/build-app.ts';
 import { scoringOverrides } from '../src/simulation/scorer.ts';
 import { simulate, SIMULATION_FILES } from '../src/simulation/simulator.ts';
 import { KlaviyoStandIn } from '../src/stand-ins/klaviyo-stand-in.ts';
@@ -161,11 +160,7 @@ async function pixelEventCounts() {
       });
       await measure('processing', () => engine.processor.drain());
       clock.advanceBy(config.journeys.checkoutAfter + 60_000);
-      await measure('firing', async () => {
-        const pending = await engine.processor.pendingSince();
-        const now = clock.now();
-        return fireDueJourneys(engine.scheduler, pending === undefined ? now : Math.min(now, pending - 1));
-      });
+      await measure('firing', () => engine.pipeline.fireDue(clock.now()));
       await measure('delivery', () => delivery.drain());
       if (standIn.events.length !== received + 1)
         throw new Error(
@@ -271,7 +266,7 @@ ${table(['lines', 'stored events', 'statements', 'per stored event', 'select / i
 **(b) One pixel event, HTTP to Klaviyo**: a \`checkout_started\` with a typed email and every consent category
 allowed (US), posted to \`/v1/pixel\` over a socket; processed; its journey fired once the clock passes the
 checkout window; its trigger delivered to the Klaviyo stand-in over HTTP. Each phase counts the calls the server's
-loops make for it (\`processor.drain\`, \`pendingSince\` + \`fireDueJourneys\`, \`DeliveryRunner.drain\`), not their
+loops make for it (\`processor.drain\`, \`pipeline.fireDue\`, \`DeliveryRunner.drain\`), not their
 idle polling; the shopper is the second on the store.
 
 ${
