@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { BulkWriter } from '../store/bulk-writer.ts';
 import type { LedgerAction, LedgerPermission, LegalBasis } from './consent-state.ts';
 import type { Jurisdiction } from './jurisdiction.ts';
 import { JURISDICTION_RULE_VERSION } from './jurisdiction.ts';
@@ -90,6 +91,23 @@ export interface PendingRecord {
  * the chain's head is kept apart, so editing, deleting or reordering any record — the newest included —
  * is detected by `verify`.
  */
+const ledgerWriter = new BulkWriter<Database['consent_ledger']>(
+  ['position', 'record_id', 'prev_hash', 'hash', 'record_json'],
+  (trx, rows) => trx.insertInto('consent_ledger').values(rows),
+);
+const subjectWriter = new BulkWriter<Database['consent_subjects']>(
+  ['record_id', 'subject_json'],
+  (trx, rows) => trx.insertInto('consent_subjects').values(rows),
+);
+const subjectIndexWriter = new BulkWriter<Database['consent_subject_index']>(
+  ['subject_key', 'record_id'],
+  (trx, rows) =>
+    trx
+      .insertInto('consent_subject_index')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing()),
+);
+
 export class ConsentLedger {
   #head: { position: number; hash: string } | undefined;
   readonly #pending: PendingRecord[] = [];
@@ -124,21 +142,23 @@ export class ConsentLedger {
 
   async save(trx: Transaction<Database>): Promise<void> {
     if (this.#pending.length === 0) return;
-    for (const { row, subject } of this.#pending) {
-      await trx.insertInto('consent_ledger').values(row).execute();
-      await trx
-        .insertInto('consent_subjects')
-        .values({ record_id: row.record_id, subject_json: JSON.stringify(subject) })
-        .execute();
-      const keys = subjectKeys(subject);
-      if (keys.length) {
-        await trx
-          .insertInto('consent_subject_index')
-          .values(keys.map((subject_key) => ({ subject_key, record_id: row.record_id })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-    }
+    await ledgerWriter.write(
+      trx,
+      this.#pending.map(({ row }) => row),
+    );
+    await subjectWriter.write(
+      trx,
+      this.#pending.map(({ row, subject }) => ({
+        record_id: row.record_id,
+        subject_json: JSON.stringify(subject),
+      })),
+    );
+    await subjectIndexWriter.write(
+      trx,
+      this.#pending.flatMap(({ row, subject }) =>
+        subjectKeys(subject).map((subject_key) => ({ subject_key, record_id: row.record_id })),
+      ),
+    );
     await trx
       .insertInto('consent_chain')
       .values({ id: 1, ...this.#head! })

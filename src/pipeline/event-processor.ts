@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { readStoredEvent } from '../event-log/event-log.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -74,6 +74,9 @@ export async function processorBacklog(
   };
 }
 
+/** The processor's position, read inside the statement that reads the log after it. */
+const afterCursor = sql<number>`coalesce((select position from cursors where name = ${PROCESSOR_CURSOR}), 0)`;
+
 /** A unit of work told when its batch has committed. */
 type Committable = { committed?(): void };
 
@@ -116,11 +119,10 @@ export class EventProcessor<E> {
     return this.deps.store.db
       .transaction()
       .execute(async (trx): Promise<{ count: number; more: boolean; units: Committable[] }> => {
-        const cursor = await this.#cursor(trx);
         const rows = await trx
           .selectFrom('events')
           .selectAll()
-          .where('seq', '>', cursor)
+          .where('seq', '>', afterCursor)
           .orderBy('seq')
           .limit(limit)
           .execute();
@@ -165,11 +167,10 @@ export class EventProcessor<E> {
    * may only fire up to just before it: that event could be the purchase that cancels them.
    */
   async pendingSince(): Promise<number | undefined> {
-    const cursor = await this.#cursor(this.deps.store.db);
     const row = await this.deps.store.db
       .selectFrom('events')
       .select('received_at')
-      .where('seq', '>', cursor)
+      .where('seq', '>', afterCursor)
       .orderBy('seq')
       .limit(1)
       .executeTakeFirst();
@@ -196,15 +197,6 @@ export class EventProcessor<E> {
     await resolved.save();
     for (const unit of units) await unit.save();
     return [resolved, ...units];
-  }
-
-  async #cursor(trx: Transaction<Database> | Kysely<Database>): Promise<number> {
-    const row = await trx
-      .selectFrom('cursors')
-      .select('position')
-      .where('name', '=', PROCESSOR_CURSOR)
-      .executeTakeFirst();
-    return row?.position ?? 0;
   }
 
   async #advance(trx: Transaction<Database>, position: number): Promise<void> {
