@@ -31,10 +31,15 @@ export class Pipeline<E> {
     return this.timers.fireDue(pending === undefined ? time : Math.min(time, pending - 1), limit);
   }
 
-  /** Processes the whole log, then fires everything due up to `time`; answers how many events it processed. */
+  /**
+   * Processes the whole log, then fires everything due up to `time`; answers the earliest due time left
+   * (Infinity when nothing is), so a caller pacing by it need not ask again.
+   */
   async advanceTo(time: number): Promise<number> {
-    const processed = await this.processor.drain();
+    await this.processor.drain();
+    const next = await this.timers.nextDueAt();
+    if (next > time) return next;
     while ((await this.fireDue(time)) === FIRE_LIMIT);
-    return processed;
+    return this.timers.nextDueAt();
   }
 }

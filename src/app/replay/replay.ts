@@ -144,12 +144,11 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
       await Promise.all(pending);
       pending = [];
     }
-    if (ingested || nextDue <= clock.now()) await engine.pipeline.advanceTo(clock.now());
+    if (ingested || nextDue <= clock.now()) nextDue = await engine.pipeline.advanceTo(clock.now());
     if (((await outbox.nextDueAt(delivery.destinations)) ?? Infinity) <= clock.now()) {
       commit(true);
       await delivery.drain();
     } else if (uncommitted >= CHUNK) commit(true);
-    nextDue = await engine.pipeline.timers.nextDueAt();
   };
   const settings = { geo: config.geo, bannerWordingVersion: config.consent.bannerWordingVersion };
   let fd: number | undefined;
