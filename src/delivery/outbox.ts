@@ -1,14 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryKind } from '../destinations/destination.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { AttemptCounts, type Attempt } from './attempt-counts.ts';
 
 type Row = Database['deliveries'];
-
-/** Rows per `IN (…)` list. */
-const IN_CHUNK = 500;
 
 /** Something to deliver, as the code that produced it hands it over. */
 export interface DeliveryDraft {
@@ -160,7 +158,11 @@ export class Outbox {
         .limit(limit);
       if (this.store.capabilities.supportsSkipLocked) query = query.forUpdate().skipLocked();
       const rows = await query.execute();
-      for (const part of chunks(rows.map((r) => r.id))) {
+      for (const part of inChunks(
+        this.store.capabilities,
+        rows.map((r) => r.id),
+        { otherParams: 2 },
+      )) {
         await trx
           .updateTable('deliveries')
           .set({ claimed_by: holder, next_attempt_at: now + ttl })
@@ -204,7 +206,8 @@ export class Outbox {
     await this.store.db.transaction().execute(async (trx) => {
       if (attempt) await AttemptCounts.add(trx, attempt.destination, attempt, now);
       for (const { set, attempted, ids } of groups.values()) {
-        for (const part of chunks(ids)) {
+        const otherParams = Object.keys(set).length + 4;
+        for (const part of inChunks(this.store.capabilities, ids, { otherParams })) {
           await trx
             .updateTable('deliveries')
             .set((eb) => ({
@@ -271,10 +274,4 @@ function changesFor(s: Settlement, now: number): { set: Partial<Row>; attempted:
         attempted: false,
       };
   }
-}
-
-function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
