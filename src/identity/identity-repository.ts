@@ -3,7 +3,6 @@ import type { Database } from '../store/schema.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
-import type { IdentifierType } from './identifiers.ts';
 import type { IdentifierRecord, IdentityWorkingSet, ProfileRecord, TypeCounts } from './identity-graph.ts';
 
 type Trx = Transaction<Database>;
@@ -11,14 +10,14 @@ type Trx = Transaction<Database>;
 function toRecord(row: Database['identifiers']): IdentifierRecord {
   return {
     key: row.key,
-    type: row.type as IdentifierType,
+    type: row.type,
     value: row.value,
     profileId: row.profile_id,
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     linkedAt: row.linked_at,
     confirmedAt: row.confirmed_at,
-    status: row.status === 'shared' ? 'shared' : 'active',
+    status: row.status,
   };
 }
 

@@ -181,14 +181,14 @@ export class FiringSession {
           root: row.merged_into ?? row.profile_id,
           record: {
             key: row.key,
-            type: row.type as 'email',
+            type: row.type,
             value: row.value,
             profileId: row.profile_id,
             firstSeen: row.first_seen,
             lastSeen: row.last_seen,
             linkedAt: row.linked_at,
             confirmedAt: row.confirmed_at,
-            status: row.status === 'shared' ? 'shared' : 'active',
+            status: row.status,
           },
         });
       }

@@ -1,6 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { IdentifierRecord } from '../identity/identity-graph.ts';
-import type { IdentifierType } from '../identity/identifiers.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
@@ -230,14 +229,14 @@ export async function loadContacts(
         root: rootOf.get(row.profile_id)!,
         record: {
           key: row.key,
-          type: row.type as IdentifierType,
+          type: row.type,
           value: row.value,
           profileId: row.profile_id,
           firstSeen: row.first_seen,
           lastSeen: row.last_seen,
           linkedAt: row.linked_at,
           confirmedAt: row.confirmed_at,
-          status: row.status === 'shared' ? 'shared' : 'active',
+          status: row.status,
         },
       });
     }
