@@ -1,7 +1,7 @@
 import type { ErasureStep } from '../identity/erasure.ts';
 import type { ProfileSection } from '../identity/profile-view.ts';
-
-const IN_CHUNK = 900;
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 
 /**
  * The consent ledger's part of an erasure. The chained records stay — they are the proof a regulator or
@@ -21,16 +21,15 @@ export const eraseConsent: ErasureStep = async (trx, scope) => {
   let subjects = 0;
   let index = 0;
   let states = 0;
-  for (let i = 0; i < scope.identifierKeys.length; i += IN_CHUNK) {
-    const keys = scope.identifierKeys.slice(i, i + IN_CHUNK);
+  const capabilities = capabilitiesOf(trx);
+  for (const keys of inChunks(capabilities, scope.identifierKeys)) {
     const records = await trx
       .selectFrom('consent_subject_index')
       .select('record_id')
       .where('subject_key', 'in', keys)
       .execute();
     const ids = [...new Set(records.map((r) => r.record_id))];
-    for (let j = 0; j < ids.length; j += IN_CHUNK) {
-      const part = ids.slice(j, j + IN_CHUNK);
+    for (const part of inChunks(capabilities, ids)) {
       subjects += Number(
         (await trx.deleteFrom('consent_subjects').where('record_id', 'in', part).executeTakeFirst())
           .numDeletedRows,

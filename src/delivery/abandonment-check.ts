@@ -14,11 +14,6 @@ export type AbandonmentCheck =
   /** Only an SMS is allowed, and not before `at` (the recipient's night). */
   | { action: 'wait'; at: number; withheld: AbandonmentSend['withheld'] };
 
-/** Outbox payload of an abandonment delivery: the trigger it sends. */
-export interface AbandonmentPayload {
-  triggerId: string;
-}
-
 const contactOf = (trigger: TriggerBody, channel: 'email' | 'sms') => {
   const choice = trigger.recipient[channel === 'sms' ? 'phone' : 'email'];
   return 'value' in choice ? choice.value : undefined;

@@ -14,7 +14,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Metrics } from '../runtime/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { AttemptCounts, type Attempt } from './attempt-counts.ts';
-import { checkAbandonments, loadTriggers, type AbandonmentPayload } from './abandonment-check.ts';
+import { checkAbandonments, loadTriggers } from './abandonment-check.ts';
 import { DestinationStates } from './destination-states.ts';
 import { Outbox, type ClaimedDelivery, type Settlement } from './outbox.ts';
 import { createPartnerRequest } from './partner-request.ts';
@@ -109,14 +109,14 @@ export class Deliverer {
     if (abandonments.length > 0) {
       const triggers = await loadTriggers(
         store.db,
-        abandonments.map((r) => (r.payload as AbandonmentPayload).triggerId),
+        abandonments.map((r) => r.payload.triggerId),
       );
-      const present = abandonments.filter((r) => triggers.has((r.payload as AbandonmentPayload).triggerId));
+      const present = abandonments.filter((r) => triggers.has(r.payload.triggerId));
       for (const row of abandonments.filter((r) => !present.includes(r)))
         settled.push({ id: row.id, status: 'skipped', outcome: { reason: 'trigger_erased' } });
       const checks = await checkAbandonments(
         store.db,
-        present.map((r) => triggers.get((r.payload as AbandonmentPayload).triggerId)!),
+        present.map((r) => triggers.get(r.payload.triggerId)!),
         now,
       );
       present.forEach((row, i) => {

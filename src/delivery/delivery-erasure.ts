@@ -4,9 +4,9 @@ import type { EnabledDestination } from '../destinations/registry.ts';
 import type { ErasureStep } from '../identity/erasure.ts';
 import { parseIdentifierKey } from '../identity/identifiers.ts';
 import type { ProfileSection } from '../identity/profile-view.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import { Outbox, type DeliveryDraft } from './outbox.ts';
-
-const IN_CHUNK = 500;
 
 /**
  * Delivery's part of erasing a shopper: their queued and past deliveries go (nothing pending about them
@@ -20,8 +20,7 @@ export function eraseDeliveries(destinations: readonly EnabledDestination[]): Er
     if (scope.all) {
       deleted = Number((await trx.deleteFrom('deliveries').executeTakeFirst()).numDeletedRows);
     } else {
-      for (let i = 0; i < scope.profileIds.length; i += IN_CHUNK) {
-        const part = scope.profileIds.slice(i, i + IN_CHUNK);
+      for (const part of inChunks(capabilitiesOf(trx), scope.profileIds)) {
         deleted += Number(
           (await trx.deleteFrom('deliveries').where('profile_id', 'in', part).executeTakeFirst())
             .numDeletedRows,

@@ -55,7 +55,7 @@ export const DestinationStates = {
     return row
       ? {
           destination,
-          status: row.status === 'paused' ? 'paused' : 'active',
+          status: row.status,
           ...(row.reason_json && { reason: JSON.parse(row.reason_json) as unknown }),
           updatedAt: row.updated_at,
         }

@@ -1,7 +1,6 @@
 import type { EnabledDestination } from '../destinations/registry.ts';
 import type { TriggerSink } from '../journeys/journey-stage.ts';
-import type { AbandonmentPayload } from './abandonment-check.ts';
-import { Outbox, type DeliveryDraft } from './outbox.ts';
+import { Outbox, type AbandonmentPayload, type DeliveryDraft } from './outbox.ts';
 
 /**
  * Queues every fired trigger for each destination that delivers abandonments, in the transaction that

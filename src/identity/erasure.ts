@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 
 type Trx = Transaction<Database>;
@@ -30,8 +32,6 @@ export interface ErasureReceipt {
   counts: Record<string, number>;
 }
 
-const IN_CHUNK = 900;
-
 async function deleteIn(
   trx: Trx,
   table: 'identifiers' | 'profile_events' | 'profiles',
@@ -39,10 +39,10 @@ async function deleteIn(
   values: readonly (string | number)[],
 ) {
   let deleted = 0;
-  for (let i = 0; i < values.length; i += IN_CHUNK) {
+  for (const part of inChunks(capabilitiesOf(trx), values)) {
     const result = await trx
       .deleteFrom(table)
-      .where(column as never, 'in', values.slice(i, i + IN_CHUNK) as never)
+      .where(column as never, 'in', part as never)
       .executeTakeFirst();
     deleted += Number(result.numDeletedRows);
   }
@@ -60,22 +60,19 @@ export class Eraser {
     erasedAt: number,
     requestId: string,
   ): Promise<ErasureReceipt> {
+    const capabilities = capabilitiesOf(trx);
     const group = new Set(profileIds);
-    for (let i = 0; i < profileIds.length; i += IN_CHUNK) {
-      const merged = await trx
-        .selectFrom('profiles')
-        .select('id')
-        .where('merged_into', 'in', profileIds.slice(i, i + IN_CHUNK))
-        .execute();
+    for (const part of inChunks(capabilities, profileIds)) {
+      const merged = await trx.selectFrom('profiles').select('id').where('merged_into', 'in', part).execute();
       for (const row of merged) group.add(row.id);
     }
     const ids = [...group];
     const keys: string[] = [];
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+    for (const part of inChunks(capabilities, ids)) {
       const rows = await trx
         .selectFrom('identifiers')
         .select('key')
-        .where('profile_id', 'in', ids.slice(i, i + IN_CHUNK))
+        .where('profile_id', 'in', part)
         .execute();
       keys.push(...rows.map((r) => r.key));
     }
@@ -152,30 +149,25 @@ async function eraseIdentity(trx: Trx, scope: ErasureScope): Promise<Record<stri
     }
     return counts;
   }
+  const capabilities = capabilitiesOf(trx);
   const seqs: number[] = [];
-  for (let i = 0; i < scope.profileIds.length; i += IN_CHUNK) {
+  for (const part of inChunks(capabilities, scope.profileIds)) {
     const rows = await trx
       .selectFrom('profile_events')
       .select('event_seq')
-      .where('profile_id', 'in', scope.profileIds.slice(i, i + IN_CHUNK))
+      .where('profile_id', 'in', part)
       .execute();
     seqs.push(...rows.map((r) => r.event_seq));
   }
   let events = 0;
-  for (let i = 0; i < seqs.length; i += IN_CHUNK) {
+  for (const part of inChunks(capabilities, seqs)) {
     events += Number(
-      (
-        await trx
-          .deleteFrom('events')
-          .where('seq', 'in', seqs.slice(i, i + IN_CHUNK))
-          .executeTakeFirst()
-      ).numDeletedRows,
+      (await trx.deleteFrom('events').where('seq', 'in', part).executeTakeFirst()).numDeletedRows,
     );
   }
   let links = 0;
   let decisions = 0;
-  for (let i = 0; i < scope.identifierKeys.length; i += IN_CHUNK) {
-    const part = scope.identifierKeys.slice(i, i + IN_CHUNK);
+  for (const part of inChunks(capabilities, scope.identifierKeys, { perValue: 2 })) {
     links += Number(
       (
         await trx
@@ -185,8 +177,7 @@ async function eraseIdentity(trx: Trx, scope: ErasureScope): Promise<Record<stri
       ).numDeletedRows,
     );
   }
-  for (let i = 0; i < scope.profileIds.length; i += IN_CHUNK) {
-    const part = scope.profileIds.slice(i, i + IN_CHUNK);
+  for (const part of inChunks(capabilities, scope.profileIds, { perValue: 2 })) {
     decisions += Number(
       (
         await trx

@@ -1,4 +1,7 @@
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import type { IdentifierType } from '../store/schema.ts';
+
+export type { IdentifierType };
 
 /**
  * Identifier types, strongest first. When a merge is refused, an event attaches to the profile of the
@@ -16,8 +19,7 @@ export const IDENTIFIER_TYPES = [
   'browserId',
   'clientId',
   'anonymousId',
-] as const;
-export type IdentifierType = (typeof IDENTIFIER_TYPES)[number];
+] as const satisfies readonly IdentifierType[];
 
 /** Identifiers that name a person rather than a device or a basket. */
 export const PERSON_TYPES: ReadonlySet<IdentifierType> = new Set(['customerId', 'email', 'phone']);

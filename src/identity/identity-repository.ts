@@ -1,31 +1,23 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
-import type { IdentifierType } from './identifiers.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { IdentifierRecord, IdentityWorkingSet, ProfileRecord, TypeCounts } from './identity-graph.ts';
 
 type Trx = Transaction<Database>;
 
-/** Keys per `IN (…)` list: far below either dialect's bind-parameter limit. */
-const IN_CHUNK = 900;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 function toRecord(row: Database['identifiers']): IdentifierRecord {
   return {
     key: row.key,
-    type: row.type as IdentifierType,
+    type: row.type,
     value: row.value,
     profileId: row.profile_id,
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     linkedAt: row.linked_at,
     confirmedAt: row.confirmed_at,
-    status: row.status === 'shared' ? 'shared' : 'active',
+    status: row.status,
   };
 }
 
@@ -197,7 +189,7 @@ export class IdentityRepository {
         profileIds.add(cached.profileId);
       } else wanted.push(key);
     }
-    for (const part of chunks(wanted, IN_CHUNK)) {
+    for (const part of inChunks(capabilitiesOf(trx), wanted)) {
       const rows = await trx.selectFrom('identifiers').selectAll().where('key', 'in', part).execute();
       for (const row of rows) {
         ws.identifiers.set(row.key, toRecord(row));
@@ -213,7 +205,7 @@ export class IdentityRepository {
     let missing = this.#fromCache(ws, ids);
     while (missing.length > 0) {
       const next = new Set<string>();
-      for (const part of chunks(missing, IN_CHUNK)) {
+      for (const part of inChunks(capabilitiesOf(trx), missing)) {
         const rows = await trx.selectFrom('profiles').selectAll().where('id', 'in', part).execute();
         for (const row of rows) {
           ws.profiles.set(row.id, toProfile(row));
@@ -284,7 +276,7 @@ export class IdentityRepository {
       trx,
       [...ws.links.values()].map((l) => ({ a: l.a, b: l.b, first_seen: l.firstSeen, last_seen: l.lastSeen })),
     );
-    for (const part of chunks(ws.refusals, 300)) {
+    for (const part of inChunks(capabilitiesOf(trx), ws.refusals, { perValue: 6 })) {
       await trx
         .insertInto('identity_decisions')
         .values(

@@ -8,16 +8,12 @@ import type { IdentifierRecord, TypeCounts } from '../identity/identity-graph.ts
 import { DEVICE_TYPES } from '../identity/identifiers.ts';
 import { chooseRecipient, type RecipientChoice } from '../identity/recipient.ts';
 import type { LineItem } from '../event-log/canonical-event.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import { orderedId } from '../store/ordered-id.ts';
 import { itemsOf, recoveryUrlOf, type Journey, type JourneyStage, type Windows } from './journey.ts';
-import {
-  chunks,
-  CONTACT_IDENTIFIERS,
-  loadContacts,
-  loadPurchases,
-  type Purchase,
-} from './journey-repository.ts';
+import { CONTACT_IDENTIFIERS, loadContacts, loadPurchases, type Purchase } from './journey-repository.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -135,7 +131,11 @@ export class FiringSession {
       ...j.state.cartTokens.map((t) => `cart:${t}`),
       ...j.state.checkoutTokens.map((t) => `checkout:${t}`),
     ]);
-    for (const part of chunks(capKeys.filter((k) => !this.#usedCaps.has(k)))) {
+    const capabilities = capabilitiesOf(db);
+    for (const part of inChunks(
+      capabilities,
+      capKeys.filter((k) => !this.#usedCaps.has(k)),
+    )) {
       const rows = await db
         .selectFrom('trigger_caps')
         .select('cap_key')
@@ -143,7 +143,7 @@ export class FiringSession {
         .execute();
       for (const row of rows) this.#usedCaps.add(row.cap_key);
     }
-    for (const part of chunks(roots)) {
+    for (const part of inChunks(capabilities, roots)) {
       const rows = await db
         .selectFrom('profiles')
         .select(['id', 'counts_json'])
@@ -151,7 +151,7 @@ export class FiringSession {
         .execute();
       for (const row of rows) this.#counts.set(row.id, JSON.parse(row.counts_json) as TypeCounts);
     }
-    for (const part of chunks(roots)) {
+    for (const part of inChunks(capabilities, roots, { otherParams: 1 })) {
       const rows = await db
         .selectFrom('triggers')
         .select(['profile_id', (eb) => eb.fn.max('fired_at').as('last')])
@@ -165,7 +165,10 @@ export class FiringSession {
       ...(j.state.assertedEmail ? [`email:${j.state.assertedEmail}`] : []),
       ...(j.state.assertedPhone ? [`phone:${j.state.assertedPhone}`] : []),
     ]);
-    for (const part of chunks(assertedKeys.filter((k) => !this.#asserted.has(k)))) {
+    for (const part of inChunks(
+      capabilities,
+      assertedKeys.filter((k) => !this.#asserted.has(k)),
+    )) {
       const rows = await db
         .selectFrom('identifiers')
         .innerJoin('profiles', 'profiles.id', 'identifiers.profile_id')
@@ -178,14 +181,14 @@ export class FiringSession {
           root: row.merged_into ?? row.profile_id,
           record: {
             key: row.key,
-            type: row.type as 'email',
+            type: row.type,
             value: row.value,
             profileId: row.profile_id,
             firstSeen: row.first_seen,
             lastSeen: row.last_seen,
             linkedAt: row.linked_at,
             confirmedAt: row.confirmed_at,
-            status: row.status === 'shared' ? 'shared' : 'active',
+            status: row.status,
           },
         });
       }
@@ -379,7 +382,8 @@ export class FiringSession {
 
   /** Writes the triggers fired and the caps they used. */
   async save(trx: Transaction<Database>, createdAt: number): Promise<void> {
-    for (const part of chunks(this.triggers, 200)) {
+    const capabilities = capabilitiesOf(trx);
+    for (const part of inChunks(capabilities, this.triggers, { perValue: 8 })) {
       await trx
         .insertInto('triggers')
         .values(
@@ -396,7 +400,7 @@ export class FiringSession {
         )
         .execute();
     }
-    for (const part of chunks(this.#newCaps, 300))
+    for (const part of inChunks(capabilities, this.#newCaps, { perValue: 2 }))
       await trx.insertInto('trigger_caps').values(part).execute();
   }
 }

@@ -1,8 +1,8 @@
 import type { ErasureStep } from '../identity/erasure.ts';
 import type { ProfileSection } from '../identity/profile-view.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { TriggerBody } from './firing.ts';
-
-const IN_CHUNK = 900;
 
 /** Journeys, purchases, triggers and their caps of the erased shoppers (pending triggers never go out). */
 export const eraseJourneys: ErasureStep = async (trx, scope) => {
@@ -13,19 +13,15 @@ export const eraseJourneys: ErasureStep = async (trx, scope) => {
     }
     return counts;
   }
+  const capabilities = capabilitiesOf(trx);
   const counts = { trigger_caps: 0, triggers: 0, purchases: 0, journeys: 0 };
-  for (let i = 0; i < scope.profileIds.length; i += IN_CHUNK) {
-    const part = scope.profileIds.slice(i, i + IN_CHUNK);
+  for (const part of inChunks(capabilities, scope.profileIds)) {
     const triggers = await trx.selectFrom('triggers').select('id').where('profile_id', 'in', part).execute();
     const ids = triggers.map((t) => t.id);
-    for (let j = 0; j < ids.length; j += IN_CHUNK) {
+    for (const idPart of inChunks(capabilities, ids)) {
       counts.trigger_caps += Number(
-        (
-          await trx
-            .deleteFrom('trigger_caps')
-            .where('trigger_id', 'in', ids.slice(j, j + IN_CHUNK))
-            .executeTakeFirst()
-        ).numDeletedRows,
+        (await trx.deleteFrom('trigger_caps').where('trigger_id', 'in', idPart).executeTakeFirst())
+          .numDeletedRows,
       );
     }
     counts.triggers += Number(

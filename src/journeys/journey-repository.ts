@@ -1,18 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { IdentifierRecord } from '../identity/identity-graph.ts';
-import type { IdentifierType } from '../identity/identifiers.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import type { Journey, JourneyStage, JourneyState, JourneyStatus } from './journey.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
-const IN_CHUNK = 900;
-
-export function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Open journeys, and those whose abandonment time (`due_at`, event time) is at or before `now`: both read
@@ -103,7 +97,7 @@ export async function saveJourneys(trx: Transaction<Database>, journeys: readonl
 /** Open journeys of these profiles. */
 export async function loadOpenJourneys(db: Db, profileIds: readonly string[]): Promise<Journey[]> {
   const out: Journey[] = [];
-  for (const part of chunks(profileIds)) {
+  for (const part of inChunks(capabilitiesOf(db), profileIds, { otherParams: 1 })) {
     const rows = await db
       .selectFrom('journeys')
       .selectAll()
@@ -127,7 +121,7 @@ export interface Purchase {
 
 export async function loadPurchases(db: Db, profileIds: readonly string[]): Promise<Purchase[]> {
   const out: Purchase[] = [];
-  for (const part of chunks(profileIds)) {
+  for (const part of inChunks(capabilitiesOf(db), profileIds)) {
     const rows = await db.selectFrom('purchases').selectAll().where('profile_id', 'in', part).execute();
     out.push(
       ...rows.map((r) => ({
@@ -171,7 +165,7 @@ export async function savePurchases(
         : p,
     );
   }
-  for (const part of chunks([...folded.values()], 300)) {
+  for (const part of inChunks(capabilitiesOf(trx), [...folded.values()], { perValue: 7 })) {
     await trx
       .insertInto('purchases')
       .values(
@@ -211,8 +205,9 @@ export async function loadContacts(
   const out: { root: string; record: IdentifierRecord }[] = [];
   // The profiles first, then their identifiers: two index lookups. One join with the OR in it lets
   // PostgreSQL's planner scan every identifier.
+  const capabilities = capabilitiesOf(db);
   const rootOf = new Map<string, string>();
-  for (const part of chunks(roots)) {
+  for (const part of inChunks(capabilities, roots, { perValue: 2 })) {
     const profiles = await db
       .selectFrom('profiles')
       .select(['id', 'merged_into'])
@@ -220,7 +215,9 @@ export async function loadContacts(
       .execute();
     for (const p of profiles) rootOf.set(p.id, p.merged_into ?? p.id);
   }
-  for (const part of chunks([...rootOf.keys()])) {
+  for (const part of inChunks(capabilities, [...rootOf.keys()], {
+    otherParams: CONTACT_IDENTIFIERS.length,
+  })) {
     const rows = await db
       .selectFrom('identifiers')
       .selectAll()
@@ -232,14 +229,14 @@ export async function loadContacts(
         root: rootOf.get(row.profile_id)!,
         record: {
           key: row.key,
-          type: row.type as IdentifierType,
+          type: row.type,
           value: row.value,
           profileId: row.profile_id,
           firstSeen: row.first_seen,
           lastSeen: row.last_seen,
           linkedAt: row.linked_at,
           confirmedAt: row.confirmed_at,
-          status: row.status === 'shared' ? 'shared' : 'active',
+          status: row.status,
         },
       });
     }

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Decision } from '../consent/policy.ts';
 import type { NativeReason, TriggerBody } from '../journeys/firing.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
-import { chunks } from '../journeys/journey-repository.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 
 /** Why Klaviyo's own tracking likely missed an abandonment (from `TriggerBody.native`). */
@@ -174,7 +175,11 @@ export async function triggerFacts(db: Kysely<Database>, from: number, to: numbe
   ).map((r) => JSON.parse(r.body_json) as TriggerBody);
 
   const deliveries = new Map<string, { status: string; outcome_json: string | null }[]>();
-  for (const part of chunks(triggers.map((t) => t.id))) {
+  for (const part of inChunks(
+    capabilitiesOf(db),
+    triggers.map((t) => t.id),
+    { otherParams: 1 },
+  )) {
     const rows = await db
       .selectFrom('deliveries')
       .select(['subject_id', 'status', 'outcome_json'])

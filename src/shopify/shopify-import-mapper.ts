@@ -11,10 +11,12 @@ import {
 } from '../event-log/identifier-normalizers.ts';
 import { toAmount } from '../event-log/money.ts';
 import { parseTime } from '../ingest/validation.ts';
+import type { ImportExport } from '../store/schema.ts';
+
+export type { ImportExport };
 
 /** The exports an import reads, in order: customers first, so orders and checkouts find them. */
-export const IMPORT_EXPORTS = ['customers', 'orders', 'checkouts'] as const;
-export type ImportExport = (typeof IMPORT_EXPORTS)[number];
+export const IMPORT_EXPORTS = ['customers', 'orders', 'checkouts'] as const satisfies readonly ImportExport[];
 
 /** The ledger source of every consent state an import records. */
 export const IMPORT_CONSENT_SOURCE = 'shopify_import';

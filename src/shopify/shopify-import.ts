@@ -111,8 +111,8 @@ export async function runShopifyImport(deps: ImportDeps): Promise<ImportReport> 
       .execute();
 
   try {
-    const first = Math.max(0, IMPORT_EXPORTS.indexOf(row.export as ImportExport));
-    for (const name of IMPORT_EXPORTS.slice(row.export === 'done' ? IMPORT_EXPORTS.length : first)) {
+    const first = row.export === 'done' ? IMPORT_EXPORTS.length : IMPORT_EXPORTS.indexOf(row.export);
+    for (const name of IMPORT_EXPORTS.slice(first)) {
       const query = bulkQuery(name, row.since);
       let linesDone = row.export === name ? row.lines_done : 0;
       let operationId = row.export === name ? row.bulk_operation_id : null;

@@ -1,3 +1,6 @@
+import { PostgresAdapter, SqliteAdapter, type Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
 /** The SQL dialects Reclaim stores its data in. */
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -36,3 +39,14 @@ export const CAPABILITIES: Record<DialectName, DialectCapabilities> = {
     commitsInSequenceOrder: false,
   },
 };
+
+/**
+ * The capabilities of the database behind a query handle (a `Kysely` or a transaction), for code that is
+ * handed one rather than the `Store`.
+ */
+export function capabilitiesOf(db: Kysely<Database>): DialectCapabilities {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof SqliteAdapter) return CAPABILITIES.sqlite;
+  if (adapter instanceof PostgresAdapter) return CAPABILITIES.postgres;
+  throw new Error(`Reclaim does not store data through ${adapter.constructor.name}`);
+}

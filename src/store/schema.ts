@@ -157,11 +157,27 @@ export interface ProfileTable {
   customer_id: string | null;
 }
 
+/** What an identifier names: a customer account, a contact, a checkout or basket, or a device. */
+export type IdentifierType =
+  | 'customerId'
+  | 'email'
+  | 'phone'
+  | 'checkoutToken'
+  | 'orderId'
+  | 'cartToken'
+  | 'kx'
+  | 'browserId'
+  | 'clientId'
+  | 'anonymousId';
+
+/** `shared`: a device used by several customers, which no longer links anyone. */
+export type IdentifierStatus = 'active' | 'shared';
+
 /** One identifier (`email:ana@example.org`) and the profile it belongs to. */
 export interface IdentifierTable {
   /** `type:value`. */
   key: string;
-  type: string;
+  type: IdentifierType;
   value: string;
   profile_id: string;
   first_seen: number;
@@ -170,8 +186,7 @@ export interface IdentifierTable {
   linked_at: number;
   /** Last time a trusted source (typed at checkout, customer record, consent) stated it. */
   confirmed_at: number | null;
-  /** `active`, or `shared` (a device used by several customers: it no longer links anyone). */
-  status: string;
+  status: IdentifierStatus;
 }
 
 /** Evidence that two identifiers were seen together, with when. `a` < `b`. */
@@ -190,7 +205,7 @@ export interface IdentityDecisionTable {
   reason: string;
   profile_id: string;
   other_profile_id: string | null;
-  identifier_type: string | null;
+  identifier_type: IdentifierType | null;
 }
 
 /** Which events belong to which profile (the profile it was resolved to when processed). */
@@ -255,17 +270,20 @@ export interface ShopifyInstallationTable {
   updated_at: number;
 }
 
+/** The Admin API bulk exports an import reads, in the order it reads them. */
+export type ImportExport = 'customers' | 'orders' | 'checkouts';
+
 /** One `reclaim shopify import` run and how far it got (`src/shopify/shopify-import.ts`). */
 export interface ShopifyImportTable {
   id: string;
   shop: string;
   /** `running` (also after a crash), `failed` (the error says why; a rerun resumes), `completed`. */
-  status: string;
+  status: 'running' | 'failed' | 'completed';
   days: number;
   /** Orders and checkouts created from this time (epoch ms). */
   since: number;
-  /** The export being read: `customers`, `orders`, `checkouts`, then `done`. */
-  export: string;
+  /** The export being read, then `done`. */
+  export: ImportExport | 'done';
   bulk_operation_id: string | null;
   /** Lines of the current export stored. */
   lines_done: number;
@@ -303,7 +321,7 @@ export interface DeliveryTable {
   /** `<destination>:<kind>:<subject id>`: enqueueing the same thing twice is a no-op. */
   id: string;
   destination: string;
-  /** `abandonment`, `conversion`, `erasure`. */
+  /** `abandonment`, `conversion`, `erasure`, `subscription`. */
   kind: string;
   /** The trigger id, event id or erasure request it carries. */
   subject_id: string;
@@ -348,8 +366,7 @@ export interface DeliveryAttemptCountTable {
 /** A destination paused by a configuration or credential error, until an operator resumes it. */
 export interface DestinationStateTable {
   destination: string;
-  /** `active` or `paused`. */
-  status: string;
+  status: 'active' | 'paused';
   reason_json: string | null;
   updated_at: number;
 }
