@@ -108,9 +108,24 @@ const subjectIndexWriter = new BulkWriter<Database['consent_subject_index']>(
       .onConflict((oc) => oc.doNothing()),
 );
 
+/** The newest record's position and hash: where the next record chains on. */
+export interface LedgerHead {
+  position: number;
+  hash: string;
+}
+
 export class ConsentLedger {
-  #head: { position: number; hash: string } | undefined;
+  #head: LedgerHead | undefined;
   readonly #pending: PendingRecord[] = [];
+
+  /** `head`: the chain's head as the last committed batch left it, when the caller kept it. */
+  constructor(head?: LedgerHead) {
+    this.#head = head;
+  }
+
+  get head(): LedgerHead | undefined {
+    return this.#head;
+  }
 
   async loadHead(db: Db): Promise<void> {
     const row = await db

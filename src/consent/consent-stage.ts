@@ -7,6 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import {
   ConsentLedger,
+  type LedgerHead,
   jurisdictionOfRecord,
   type ConsentRecord,
   type ConsentSubject,
@@ -48,6 +49,11 @@ export class ConsentStateView {
   readonly #states = new Map<string, AnyState>();
   readonly #loaded = new Set<string>();
   readonly dirty = new Set<string>();
+
+  /** Subject keys loaded or set so far. */
+  get size(): number {
+    return this.#loaded.size;
+  }
 
   /** Loads the states of these subject keys that are not loaded yet. */
   async load(db: Db, keys: Iterable<string>): Promise<void> {
@@ -103,6 +109,8 @@ const DEVICE_KEYS = ['clientId', 'browserId', 'anonymousId'] as const;
 const PURCHASE_KINDS = new Set(['order_completed', 'order_paid']);
 const CHECKOUT_KINDS = new Set(['checkout_contact', 'checkout_update']);
 const TWO_YEARS = Math.round(2 * 365.25 * 86_400_000);
+/** Subjects whose consent states stay in memory between batches; past it, the next batch starts afresh. */
+const WARM_SUBJECTS = 50_000;
 
 /** A record the stage wants to write, before it is chained. */
 interface Draft {
@@ -131,6 +139,11 @@ export const consentViewSlot = new Slot<ConsentStateView>('consent.view');
  */
 export class ConsentStage implements Stage<ResolvedEvent> {
   readonly name = 'consent';
+  /**
+   * What the last committed batch left: the ledger's head and the consent states it loaded or wrote. This
+   * stage is the only writer of both, so they stay true for the next batch until `forget`.
+   */
+  #warm: { view: ConsentStateView; head: LedgerHead | undefined } | undefined;
 
   /** `subscriptions`: told of every marketing opt-in and withdrawal the batch records. */
   constructor(
@@ -139,28 +152,43 @@ export class ConsentStage implements Stage<ResolvedEvent> {
   ) {}
 
   async begin(ctx: BatchContext, events: readonly ResolvedEvent[]): Promise<StageBatch<ResolvedEvent>> {
-    const batch = new ConsentBatch(this.settings, ctx, this.subscriptions);
+    const warm = this.#warm && this.#warm.view.size < WARM_SUBJECTS ? this.#warm : undefined;
+    const view = warm?.view ?? new ConsentStateView();
+    const ledger = new ConsentLedger(warm?.head);
+    this.#warm = undefined;
+    const batch = new ConsentBatch(this.settings, ctx, ledger, view, this.subscriptions);
     await batch.load(events);
-    ctx.provide(consentViewSlot, batch.view);
-    return batch;
+    ctx.provide(consentViewSlot, view);
+    return {
+      apply: (event) => batch.apply(event),
+      save: () => batch.save(),
+      committed: () => {
+        view.dirty.clear();
+        this.#warm = { view, head: ledger.head };
+      },
+    };
+  }
+
+  forget(): void {
+    this.#warm = undefined;
   }
 }
 
 /** One batch of the consent stage: the ledger's head, the states its events touch, the changes it made. */
-class ConsentBatch implements StageBatch<ResolvedEvent> {
-  readonly #ledger = new ConsentLedger();
-  readonly view = new ConsentStateView();
+class ConsentBatch {
   readonly #changes: SubscriptionChange[] = [];
 
   constructor(
     private readonly settings: ConsentStageSettings,
     private readonly ctx: BatchContext,
+    private readonly ledger: ConsentLedger,
+    readonly view: ConsentStateView,
     private readonly subscriptions?: SubscriptionSink,
   ) {}
 
   async load(events: readonly ResolvedEvent[]): Promise<void> {
     const { trx } = this.ctx;
-    await this.#ledger.loadHead(trx);
+    if (!this.ledger.head) await this.ledger.loadHead(trx);
     const keys = new Set<string>();
     for (const { event } of events) {
       if (event.ids.email) keys.add(`email:${event.ids.email}`);
@@ -177,7 +205,7 @@ class ConsentBatch implements StageBatch<ResolvedEvent> {
 
   async save(): Promise<void> {
     const { trx, clock } = this.ctx;
-    await this.#ledger.save(trx);
+    await this.ledger.save(trx);
     if (this.subscriptions && this.#changes.length)
       await this.subscriptions(trx, this.#changes, clock.now());
     for (const part of chunk(this.view.rows(clock.now()), 300)) {
@@ -220,7 +248,7 @@ class ConsentBatch implements StageBatch<ResolvedEvent> {
     for (const { permission, key, after } of updates) this.view.set(permission, key, after);
     const change = subscriptionChange(draft, updates, recordId, event.eventTime, profileId);
     if (change) this.#changes.push(change);
-    this.#ledger.append(
+    this.ledger.append(
       {
         recordId,
         permission: draft.permission,

@@ -33,12 +33,15 @@ export class Pipeline<E> {
 
   /**
    * Processes the whole log, then fires everything due up to `time`; answers the earliest due time left
-   * (Infinity when nothing is), so a caller pacing by it need not ask again.
+   * (Infinity when nothing is), so a caller pacing by it need not ask again. A caller that appended
+   * nothing since its last advance says so (`appended: false`) and calls only when something is due.
    */
-  async advanceTo(time: number): Promise<number> {
-    await this.processor.drain();
-    const next = await this.timers.nextDueAt();
-    if (next > time) return next;
+  async advanceTo(time: number, appended = true): Promise<number> {
+    if (appended) {
+      await this.processor.drain();
+      const next = await this.timers.nextDueAt();
+      if (next > time) return next;
+    }
     while ((await this.fireDue(time)) === FIRE_LIMIT);
     return this.timers.nextDueAt();
   }

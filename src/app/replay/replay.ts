@@ -144,7 +144,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
       await Promise.all(pending);
       pending = [];
     }
-    if (ingested || nextDue <= clock.now()) nextDue = await engine.pipeline.advanceTo(clock.now());
+    if (ingested || nextDue <= clock.now()) nextDue = await engine.pipeline.advanceTo(clock.now(), ingested);
     if (((await outbox.nextDueAt(delivery.destinations)) ?? Infinity) <= clock.now()) {
       commit(true);
       await delivery.drain();
