@@ -4,6 +4,8 @@ import type { Stage, StageBatch } from '../pipeline/stage.ts';
 import type { ResolvedEvent } from '../identity/identity-resolver.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import type { Kysely, Transaction } from 'kysely';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import {
   ConsentLedger,
@@ -58,7 +60,7 @@ export class ConsentStateView {
   /** Loads the states of these subject keys that are not loaded yet. */
   async load(db: Db, keys: Iterable<string>): Promise<void> {
     const wanted = [...new Set(keys)].filter((key) => !this.#loaded.has(key));
-    for (const part of chunk(wanted, 900)) {
+    for (const part of inChunks(capabilitiesOf(db), wanted)) {
       const rows = await db
         .selectFrom('consent_states')
         .selectAll()
@@ -206,9 +208,8 @@ class ConsentBatch {
   async save(): Promise<void> {
     const { trx, clock } = this.ctx;
     await this.ledger.save(trx);
-    if (this.subscriptions && this.#changes.length)
-      await this.subscriptions(trx, this.#changes, clock.now());
-    for (const part of chunk(this.view.rows(clock.now()), 300)) {
+    if (this.subscriptions && this.#changes.length) await this.subscriptions(trx, this.#changes, clock.now());
+    for (const part of inChunks(capabilitiesOf(trx), this.view.rows(clock.now()), { perValue: 4 })) {
       await trx
         .insertInto('consent_states')
         .values(part)
@@ -438,12 +439,6 @@ class ConsentBatch {
 function softOptInApplies(regime: Regime, purchase: boolean): boolean {
   if (regime === 'EU' || regime === 'CH') return purchase;
   return regime === 'UK';
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** A subject's current consent, merged over its devices, outside a batch (admin API, delivery). */
