@@ -92,7 +92,16 @@ async function replayCounts() {
       clock,
       partnersOnReplayClock: true,
     });
-    return { meta, summary, counts: counter.counts(), diskCommits: commits() };
+    return {
+      meta,
+      summary,
+      counts: counter.counts(),
+      shapes: counter.topShapes(8),
+      batches:
+        counter.topShapes(Number.POSITIVE_INFINITY).find((s) => s.sql.startsWith('insert into "cursors"'))
+          ?.count ?? 0,
+      diskCommits: commits(),
+    };
   } finally {
     await opened.close();
     await standIn.close();
@@ -263,22 +272,36 @@ what arrives together follows the timing of the thread that reads it.
 
 ${table(['lines', 'stored events', 'statements', 'per stored event', 'select / insert / update / delete / other', 'transactions', 'disk commits', 'triggers'], replayRows)}
 
+The event processor ran ${fmt(replay.batches)} batches (its cursor moved that often), ${fmt(
+      replay.summary.events.stored / Math.max(1, replay.batches),
+      1,
+    )} stored events each on average: replay processes what each step ingested before the clock passes the next due
+time. The statements it runs most, with their value lists folded:
+
+${table(
+  ['statements', 'SQL'],
+  replay.shapes.map(({ sql, count }) => [
+    fmt(count),
+    `\`${sql.length > 110 ? `${sql.slice(0, 110)}…` : sql}\``,
+  ]),
+)}
+
 **(b) One pixel event, HTTP to Klaviyo**: a \`checkout_started\` with a typed email and every consent category
 allowed (US), posted to \`/v1/pixel\` over a socket; processed; its journey fired once the clock passes the
 checkout window; its trigger delivered to the Klaviyo stand-in over HTTP. Each phase counts the calls the server's
 loops make for it (\`processor.drain\`, \`pipeline.fireDue\`, \`DeliveryRunner.drain\`), not their
-idle polling; the shopper is the second on the store.
+idle polling.
 
 ${
   sameCounts(pixel.first, pixel.warm)
     ? `${table(['phase', 'statements', 'select / insert / update / delete / other', 'transactions'], phaseRows(pixel.warm))}
 
-The first event on an empty store counts the same.`
+The second shopper on the store; the first, on an empty store, counts the same.`
     : `First event on an empty store:
 
 ${table(['phase', 'statements', 'select / insert / update / delete / other', 'transactions'], phaseRows(pixel.first))}
 
-The next shopper's:
+The second shopper's:
 
 ${table(['phase', 'statements', 'select / insert / update / delete / other', 'transactions'], phaseRows(pixel.warm))}`
 }`,

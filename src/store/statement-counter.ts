@@ -36,6 +36,13 @@ function kindOf(query: CompiledQuery): StatementKind {
   return (keyword as StatementKind | undefined) ?? 'other';
 }
 
+/** The SQL with its placeholder lists folded: `in ($1, $2)` and `values (?, ?), (?, ?)` read as one shape. */
+function shapeOf(sql: string): string {
+  return sql
+    .replace(/\$\d+/g, '?')
+    .replace(/\(\?(?:, \?)*\)(?:, \(\?(?:, \?)*\))*/g, '(…)');
+}
+
 const zero = (): StatementCounts => ({
   statements: 0,
   byKind: { select: 0, insert: 0, update: 0, delete: 0, other: 0 },
@@ -53,13 +60,24 @@ const zero = (): StatementCounts => ({
  */
 export class StatementCounter {
   #counts = zero();
+  /** Statements by their SQL with value lists folded, so one statement's shape counts once whatever its rows. */
+  readonly #shapes = new Map<string, number>();
 
   /** A copy of the counts so far; subtract two with `countsBetween` for one phase's share. */
   counts(): StatementCounts {
     return { ...this.#counts, byKind: { ...this.#counts.byKind } };
   }
 
+  /** The `limit` most frequent statement shapes since the last reset, most frequent first. */
+  topShapes(limit: number): { sql: string; count: number }[] {
+    return [...this.#shapes]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([sql, count]) => ({ sql, count }));
+  }
+
   reset(): void {
+    this.#shapes.clear();
     this.#counts = zero();
   }
 
@@ -76,6 +94,8 @@ export class StatementCounter {
   #count(query: CompiledQuery): void {
     this.#counts.statements++;
     this.#counts.byKind[kindOf(query)]++;
+    const shape = shapeOf(query.sql);
+    this.#shapes.set(shape, (this.#shapes.get(shape) ?? 0) + 1);
   }
 
   #driver(inner: Driver): Driver {

@@ -94,3 +94,20 @@ it('counts a commit group’s transactions as it counts any other', async () => 
 
   expect(counter.counts()).toMatchObject({ statements: 1, transactions: 1, commits: 1 });
 });
+
+it('groups statements by shape, whatever their rows and parameters, most frequent first', async () => {
+  await store.db.insertInto('profile_events').values({ profile_id: 'pr_c', event_seq: 1 }).execute();
+  await store.db
+    .insertInto('profile_events')
+    .values([
+      { profile_id: 'pr_c', event_seq: 2 },
+      { profile_id: 'pr_c', event_seq: 3 },
+    ])
+    .execute();
+  await store.db.selectFrom('profile_events').selectAll().where('event_seq', 'in', [1, 2, 3]).execute();
+
+  expect(counter.topShapes(5)).toEqual([
+    { sql: 'insert into "profile_events" ("profile_id", "event_seq") values (…)', count: 2 },
+    { sql: 'select * from "profile_events" where "event_seq" in (…)', count: 1 },
+  ]);
+});
