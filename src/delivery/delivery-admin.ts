@@ -196,3 +196,35 @@ export const deliveryDetail: TriggerDetail = async (db, triggerIds) => {
   for (const id of triggerIds) if (!found.has(id)) found.set(id, { deliveries: {} });
   return found;
 };
+
+/** Deliveries per destination and status. */
+export async function deliveryCounts(db: Kysely<Database>): Promise<Record<string, Record<string, number>>> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['destination', 'status'])
+    .execute();
+  const byDestination = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const statuses = byDestination.get(row.destination) ?? {};
+    statuses[row.status] = Number(row.n);
+    byDestination.set(row.destination, statuses);
+  }
+  return Object.fromEntries(byDestination);
+}
+
+/** The id of the first trigger of `stage` delivered to a destination, by firing time: a sample to show. */
+export async function firstDeliveredTrigger(
+  db: Kysely<Database>,
+  stage: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('deliveries')
+    .innerJoin('triggers', 'triggers.id', 'deliveries.subject_id')
+    .select('triggers.id')
+    .where('deliveries.status', '=', 'delivered')
+    .where('triggers.stage', '=', stage)
+    .orderBy('triggers.fired_at')
+    .executeTakeFirst();
+  return row?.id;
+}

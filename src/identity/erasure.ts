@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
@@ -195,6 +195,11 @@ async function eraseIdentity(trx: Trx, scope: ErasureScope): Promise<Record<stri
     identifiers: await deleteIn(trx, 'identifiers', 'profile_id', scope.profileIds),
     profiles: await deleteIn(trx, 'profiles', 'id', scope.profileIds),
   };
+}
+
+/** A stored erasure receipt, or undefined while the erasure has not run. */
+export function loadReceipt(db: Kysely<Database>, id: string) {
+  return db.selectFrom('erasure_receipts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** A stored receipt, as the admin API and the CLI show it. */

@@ -2,12 +2,7 @@ import { Slot, type BatchContext } from '../pipeline/batch-context.ts';
 import type { LoggedEvent, ResolvedBatch, Resolver } from '../pipeline/stage.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import type { Database } from '../store/schema.ts';
-import {
-  IdentityGraph,
-  IdentityWorkingSet,
-  type IdentityRules,
-  type Resolution,
-} from './identity-graph.ts';
+import { IdentityGraph, IdentityWorkingSet, type IdentityRules, type Resolution } from './identity-graph.ts';
 import { IdentityRepository } from './identity-repository.ts';
 
 /** An event after identity resolution, as every later stage sees it. */
@@ -40,10 +35,7 @@ export class IdentityResolver implements Resolver<ResolvedEvent> {
     this.#graph = new IdentityGraph(rules);
   }
 
-  async begin(
-    ctx: BatchContext,
-    batch: readonly LoggedEvent[],
-  ): Promise<ResolvedBatch<ResolvedEvent>> {
+  async begin(ctx: BatchContext, batch: readonly LoggedEvent[]): Promise<ResolvedBatch<ResolvedEvent>> {
     const ws = new IdentityWorkingSet();
     await this.#repository.load(
       ctx.trx,

@@ -6,7 +6,7 @@ import { apiError } from '../http/errors/api-error.ts';
 import type { Store } from '../store/store.ts';
 import { adminCommandEvent, exportIdFor, receiptIdFor } from './identity-commands.ts';
 import { deleteExport, findExport, listExports } from './data-exports.ts';
-import { readReceipt } from './erasure.ts';
+import { loadReceipt, readReceipt } from './erasure.ts';
 import type { IdentifierType } from './identifiers.ts';
 import { currentProfileId, findProfile } from './profile-group.ts';
 import { buildProfileView, type ProfileSection } from './profile-view.ts';
@@ -101,9 +101,7 @@ export const profileRoutes: FastifyPluginAsync<ProfileRoutesOptions> = (app, opt
     if (!profileId) throw apiError('RECLAIM_ERR_NOT_FOUND', 'no such profile');
     const event = await command('erase_customer', profileId);
     const receiptId = receiptIdFor(event);
-    const receipt = await waitFor(() =>
-      store.db.selectFrom('erasure_receipts').selectAll().where('id', '=', receiptId).executeTakeFirst(),
-    );
+    const receipt = await waitFor(() => loadReceipt(store.db, receiptId));
     if (!receipt) return reply.status(202).send({ status: 'accepted', receiptId });
     return {
       status: 'erased',

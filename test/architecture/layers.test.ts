@@ -73,6 +73,14 @@ describe('layers of src/', () => {
     expect(against).toEqual([]);
   });
 
+  it('leaves every table to its module: the wiring and the command line run no query of their own', () => {
+    const querying = sourceFiles()
+      .filter((file) => ['app', 'cli'].includes(folderOf(file) ?? ''))
+      .filter((file) => /\.(selectFrom|insertInto|updateTable|deleteFrom)\(/.test(readFileSync(file, 'utf8')))
+      .map((file) => path.relative(SRC, file));
+    expect(querying).toEqual([]);
+  });
+
   it('reads the imports it judges', () => {
     const engine = path.join(SRC, 'app/engine.ts');
     const folders = new Set(importsOf(engine).map(folderOf));

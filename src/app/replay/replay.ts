@@ -11,7 +11,9 @@ import type { Logger } from '../../runtime/logger.ts';
 import { ApiError } from '../../http/errors/api-error.ts';
 import type { Store } from '../../store/store.ts';
 import { DeliveryRunner } from '../../delivery/delivery-runner.ts';
+import { deliveryCounts } from '../../delivery/delivery-admin.ts';
 import { Outbox } from '../../delivery/outbox.ts';
+import { triggerCounts } from '../../journeys/trigger-repository.ts';
 import { createEngine } from '../engine.ts';
 import { LineReader, readAndPrepare, type IndexedLine } from './line-reader.ts';
 import { lineHeaders, lineSignals, type PreparedLine } from './replay-line.ts';
@@ -226,27 +228,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   commit(false);
   summary.clock.until = new Date(clock.now()).toISOString();
   await delivery.settleAll(clock);
-  const stages = await store.db
-    .selectFrom('triggers')
-    .select(['stage', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('stage')
-    .execute();
-  for (const row of stages) {
-    summary.triggers[row.stage as 'browse'] = Number(row.n);
-    summary.triggers.total += Number(row.n);
-  }
-  const deliveries = await store.db
-    .selectFrom('deliveries')
-    .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy(['destination', 'status'])
-    .execute();
-  const byDestination = new Map<string, Record<string, number>>();
-  for (const row of deliveries) {
-    const statuses = byDestination.get(row.destination) ?? {};
-    statuses[row.status] = Number(row.n);
-    byDestination.set(row.destination, statuses);
-  }
-  summary.deliveries = Object.fromEntries(byDestination);
+  summary.triggers = await triggerCounts(store.db);
+  summary.deliveries = await deliveryCounts(store.db);
   summary.rejected = Object.fromEntries(rejected);
   return summary;
 }

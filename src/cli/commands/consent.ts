@@ -1,6 +1,6 @@
 import { withIsoTimes } from '../../http/body/iso-times.ts';
 import { verifyLedger } from '../../consent/consent-ledger.ts';
-import type { TriggerBody } from '../../journeys/firing.ts';
+import { loadTrigger } from '../../journeys/trigger-repository.ts';
 import { explainDecisions } from '../../journeys/trigger-routes.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { withRuntime } from '../runtime.ts';
@@ -24,17 +24,13 @@ hash outside Reclaim (a ticket, an email) to prove later that nothing before it 
     const { values, positionals } = parseOptions(ctx.argv, { json: { type: 'boolean' } }, true);
     if (positionals[0] === 'why' && positionals.length === 2) {
       return withRuntime(ctx, async ({ store }) => {
-        const row = await store.db
-          .selectFrom('triggers')
-          .select('body_json')
-          .where('id', '=', positionals[1]!)
-          .executeTakeFirst();
-        if (!row) {
+        const trigger = await loadTrigger(store.db, positionals[1]!);
+        if (!trigger) {
           ctx.stderr.write(`reclaim consent: no trigger ${positionals[1]}\n`);
           return EXIT.FAILURE;
         }
         ctx.stdout.write(
-          `${JSON.stringify(withIsoTimes(await explainDecisions(store.db, JSON.parse(row.body_json) as TriggerBody)), null, 2)}\n`,
+          `${JSON.stringify(withIsoTimes(await explainDecisions(store.db, trigger)), null, 2)}\n`,
         );
         return EXIT.OK;
       });

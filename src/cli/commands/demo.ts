@@ -18,6 +18,8 @@ import { KlaviyoStandIn } from '../../stand-ins/klaviyo-stand-in.ts';
 import { migrateToLatest } from '../../store/migrator.ts';
 import { openStore } from '../../store/store.ts';
 import type { TriggerBody } from '../../journeys/firing.ts';
+import { loadTrigger } from '../../journeys/trigger-repository.ts';
+import { firstDeliveredTrigger } from '../../delivery/delivery-admin.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
 import { NativeFeedClock, seedNativeAccount, setUpReclaimFlows } from './demo-klaviyo.ts';
@@ -143,15 +145,8 @@ when set, otherwise one made up for this run and printed. Every run starts from 
       report = formatGapReport(
         await gapReport(store.db, { ...period, attributionWindow: config.reports.attributionWindow }),
       );
-      const row = await store.db
-        .selectFrom('triggers')
-        .innerJoin('deliveries', 'deliveries.subject_id', 'triggers.id')
-        .select('triggers.body_json')
-        .where('deliveries.status', '=', 'delivered')
-        .where('triggers.stage', '=', 'cart')
-        .orderBy('triggers.fired_at')
-        .executeTakeFirst();
-      sample = row && (JSON.parse(row.body_json) as TriggerBody);
+      const sampleId = await firstDeliveredTrigger(store.db, 'cart');
+      sample = sampleId === undefined ? undefined : await loadTrigger(store.db, sampleId);
       const sent = await klaviyoSentByStage(store.db, period);
       results = resultsText(await klaviyoResults(api, { ...period, sent }));
     } finally {

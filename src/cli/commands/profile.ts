@@ -1,7 +1,7 @@
 import { createEngine } from '../../app/engine.ts';
 import { EventLog } from '../../event-log/event-log.ts';
 import { adminCommandEvent, receiptIdFor } from '../../identity/identity-commands.ts';
-import { readReceipt } from '../../identity/erasure.ts';
+import { loadReceipt, readReceipt } from '../../identity/erasure.ts';
 import { currentProfileId, findProfile } from '../../identity/profile-group.ts';
 import { LOOKUPS } from '../../identity/profile-routes.ts';
 import { buildProfileView } from '../../identity/profile-view.ts';
@@ -86,11 +86,7 @@ async function erase(runtime: CliRuntime, engine: ReturnType<typeof createEngine
       await engine.processor.drain();
       await releaseLease(runtime.store, 'engine', holder);
     }
-    const receipt = await runtime.store.db
-      .selectFrom('erasure_receipts')
-      .selectAll()
-      .where('id', '=', receiptId)
-      .executeTakeFirst();
+    const receipt = await loadReceipt(runtime.store.db, receiptId);
     if (receipt) return readReceipt(receipt);
     await new Promise((r) => setTimeout(r, 200));
   }
