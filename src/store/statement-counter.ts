@@ -38,9 +38,7 @@ function kindOf(query: CompiledQuery): StatementKind {
 
 /** The SQL with its placeholder lists folded: `in ($1, $2)` and `values (?, ?), (?, ?)` read as one shape. */
 function shapeOf(sql: string): string {
-  return sql
-    .replace(/\$\d+/g, '?')
-    .replace(/\(\?(?:, \?)*\)(?:, \(\?(?:, \?)*\))*/g, '(…)');
+  return sql.replace(/\$\d+/g, '?').replace(/\(\?(?:, \?)*\)(?:, \(\?(?:, \?)*\))*/g, '(…)');
 }
 
 const zero = (): StatementCounts => ({
