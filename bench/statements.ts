@@ -266,9 +266,9 @@ transaction control not counted as statements). Counts, not times: the same code
 **(a) Replay of a fixed store** (\`reclaim simulate --shoppers ${SHOPPERS} --days ${DAYS} --seed ${SEED}\`, eu-fashion:
 ${fmt(replay.meta.lines)} requests carrying ${fmt(replay.meta.events)} events) into a fresh SQLite file and the Klaviyo
 stand-in, as \`reclaim score\` replays it. Transactions are Kysely's; replay runs them as savepoints inside commit
-groups, whose disk commits are counted apart. Statements repeat exactly from run to run; transactions may differ by a
-few, since the event log commits the appends that arrive together as one transaction, and on a file this long
-what arrives together follows the timing of the thread that reads it.
+groups, whose disk commits are counted apart. The event log commits the appends that arrive together as one
+transaction, and on a file this long what arrives together follows the timing of the thread that reads it: so
+transactions, and the log's inserts, may differ by a few dozen from run to run; the rest repeats exactly.
 
 ${table(['lines', 'stored events', 'statements', 'per stored event', 'select / insert / update / delete / other', 'transactions', 'disk commits', 'triggers'], replayRows)}
 
