@@ -81,7 +81,7 @@ const afterCursor = sql<number>`coalesce((select position from cursors where nam
 type Committable = { committed?(): void };
 
 /**
- * Follows the event log with a cursor and runs every event through identity resolution and the stages,
+ * Follows the event log with a cursor and runs every event through the resolver and the stages,
  * a batch per transaction: the cursor moves in the same transaction as the state it produced, so a crash
  * at any point replays the batch from the log and nothing is lost or applied twice.
  */
