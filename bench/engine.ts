@@ -112,8 +112,8 @@ function dueJourney(n: number) {
   return {
     id: `jr_bench_${n}`,
     profile_id: `pr_bench_${n}`,
-    status: 'open',
-    stage: 'cart',
+    status: 'open' as const,
+    stage: 'cart' as const,
     started_at: T0 - 7_200_000,
     last_activity_at: T0 - 3_600_000,
     updated_received_at: T0 - 3_600_000,

@@ -94,8 +94,8 @@ async function seed(store: Store, now: number): Promise<{ journeys: number; deli
       return {
         id: `jn-${i}`,
         profile_id: `pr-${i}`,
-        status: open ? 'open' : 'fired',
-        stage: ['browse', 'cart', 'checkout'][i % 3]!,
+        status: open ? ('open' as const) : ('fired' as const),
+        stage: (['browse', 'cart', 'checkout'] as const)[i % 3]!,
         started_at: now - 30 * DAY + i,
         last_activity_at: now - 30 * DAY + i,
         updated_received_at: now - 30 * DAY + i,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { JourneyStage } from '../journeys/journey.ts';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import type { Database } from '../store/schema.ts';
 import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
@@ -216,7 +217,7 @@ export async function deliveryCounts(db: Kysely<Database>): Promise<Record<strin
 /** The id of the first trigger of `stage` delivered to a destination, by firing time: a sample to show. */
 export async function firstDeliveredTrigger(
   db: Kysely<Database>,
-  stage: string,
+  stage: JourneyStage,
 ): Promise<string | undefined> {
   const row = await db
     .selectFrom('deliveries')

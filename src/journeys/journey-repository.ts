@@ -4,7 +4,7 @@ import { BulkWriter } from '../store/bulk-writer.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
-import type { Journey, JourneyStage, JourneyState, JourneyStatus } from './journey.ts';
+import type { Journey, JourneyState } from './journey.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -29,8 +29,8 @@ export function toJourney(row: Database['journeys']): Journey {
   return {
     id: row.id,
     profileId: row.profile_id,
-    status: row.status as JourneyStatus,
-    stage: row.stage as JourneyStage,
+    status: row.status,
+    stage: row.stage,
     startedAt: row.started_at,
     lastActivityAt: row.last_activity_at,
     updatedReceivedAt: row.updated_received_at,

@@ -7,9 +7,10 @@ import type {
 } from '../event-log/canonical-event.ts';
 import { sumLines } from '../event-log/money.ts';
 import { orderedId } from '../store/ordered-id.ts';
+import type { JourneyStage, JourneyStatus } from '../store/schema.ts';
 
-export const STAGES = ['browse', 'cart', 'checkout'] as const;
-export type JourneyStage = (typeof STAGES)[number];
+export type { JourneyStage, JourneyStatus };
+export const STAGES = ['browse', 'cart', 'checkout'] as const satisfies readonly JourneyStage[];
 const DEPTH: Record<JourneyStage, number> = { browse: 0, cart: 1, checkout: 2 };
 
 /** Inactivity after which a journey at each stage is abandoned (ms). */
@@ -73,8 +74,6 @@ export interface JourneyState {
   klaviyo: { scriptSeen: boolean; identified: boolean };
   events: number;
 }
-
-export type JourneyStatus = 'open' | 'fired' | 'purchased' | 'suppressed' | 'merged';
 
 export interface Journey {
   id: string;

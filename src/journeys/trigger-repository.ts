@@ -12,7 +12,7 @@ export async function triggerCounts(db: Kysely<Database>): Promise<Record<Journe
     .groupBy('stage')
     .execute();
   for (const row of rows) {
-    counts[row.stage as JourneyStage] = Number(row.n);
+    counts[row.stage] = Number(row.n);
     counts.total += Number(row.n);
   }
   return counts;

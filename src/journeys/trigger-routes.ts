@@ -6,7 +6,7 @@ import { queryParams } from '../http/body/query-params.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { TriggerBody } from './firing.ts';
-import { STAGES } from './journey.ts';
+import { STAGES, type JourneyStage } from './journey.ts';
 
 /** Another module's view of a trigger (its deliveries), merged into the listing and the detail. */
 export type TriggerDetail = (
@@ -59,6 +59,8 @@ export function summarize(trigger: TriggerBody) {
   };
 }
 
+const isStage = (value: string): value is JourneyStage => (STAGES as readonly string[]).includes(value);
+
 /** `GET /admin/v1/triggers` and `GET /admin/v1/triggers/{id}` (the full trigger and the ledger records behind its decisions). */
 export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { store, details }) => {
   app.get('/admin/v1/triggers', async (req) => {
@@ -66,7 +68,7 @@ export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { s
     const from = parseTime(param('from'), 'from');
     const to = parseTime(param('to'), 'to');
     const stage = param('stage');
-    if (stage !== undefined && !(STAGES as readonly string[]).includes(stage)) {
+    if (stage !== undefined && !isStage(stage)) {
       throw apiError('RECLAIM_ERR_BAD_REQUEST', `stage must be one of ${STAGES.join(', ')}`, 'stage');
     }
     const given = param('limit');

@@ -23,7 +23,6 @@ export async function klaviyoSentByStage(
     .groupBy('triggers.stage')
     .execute();
   const sent = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<JourneyStage, number>;
-  for (const row of rows)
-    if ((STAGES as readonly string[]).includes(row.stage)) sent[row.stage as JourneyStage] = Number(row.n);
+  for (const row of rows) sent[row.stage] = Number(row.n);
   return sent;
 }

@@ -38,13 +38,18 @@ export interface Database {
 }
 
 /** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
+/** A journey's stage, from shallow to deep. */
+export type JourneyStage = 'browse' | 'cart' | 'checkout';
+/** Where a journey stands: open until it fires, is bought, suppressed, or merged into another. */
+export type JourneyStatus = 'open' | 'fired' | 'purchased' | 'suppressed' | 'merged';
+
 export interface JourneyTable {
   id: string;
   profile_id: string;
   /** `open`, `fired`, `purchased`, `suppressed`, `merged`. */
-  status: string;
+  status: JourneyStatus;
   /** `browse`, `cart`, `checkout`: the deepest stage reached. */
-  stage: string;
+  stage: JourneyStage;
   started_at: number;
   last_activity_at: number;
   /** Receive time of the event that last moved it (a late event makes it due when it arrives). */
@@ -75,7 +80,7 @@ export interface TriggerTable {
   id: string;
   journey_id: string;
   profile_id: string;
-  stage: string;
+  stage: JourneyStage;
   due_at: number;
   /** Event time at which the clock passed the due time (or a late event made it due). */
   fired_at: number;

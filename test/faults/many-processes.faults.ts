@@ -88,7 +88,7 @@ describe('several serve and worker processes on one PostgreSQL database', () => 
         );
         expect(refused).toEqual([]);
 
-        const count = async (table: 'journeys' | 'triggers', column?: 'status', value?: string) => {
+        const count = async (table: 'journeys' | 'triggers', column?: 'status', value?: 'open' | 'fired') => {
           let query = store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
           if (column && value) query = query.where(column, '=', value);
           return Number((await query.executeTakeFirstOrThrow()).n);

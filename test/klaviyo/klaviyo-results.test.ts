@@ -14,7 +14,10 @@ const FROM = '2026-11-01';
 const TO = '2026-11-30';
 
 /** Triggers Reclaim fired (and Klaviyo accepted, or not) in the store, as the delivery loop leaves them. */
-async function seedTriggers(store: Store, rows: { stage: string; firedAt: string; status: string }[]) {
+async function seedTriggers(
+  store: Store,
+  rows: { stage: 'browse' | 'cart' | 'checkout'; firedAt: string; status: string }[],
+) {
   let n = 0;
   for (const row of rows) {
     const id = `t${++n}`;

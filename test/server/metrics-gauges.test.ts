@@ -47,11 +47,11 @@ async function seed(store: Store): Promise<void> {
     .execute();
   const seqs = await db.selectFrom('events').select('seq').orderBy('seq').execute();
   await db.insertInto('cursors').values({ name: PROCESSOR_CURSOR, position: seqs[1]!.seq }).execute();
-  const journey = (id: string, status: string, dueAt: number | null) => ({
+  const journey = (id: string, status: 'open' | 'fired' | 'purchased', dueAt: number | null) => ({
     id,
     profile_id: `pr-${id}`,
     status,
-    stage: 'cart',
+    stage: 'cart' as const,
     started_at: NOW - 3 * 60 * MIN,
     last_activity_at: NOW - 2 * 60 * MIN,
     updated_received_at: NOW - 2 * 60 * MIN,
