@@ -19,6 +19,13 @@ const tags = (page: Page) => page.evaluate(() => (window as unknown as { __tags:
 const consentApi = (page: Page) =>
   page.evaluate(() => (window.Reclaim?.consent as { get(): unknown } | undefined)?.get() ?? null);
 const dialog = (page: Page) => page.getByRole('dialog', { name: 'Your privacy choices' });
+/** Waits out the banner's fade-in: axe judges colours as painted, and mid-fade text has no contrast yet. */
+const settled = (page: Page) =>
+  page.waitForFunction(
+    () => document.getAnimations().every((a) => a.playState !== 'running'),
+    undefined,
+    WAIT,
+  );
 
 /** What the visitor's browser holds that a tracker could use: cookies and storage. */
 async function stored(page: Page): Promise<{ cookies: string[]; storage: string[] }> {
@@ -275,6 +282,7 @@ describe('consent banner in Chromium', () => {
       const { context, page } = await f.visitor('GB');
       await page.goto(url);
       await expect.poll(() => dialog(page).isVisible(), WAIT).toBe(true);
+      await settled(page);
       const results = await new AxeBuilder({ page }).include('#cc-main').analyze();
       const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
@@ -295,6 +303,7 @@ describe('consent banner in Chromium', () => {
       await page.getByRole('button', { name: 'Preferences' }).press('Enter');
       const prefs = page.getByRole('dialog', { name: 'Your privacy choices' }).last();
       await expect.poll(() => prefs.isVisible()).toBe(true);
+      await settled(page);
       const prefsAxe = await new AxeBuilder({ page }).include('#cc-main').analyze();
       expect(prefsAxe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
         [],
