@@ -17,7 +17,7 @@ import { AttemptCounts, type Attempt } from './attempt-counts.ts';
 import { checkAbandonments, loadTriggers } from './abandonment-check.ts';
 import { DestinationStates } from './destination-states.ts';
 import { Outbox, type ClaimedDelivery, type Settlement } from './outbox.ts';
-import { createPartnerRequest } from './partner-request.ts';
+import { createPartnerRequest } from './create-partner-request.ts';
 import { PartnerRateLimit } from './partner-rate-limit.ts';
 import { retryDelay } from './retry-delay.ts';
 

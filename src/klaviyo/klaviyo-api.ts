@@ -1,5 +1,5 @@
 import { USER_AGENT } from '../delivery/deliverer.ts';
-import { createPartnerRequest, type PartnerRequestOptions } from '../delivery/partner-request.ts';
+import { createPartnerRequest, type PartnerRequestOptions } from '../delivery/create-partner-request.ts';
 import { DeliveryError } from '../destinations/kit/delivery-errors.ts';
 import type { PartnerRequest } from '../destinations/kit/partner-request.ts';
 import { klaviyo } from '../destinations/klaviyo/index.ts';

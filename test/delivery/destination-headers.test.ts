@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Deliverer, USER_AGENT } from '../../src/delivery/deliverer.ts';
 import { Outbox } from '../../src/delivery/outbox.ts';
-import { createPartnerRequest } from '../../src/delivery/partner-request.ts';
+import { createPartnerRequest } from '../../src/delivery/create-partner-request.ts';
 import { enabledDestinations } from '../../src/destinations/registry.ts';
 import { KLAVIYO_REVISION } from '../../src/destinations/klaviyo/settings.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
