@@ -10,27 +10,24 @@ import { memoryUsage } from 'node:process';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../src/config/load-config.ts';
 import { firingSettings } from '../src/app/engine.ts';
-import { replayFile } from '../src/app/replay/replay.ts';
 import { outboxTriggerSink } from '../src/delivery/outbox-trigger-sink.ts';
 import { enabledDestinations } from '../src/destinations/registry.ts';
 import type { JourneyState } from '../src/journeys/journey.ts';
 import { toJourney } from '../src/journeys/journey-repository.ts';
 import { fireAllDue } from '../src/journeys/scheduler.ts';
 import { ManualClock } from '../src/runtime/clock.ts';
-import { createLogger } from '../src/runtime/logger.ts';
 import { parseJsonExact } from '../src/http/body/json-body.ts';
-import { scoringOverrides } from '../src/simulation/scorer.ts';
 import { simulate, SIMULATION_FILES, type SimulationMeta } from '../src/simulation/simulator.ts';
 import { KlaviyoStandIn } from '../src/stand-ins/klaviyo-stand-in.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { postgresDatabase, sqliteDatabase, type BenchDatabase } from './support/databases.ts';
 import { fmt, table, writeSection, type BenchSection } from './support/report.ts';
+import { scoringReplay } from './support/scoring-replay.ts';
 
 /** Shoppers in the simulated month: 37,000 of the eu-fashion profile carry just over 1,000,000 events. */
 const SHOPPERS = Number(process.env.BENCH_ENGINE_SHOPPERS ?? 37_500);
 const JOURNEYS = Number(process.env.BENCH_ENGINE_JOURNEYS ?? 1_000_000);
-const log = createLogger({ level: 'silent' });
 
 /** Peak resident memory while `work` runs, sampled every 100 ms. */
 async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
@@ -54,28 +51,17 @@ async function parseOnly(file: string): Promise<number> {
 }
 
 async function replayMonth(db: BenchDatabase, dir: string, meta: SimulationMeta) {
-  const clock = new ManualClock(0);
-  const standIn = new KlaviyoStandIn({ clock: () => clock.now() });
-  const config = loadConfig({ env: {}, overrides: scoringOverrides(meta, await standIn.start()) });
+  const scoring = await scoringReplay(dir, meta);
   const store = await openStore({ url: db.url });
   try {
     await migrateToLatest(store);
     const started = performance.now();
-    const { result: summary, peakMiB } = await withPeakMemory(() =>
-      replayFile({
-        file: join(dir, SIMULATION_FILES.input),
-        config,
-        store,
-        log,
-        clock,
-        partnersOnReplayClock: true,
-      }),
-    );
+    const { result: summary, peakMiB } = await withPeakMemory(() => scoring.replay(store));
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, summary, peakMiB, klaviyoEvents: standIn.events.length };
+    return { seconds, summary, peakMiB, klaviyoEvents: scoring.received.length };
   } finally {
     await store.close();
-    await standIn.close();
+    await scoring.close();
   }
 }
 

@@ -6,15 +6,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/load-config.ts';
-import { replayFile } from '../src/app/replay/replay.ts';
-import { ManualClock } from '../src/runtime/clock.ts';
 import { createLogger } from '../src/runtime/logger.ts';
-import { scoreSimulation, scoringOverrides } from '../src/simulation/scorer.ts';
-import { simulate, SIMULATION_FILES, type SimulationMeta } from '../src/simulation/simulator.ts';
-import { KlaviyoStandIn } from '../src/stand-ins/klaviyo-stand-in.ts';
+import { scoreSimulation } from '../src/simulation/scorer.ts';
+import { simulate, type SimulationMeta } from '../src/simulation/simulator.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
 import { openScratchStore, type Store } from '../src/store/store.ts';
+import { scoringReplay } from './support/scoring-replay.ts';
 
 const SHOPPERS = Number(process.env.BENCH_FINGERPRINT_SHOPPERS ?? 3000);
 const DAYS = Number(process.env.BENCH_FINGERPRINT_DAYS ?? 21);
@@ -81,27 +78,18 @@ async function dumpTables(store: Store): Promise<string[]> {
 
 /** Replays the simulation into a fresh SQLite database and the Klaviyo stand-in, as `reclaim score` does. */
 async function replayAndDump(dir: string, meta: SimulationMeta): Promise<string[]> {
-  const clock = new ManualClock(0);
-  const standIn = new KlaviyoStandIn({ clock: () => clock.now() });
+  const scoring = await scoringReplay(dir, meta);
   const store = await openScratchStore();
   try {
     await migrateToLatest(store);
-    const config = loadConfig({ env: {}, overrides: scoringOverrides(meta, await standIn.start()) });
-    await replayFile({
-      file: join(dir, SIMULATION_FILES.input),
-      config,
-      store,
-      log,
-      clock,
-      partnersOnReplayClock: true,
-    });
-    const received = standIn.events
+    await scoring.replay(store);
+    const received = scoring.received
       .map(({ id: _id, profileId: _profile, receivedAt: _wallClock, ...event }) => line('klaviyo', event))
       .sort();
     return [...(await dumpTables(store)), ...received];
   } finally {
     await store.close();
-    await standIn.close();
+    await scoring.close();
   }
 }
 

@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.ts';
 import { DeliveryRunner } from '../src/delivery/delivery-runner.ts';
 import { createEngine } from '../src/app/engine.ts';
-import { replayFile } from '../src/app/replay/replay.ts';
 import { ManualClock } from '../src/runtime/clock.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { buildApp } from '../src/app/build-app.ts';
-import { scoringOverrides } from '../src/simulation/scorer.ts';
-import { simulate, SIMULATION_FILES } from '../src/simulation/simulator.ts';
+import { simulate } from '../src/simulation/simulator.ts';
 import { KlaviyoStandIn } from '../src/stand-ins/klaviyo-stand-in.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
 import {
@@ -26,6 +24,7 @@ import {
 import { openStore, type Store } from '../src/store/store.ts';
 import { sqliteDatabase } from './support/databases.ts';
 import { fmt, table, writeSection, type BenchSection } from './support/report.ts';
+import { scoringReplay, type ScoringReplay } from './support/scoring-replay.ts';
 
 const SHOPPERS = Number(process.env.BENCH_STATEMENTS_SHOPPERS ?? 3000);
 const DAYS = Number(process.env.BENCH_STATEMENTS_DAYS ?? 21);
@@ -68,10 +67,9 @@ function countingCommitGroups(store: Store): { store: Store; commits: () => numb
 async function replayCounts() {
   const dir = mkdtempSync(join(tmpdir(), 'reclaim-statements-'));
   const db = sqliteDatabase();
-  const clock = new ManualClock(0);
-  const standIn = new KlaviyoStandIn({ clock: () => clock.now() });
   const counter = new StatementCounter();
   const opened = await openStore({ url: db.url, statementCounter: counter });
+  let scoring: ScoringReplay | undefined;
   try {
     const meta = await simulate({
       profile: 'eu-fashion',
@@ -81,17 +79,10 @@ async function replayCounts() {
       out: dir,
     });
     await migrateToLatest(opened);
-    const config = loadConfig({ env: {}, overrides: scoringOverrides(meta, await standIn.start()) });
+    scoring = await scoringReplay(dir, meta);
     const { store, commits } = countingCommitGroups(opened);
     counter.reset();
-    const summary = await replayFile({
-      file: join(dir, SIMULATION_FILES.input),
-      config,
-      store,
-      log,
-      clock,
-      partnersOnReplayClock: true,
-    });
+    const summary = await scoring.replay(store);
     return {
       meta,
       summary,
@@ -104,7 +95,7 @@ async function replayCounts() {
     };
   } finally {
     await opened.close();
-    await standIn.close();
+    await scoring?.close();
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }

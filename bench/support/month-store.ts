@@ -10,15 +10,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../../src/config/load-config.ts';
-import { replayFile } from '../../src/app/replay/replay.ts';
-import { ManualClock } from '../../src/runtime/clock.ts';
-import { createLogger } from '../../src/runtime/logger.ts';
-import { scoringOverrides } from '../../src/simulation/scorer.ts';
-import { simulate, SIMULATION_FILES, type SimulationMeta } from '../../src/simulation/simulator.ts';
-import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
+import { simulate, type SimulationMeta } from '../../src/simulation/simulator.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { openStore } from '../../src/store/store.ts';
+import { scoringReplay } from './scoring-replay.ts';
 
 /** Where replayed stores are kept between runs (gitignored with the rest of `data/`). */
 const CACHE_DIR = resolve('data/bench');
@@ -52,24 +47,15 @@ export async function monthStore(options: {
     const dir = mkdtempSync(join(tmpdir(), 'reclaim-month-'));
     try {
       const meta = await simulate({ profile: 'eu-fashion', ...options, out: join(dir, 'simulation') });
-      const clock = new ManualClock(0);
-      const standIn = new KlaviyoStandIn({ clock: () => clock.now() });
-      const config = loadConfig({ env: {}, overrides: scoringOverrides(meta, await standIn.start()) });
+      const scoring = await scoringReplay(join(dir, 'simulation'), meta);
       const building = join(dir, 'store.sqlite');
       const store = await openStore({ url: `sqlite:${building}` });
       try {
         await migrateToLatest(store);
-        await replayFile({
-          file: join(dir, 'simulation', SIMULATION_FILES.input),
-          config,
-          store,
-          log: createLogger({ level: 'silent' }),
-          clock,
-          partnersOnReplayClock: true,
-        });
+        await scoring.replay(store);
       } finally {
         await store.close();
-        await standIn.close();
+        await scoring.close();
       }
       copyFileSync(building, `${cached}.partial`);
       renameSync(`${cached}.partial`, cached);

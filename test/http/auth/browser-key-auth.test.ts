@@ -1,20 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { browserKey, requirePublishableKey } from '../../../src/http/auth/browser-key-auth.ts';
-import { ApiError } from '../../../src/http/errors/api-error.ts';
+import { refusal } from '../../support/refusal.ts';
 
 const request = (query: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   ({ query, headers }) as unknown as FastifyRequest;
-
-function refusal(run: () => void): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof ApiError) return error.code;
-    throw error;
-  }
-}
 
 describe('browserKey', () => {
   it('prefers the key query parameter, then X-Reclaim-Key, then key in the body', () => {

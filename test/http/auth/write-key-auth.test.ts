@@ -1,21 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { matchesKey, requireWriteKey, writeKeyFromHeader } from '../../../src/http/auth/write-key-auth.ts';
-import { ApiError } from '../../../src/http/errors/api-error.ts';
+import { refusal } from '../../support/refusal.ts';
 
 const request = (headers: Record<string, string> = {}) => ({ headers }) as unknown as FastifyRequest;
 const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:`).toString('base64')}` });
-
-/** The code `run` is refused with, or undefined when it passes. */
-function refusal(run: () => void): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof ApiError) return error.code;
-    throw error;
-  }
-}
 
 describe('writeKeyFromHeader', () => {
   it('reads the Basic-auth user name, with or without the colon', () => {
