@@ -1,8 +1,6 @@
 import { CompiledQuery, type Compilable, type Transaction } from 'kysely';
+import { capabilitiesOf } from './capabilities.ts';
 import type { Database } from './schema.ts';
-
-/** Rows per statement: well under both dialects' bind-parameter limits for tables of ≤ 20 columns. */
-const ROWS_PER_STATEMENT = 300;
 
 /**
  * Multi-row INSERT/UPSERT statements compiled once per row count and re-run with new parameters. On hot
@@ -22,8 +20,9 @@ export class BulkWriter<Row extends object> {
 
   async write(trx: Transaction<Database>, rows: readonly Row[]): Promise<{ [column: string]: unknown }[]> {
     const returned: { [column: string]: unknown }[] = [];
+    const fullStatement = Math.floor(capabilitiesOf(trx).maxBindParameters / this.columns.length);
     for (let i = 0; i < rows.length;) {
-      const part = rows.slice(i, i + statementSize(rows.length - i));
+      const part = rows.slice(i, i + statementSize(rows.length - i, fullStatement));
       i += part.length;
       const parameters = part.flatMap((row) =>
         this.columns.map((column) => row[column as keyof Row] as unknown),
@@ -55,10 +54,10 @@ export class BulkWriter<Row extends object> {
 }
 
 /**
- * Rows for the next statement: full statements, then the remainder in powers of two, so only a handful
- * of distinct statements is ever compiled.
+ * Rows for the next statement: full statements (as many rows as the dialect's bind parameters hold), then
+ * the remainder in powers of two, so only a handful of distinct statements is ever compiled.
  */
-function statementSize(remaining: number): number {
-  if (remaining >= ROWS_PER_STATEMENT) return ROWS_PER_STATEMENT;
+function statementSize(remaining: number, full: number): number {
+  if (remaining >= full) return full;
   return 2 ** Math.floor(Math.log2(remaining));
 }
