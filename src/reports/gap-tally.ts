@@ -4,6 +4,7 @@ import type { NativeReason, TriggerBody } from '../journeys/firing.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
+import { triggersFiredBetween } from '../journeys/trigger-repository.ts';
 import type { Database } from '../store/schema.ts';
 
 /** Why Klaviyo's own tracking likely missed an abandonment (from `TriggerBody.native`). */
@@ -163,17 +164,7 @@ export interface TriggerFacts {
  * follow their ids, so the send an order is credited to does not depend on how a database orders ties.
  */
 export async function triggerFacts(db: Kysely<Database>, from: number, to: number): Promise<TriggerFacts[]> {
-  const triggers = (
-    await db
-      .selectFrom('triggers')
-      .select('body_json')
-      .where('fired_at', '>=', from)
-      .where('fired_at', '<', to)
-      .orderBy('fired_at')
-      .orderBy('id')
-      .execute()
-  ).map((r) => JSON.parse(r.body_json) as TriggerBody);
-
+  const triggers = await triggersFiredBetween(db, from, to);
   const deliveries = new Map<string, { status: string; outcome_json: string | null }[]>();
   for (const part of inChunks(
     capabilitiesOf(db),
