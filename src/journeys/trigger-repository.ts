@@ -96,3 +96,11 @@ export async function triggerCountsByDay(
     count: Number(row.n),
   }));
 }
+
+/**
+ * Fired triggers as another module may read them inside a query of its own (`.as('t')` and join it): the
+ * trigger's id (a delivery's `subject_id`), its stage, and `fired_at` (event time, ms).
+ */
+export function firedTriggers(db: Kysely<Database>) {
+  return db.selectFrom('triggers').select(['id', 'stage', 'fired_at']);
+}
