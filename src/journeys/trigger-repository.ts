@@ -104,3 +104,20 @@ export async function triggerCountsByDay(
 export function firedTriggers(db: Kysely<Database>) {
   return db.selectFrom('triggers').select(['id', 'stage', 'fired_at']);
 }
+
+/**
+ * Each fired trigger beside the journey it closed, as another module may read them inside a query of its
+ * own: the trigger's id and stored body (`TriggerBody` as JSON text), and the journey's state
+ * (`JourneyState` as JSON text) and start (event time, ms).
+ */
+export function triggersWithJourneys(db: Kysely<Database>) {
+  return db
+    .selectFrom('triggers')
+    .innerJoin('journeys', 'journeys.id', 'triggers.journey_id')
+    .select([
+      'triggers.id as id',
+      'triggers.body_json as body_json',
+      'journeys.state_json as journey_state_json',
+      'journeys.started_at as journey_started_at',
+    ]);
+}
