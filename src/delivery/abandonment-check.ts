@@ -6,6 +6,8 @@ import type { AbandonmentSend } from '../destinations/kit/destination.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 import type { Database } from '../store/schema.ts';
 
+export { loadTriggers } from '../journeys/trigger-repository.ts';
+
 /** What to do with one abandonment delivery now. */
 export type AbandonmentCheck =
   | { action: 'send'; send: AbandonmentSend }
@@ -79,21 +81,4 @@ function check(trigger: TriggerBody, view: ConsentStateView, now: number): Aband
   // SMS waits.
   if ('defer' in smsDecision && phone) return { action: 'wait', at: smsDecision.defer, withheld };
   return { action: 'skip', withheld };
-}
-
-/** Loads the triggers of abandonment deliveries. */
-export async function loadTriggers(
-  db: Kysely<Database>,
-  ids: readonly string[],
-): Promise<Map<string, TriggerBody>> {
-  const found = new Map<string, TriggerBody>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db
-      .selectFrom('triggers')
-      .select(['id', 'body_json'])
-      .where('id', 'in', ids.slice(i, i + 500))
-      .execute();
-    for (const row of rows) found.set(row.id, JSON.parse(row.body_json) as TriggerBody);
-  }
-  return found;
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { JourneyStage } from '../journeys/journey.ts';
+import { firedTriggers } from '../journeys/trigger-repository.ts';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import type { Database } from '../store/schema.ts';
 import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
@@ -221,11 +222,11 @@ export async function firstDeliveredTrigger(
 ): Promise<string | undefined> {
   const row = await db
     .selectFrom('deliveries')
-    .innerJoin('triggers', 'triggers.id', 'deliveries.subject_id')
-    .select('triggers.id')
+    .innerJoin(firedTriggers(db).as('t'), 't.id', 'deliveries.subject_id')
+    .select('t.id')
     .where('deliveries.status', '=', 'delivered')
-    .where('triggers.stage', '=', stage)
-    .orderBy('triggers.fired_at')
+    .where('t.stage', '=', stage)
+    .orderBy('t.fired_at')
     .executeTakeFirst();
   return row?.id;
 }

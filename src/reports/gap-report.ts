@@ -1,6 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { addAmounts } from '../event-log/money.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
+import { purchasesBetween } from '../journeys/purchases-between.ts';
+import { suppressedJourneys } from '../journeys/suppressed-journeys.ts';
 import type { Database } from '../store/schema.ts';
 import { GapDayCache } from './gap-day-cache.ts';
 import {
@@ -80,14 +82,8 @@ async function creditOrders(
   { from, to, attributionWindow }: GapReportOptions,
   rowsOf: (send: GapSend) => GapTally[],
 ): Promise<void> {
-  const purchases = await db
-    .selectFrom('purchases')
-    .selectAll()
-    .where('at', '>', from)
-    .where('at', '<=', to + attributionWindow)
-    .orderBy('at')
-    .execute();
-  const roots = await rootsOf(db, [...sent.map((t) => t.profileId), ...purchases.map((p) => p.profile_id)]);
+  const purchases = await purchasesBetween(db, from, to + attributionWindow);
+  const roots = await rootsOf(db, [...sent.map((t) => t.profileId), ...purchases.map((p) => p.profileId)]);
   const sendsByProfile = new Map<string, GapSend[]>();
   for (const send of sent) {
     const root = roots.get(send.profileId)!;
@@ -96,13 +92,13 @@ async function creditOrders(
   // One order can be recorded twice (the checkout completing and the order webhook): count it once.
   const orders = new Map<string, (typeof purchases)[number]>();
   for (const p of purchases) {
-    const key = p.checkout_token ? `checkout:${p.checkout_token}` : p.order_key;
+    const key = p.checkoutToken ? `checkout:${p.checkoutToken}` : p.orderKey;
     const seen = orders.get(key);
     if (!seen || (seen.value === null && p.value !== null)) orders.set(key, p);
   }
   for (const order of orders.values()) {
     const at = Number(order.at);
-    const sends = sendsByProfile.get(roots.get(order.profile_id)!) ?? [];
+    const sends = sendsByProfile.get(roots.get(order.profileId)!) ?? [];
     const credited = sends.findLast((t) => t.firedAt < at && at - t.firedAt <= attributionWindow);
     if (!credited) continue;
     for (const row of rowsOf(credited)) {
@@ -134,17 +130,7 @@ async function assemble(db: Kysely<Database>, options: GapReportOptions, gapDays
     days.get(dayOf(send.firedAt))!,
   ]);
 
-  const suppressed: Record<string, number> = {};
-  const closed = await db
-    .selectFrom('journeys')
-    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
-    // A literal, so either database may read the partial index of suppressed journeys.
-    .where('status', '=', sql.lit('suppressed'))
-    .where('last_activity_at', '>=', from)
-    .where('last_activity_at', '<', to)
-    .groupBy('outcome')
-    .execute();
-  for (const row of closed) suppressed[row.outcome ?? 'unknown'] = Number(row.n);
+  const suppressed = await suppressedJourneys(db, from, to);
 
   const untracked = { events: 0, byKind: {} as Record<string, number> };
   const counts = await db

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Decision } from '../consent/policy.ts';
+import { abandonmentDeliveries, type AbandonmentDelivery } from '../delivery/abandonment-deliveries.ts';
 import type { NativeReason, TriggerBody } from '../journeys/firing.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
-import { capabilitiesOf } from '../store/capabilities.ts';
-import { inChunks } from '../store/in-chunks.ts';
+import { triggersFiredBetween } from '../journeys/trigger-repository.ts';
 import type { Database } from '../store/schema.ts';
 
 /** Why Klaviyo's own tracking likely missed an abandonment (from `TriggerBody.native`). */
@@ -134,15 +134,12 @@ function withheldReason(outcome: string | null): NotSentReason {
 }
 
 /** Reclaim's outcome for a trigger, from its deliveries: sent, or why not. */
-function outcomeOf(
-  trigger: TriggerBody,
-  deliveries: readonly { status: string; outcome_json: string | null }[],
-): 'sent' | NotSentReason {
+function outcomeOf(trigger: TriggerBody, deliveries: readonly AbandonmentDelivery[]): 'sent' | NotSentReason {
   if (deliveries.some((d) => d.status === 'delivered')) return 'sent';
   if (deliveries.some((d) => d.status === 'pending')) return 'pending';
   if (deliveries.some((d) => d.status === 'dead' || d.status === 'dropped')) return 'delivery_failed';
   const skipped = deliveries.find((d) => d.status === 'skipped');
-  if (skipped) return allowsAChannel(trigger) ? withheldReason(skipped.outcome_json) : refusalOf(trigger);
+  if (skipped) return allowsAChannel(trigger) ? withheldReason(skipped.outcomeJson) : refusalOf(trigger);
   return allowsAChannel(trigger) ? 'no_destination' : refusalOf(trigger);
 }
 
@@ -163,31 +160,11 @@ export interface TriggerFacts {
  * follow their ids, so the send an order is credited to does not depend on how a database orders ties.
  */
 export async function triggerFacts(db: Kysely<Database>, from: number, to: number): Promise<TriggerFacts[]> {
-  const triggers = (
-    await db
-      .selectFrom('triggers')
-      .select('body_json')
-      .where('fired_at', '>=', from)
-      .where('fired_at', '<', to)
-      .orderBy('fired_at')
-      .orderBy('id')
-      .execute()
-  ).map((r) => JSON.parse(r.body_json) as TriggerBody);
-
-  const deliveries = new Map<string, { status: string; outcome_json: string | null }[]>();
-  for (const part of inChunks(
-    capabilitiesOf(db),
+  const triggers = await triggersFiredBetween(db, from, to);
+  const deliveries = await abandonmentDeliveries(
+    db,
     triggers.map((t) => t.id),
-    { otherParams: 1 },
-  )) {
-    const rows = await db
-      .selectFrom('deliveries')
-      .select(['subject_id', 'status', 'outcome_json'])
-      .where('kind', '=', 'abandonment')
-      .where('subject_id', 'in', part)
-      .execute();
-    for (const row of rows) deliveries.set(row.subject_id, [...(deliveries.get(row.subject_id) ?? []), row]);
-  }
+  );
   return triggers.map((trigger) => ({
     firedAt: trigger.firedAt,
     stage: trigger.stage,

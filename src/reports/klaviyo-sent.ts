@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { STAGES, type JourneyStage } from '../journeys/journey.ts';
+import { deliveredByStage } from '../delivery/delivered-by-stage.ts';
+import type { JourneyStage } from '../journeys/journey.ts';
 import type { Database } from '../store/schema.ts';
 
 /**
@@ -9,20 +10,7 @@ import type { Database } from '../store/schema.ts';
  */
 export async function klaviyoSentByStage(
   db: Kysely<Database>,
-  { from, to }: { from: number; to: number },
+  period: { from: number; to: number },
 ): Promise<Record<JourneyStage, number>> {
-  const rows = await db
-    .selectFrom('triggers')
-    .innerJoin('deliveries', 'deliveries.subject_id', 'triggers.id')
-    .select(['triggers.stage as stage', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('deliveries.destination', '=', 'klaviyo')
-    .where('deliveries.kind', '=', 'abandonment')
-    .where('deliveries.status', '=', 'delivered')
-    .where('triggers.fired_at', '>=', from)
-    .where('triggers.fired_at', '<', to)
-    .groupBy('triggers.stage')
-    .execute();
-  const sent = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<JourneyStage, number>;
-  for (const row of rows) sent[row.stage] = Number(row.n);
-  return sent;
+  return deliveredByStage(db, 'klaviyo', period);
 }

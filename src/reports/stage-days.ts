@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
+import { triggerCountsByDay } from '../journeys/trigger-repository.ts';
 import type { Database } from '../store/schema.ts';
 import { GapDayCache } from './gap-day-cache.ts';
 
@@ -26,21 +27,10 @@ function emptyDays(from: number, to: number): Map<number, Day> {
 /** Counts the triggers fired in `[from, to)` into `days`, grouped by day and stage in the database. */
 async function countTriggers(db: Kysely<Database>, from: number, to: number, days: Map<number, Day>) {
   if (from >= to) return;
-  const rows = await db
-    .selectFrom('triggers')
-    .select((eb) => [
-      'stage',
-      eb(eb.ref('fired_at'), '/', DAY).as('day_number'),
-      eb.fn.countAll<number>().as('n'),
-    ])
-    .where('fired_at', '>=', from)
-    .where('fired_at', '<', to)
-    .groupBy(['stage', 'day_number'])
-    .execute();
-  for (const row of rows) {
-    const day = days.get(Math.floor(Number(row.day_number)));
+  for (const row of await triggerCountsByDay(db, from, to)) {
+    const day = days.get(row.day);
     const stage = STAGES.find((s) => s === row.stage);
-    if (day && stage) day[stage] += Number(row.n);
+    if (day && stage) day[stage] += row.count;
   }
 }
 

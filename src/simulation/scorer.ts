@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../config/load-config.ts';
 import { replayFile, type ReplaySummary } from '../app/replay/replay.ts';
+import { triggersWithDelivery, type TriggerWithDelivery } from '../delivery/triggers-with-delivery.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 import { ManualClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -169,20 +170,7 @@ export async function scoreSimulation(options: ScoreOptions): Promise<Scores> {
       partnersOnReplayClock: true,
       onProgress: options.onProgress,
     });
-    const rows = await store.db
-      .selectFrom('triggers')
-      .innerJoin('journeys', 'journeys.id', 'triggers.journey_id')
-      .leftJoin('deliveries', (join) =>
-        join.onRef('deliveries.subject_id', '=', 'triggers.id').on('deliveries.destination', '=', 'klaviyo'),
-      )
-      .select([
-        'triggers.body_json',
-        'journeys.state_json',
-        'journeys.started_at',
-        'deliveries.delivered_at',
-        'deliveries.outcome_json',
-      ])
-      .execute();
+    const rows = await triggersWithDelivery(store.db, 'klaviyo');
     return {
       ...judge(meta, shoppers, install, replay, rows, standIn.events),
       ...(imported ? { imported: imported.counts } : {}),
@@ -238,13 +226,7 @@ function judge(
   shoppers: readonly ShopperTruth[],
   install: Install,
   replay: ReplaySummary,
-  rows: readonly {
-    body_json: string;
-    state_json: string;
-    started_at: number;
-    delivered_at: number | null;
-    outcome_json: string | null;
-  }[],
+  rows: readonly TriggerWithDelivery[],
   klaviyoEvents: readonly RecordedKlaviyoEvent[],
 ): Scores {
   const byEmail = new Map<string, ShopperTruth>();
@@ -270,7 +252,7 @@ function judge(
     const trigger = JSON.parse(row.body_json) as TriggerBody;
     const events = sentEvents.get(trigger.id) ?? [];
     if (events.length === 0) continue;
-    const state = JSON.parse(row.state_json) as {
+    const state = JSON.parse(row.journey_state_json) as {
       devices: string[];
       cartTokens: string[];
       checkoutTokens: string[];
@@ -294,7 +276,8 @@ function judge(
       unmatchedSent++;
       continue;
     }
-    if (owner.purchases.some((p) => p >= Number(row.started_at) && p <= trigger.firedAt)) s.afterPurchase++;
+    if (owner.purchases.some((p) => p >= Number(row.journey_started_at) && p <= trigger.firedAt))
+      s.afterPurchase++;
     const channels = { email: 0, sms: 0 };
     for (const e of events) {
       if (typeof e.profile.email === 'string') {
