@@ -6,8 +6,6 @@ import type { AbandonmentSend } from '../destinations/kit/destination.ts';
 import type { TriggerBody } from '../journeys/firing.ts';
 import type { Database } from '../store/schema.ts';
 
-export { loadTriggers } from '../journeys/trigger-repository.ts';
-
 /** What to do with one abandonment delivery now. */
 export type AbandonmentCheck =
   | { action: 'send'; send: AbandonmentSend }

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { JourneyStage } from '../journeys/journey.ts';
 import { firedTriggers } from '../journeys/trigger-repository.ts';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
 import { AttemptCounts, emptySummary } from './attempt-counts.ts';
@@ -150,12 +152,12 @@ export async function conversionStates(
 ): Promise<Map<string, ConversionState>> {
   const found = new Map<string, ConversionState>();
   const ids = destinations.flatMap((d) => subjectIds.map((s) => deliveryId(d, 'conversion', s)));
-  for (let i = 0; i < ids.length; i += 500) {
+  for (const part of inChunks(capabilitiesOf(db), ids)) {
     const rows = await db
       .selectFrom('deliveries')
       .select(['destination', 'subject_id', 'status', 'attempts', 'created_at', 'delivered_at'])
       .select(['last_error_json', 'outcome_json'])
-      .where('id', 'in', ids.slice(i, i + 500))
+      .where('id', 'in', part)
       .execute();
     for (const row of rows)
       found.set(`${row.destination}:${row.subject_id}`, {
@@ -173,12 +175,12 @@ export async function conversionStates(
 /** Delivery state per destination, for each trigger the admin API shows. */
 export const deliveryDetail: TriggerDetail = async (db, triggerIds) => {
   const found = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < triggerIds.length; i += 500) {
+  for (const part of inChunks(capabilitiesOf(db), triggerIds, { otherParams: 1 })) {
     const rows = await db
       .selectFrom('deliveries')
       .selectAll()
       .where('kind', '=', 'abandonment')
-      .where('subject_id', 'in', triggerIds.slice(i, i + 500))
+      .where('subject_id', 'in', part)
       .execute();
     for (const row of rows) {
       const entry = found.get(row.subject_id) ?? { deliveries: {} };
@@ -227,6 +229,7 @@ export async function firstDeliveredTrigger(
     .where('deliveries.status', '=', 'delivered')
     .where('t.stage', '=', stage)
     .orderBy('t.fired_at')
+    .limit(1)
     .executeTakeFirst();
   return row?.id;
 }

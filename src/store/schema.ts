@@ -37,12 +37,12 @@ export interface Database {
   dashboard_sessions: DashboardSessionTable;
 }
 
-/** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
 /** A journey's stage, from shallow to deep. */
 export type JourneyStage = 'browse' | 'cart' | 'checkout';
 /** Where a journey stands: open until it fires, is bought, suppressed, or merged into another. */
 export type JourneyStatus = 'open' | 'fired' | 'purchased' | 'suppressed' | 'merged';
 
+/** A shopper's way through browse → cart → checkout; abandoned when idle past its stage's window. */
 export interface JourneyTable {
   id: string;
   profile_id: string;
