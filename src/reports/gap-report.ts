@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { anonymousCountsByKind } from '../event-log/event-log.ts';
 import { addAmounts } from '../event-log/money.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
 import type { Database } from '../store/schema.ts';
@@ -147,16 +148,9 @@ async function assemble(db: Kysely<Database>, options: GapReportOptions, gapDays
   for (const row of closed) suppressed[row.outcome ?? 'unknown'] = Number(row.n);
 
   const untracked = { events: 0, byKind: {} as Record<string, number> };
-  const counts = await db
-    .selectFrom('anonymous_counts')
-    .select(['kind', (eb) => eb.fn.sum<number>('count').as('n')])
-    .where('day', '>=', dayOf(from))
-    .where('day', '<=', dayOf(to - 1))
-    .groupBy('kind')
-    .execute();
-  for (const row of counts) {
-    untracked.byKind[row.kind] = Number(row.n);
-    untracked.events += Number(row.n);
+  for (const [kind, n] of await anonymousCountsByKind(db, dayOf(from), dayOf(to - 1))) {
+    untracked.byKind[kind] = n;
+    untracked.events += n;
   }
 
   return {
