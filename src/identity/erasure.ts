@@ -4,6 +4,7 @@ import { deleteEvents, deleteWholeLog } from '../event-log/event-log.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
+import { identifierKeysOf } from './identity-repository.ts';
 
 type Trx = Transaction<Database>;
 
@@ -68,18 +69,9 @@ export class Eraser {
       for (const row of merged) group.add(row.id);
     }
     const ids = [...group];
-    const keys: string[] = [];
-    for (const part of inChunks(capabilities, ids)) {
-      const rows = await trx
-        .selectFrom('identifiers')
-        .select('key')
-        .where('profile_id', 'in', part)
-        .execute();
-      keys.push(...rows.map((r) => r.key));
-    }
     return this.#run(
       trx,
-      { profileIds: ids, identifierKeys: keys, all: false, at: erasedAt },
+      { profileIds: ids, identifierKeys: await identifierKeysOf(trx, ids), all: false, at: erasedAt },
       source,
       erasedAt,
       requestId,

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { anonymousCountsByKind } from '../event-log/event-log.ts';
 import { addAmounts } from '../event-log/money.ts';
+import { rootsOf } from '../identity/identity-repository.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
 import type { Database } from '../store/schema.ts';
 import { GapDayCache } from './gap-day-cache.ts';
@@ -48,27 +49,6 @@ function credit(revenue: AttributedRevenue, value: string | null, currency: stri
   const key = currency ?? 'unknown';
   const before = Object.hasOwn(revenue.byCurrency, key) ? revenue.byCurrency[key]! : '0';
   revenue.byCurrency[key] = addAmounts(before, value);
-}
-
-/**
- * Follows `merged_into` to today's profile for every id given. The merged profiles are read in one query
- * (an index range), cheaper than looking the ids of a month's sends and orders up in chunks.
- */
-async function rootsOf(db: Kysely<Database>, ids: Iterable<string>): Promise<Map<string, string>> {
-  const parent = new Map<string, string>();
-  const merged = await db
-    .selectFrom('profiles')
-    .select(['id', 'merged_into'])
-    .where('merged_into', '>', '')
-    .execute();
-  for (const row of merged) parent.set(row.id, row.merged_into!);
-  const roots = new Map<string, string>();
-  for (const id of ids) {
-    let root = id;
-    for (let hops = 0; parent.get(root) && hops < 64; hops++) root = parent.get(root)!;
-    roots.set(id, root);
-  }
-  return roots;
 }
 
 /**
