@@ -1,4 +1,5 @@
 import type { ErasureStep } from '../identity/erasure.ts';
+import { identifierKeysOf } from '../identity/identity-repository.ts';
 import type { ProfileSection } from '../identity/profile-view.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
@@ -49,12 +50,7 @@ export const eraseConsent: ErasureStep = async (trx, scope) => {
 
 /** A profile's consent records (newest first) and current states, for the profile API and exports. */
 export const consentSection: ProfileSection = async (db, profileIds) => {
-  const identifiers = await db
-    .selectFrom('identifiers')
-    .select('key')
-    .where('profile_id', 'in', profileIds)
-    .execute();
-  const keys = identifiers.map((i) => i.key);
+  const keys = await identifierKeysOf(db, profileIds);
   if (keys.length === 0) return { states: [], records: [] };
   const states = await db.selectFrom('consent_states').selectAll().where('subject_key', 'in', keys).execute();
   const records = await db

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import type { ConsentRecord, ConsentSubject } from './consent-ledger.ts';
 
@@ -95,4 +97,34 @@ export async function listConsentRecords(
     before = Number(rows.at(-1)!.position);
   }
   return wanted;
+}
+
+/**
+ * A ledger record as the chain holds it (with its position and the digest of its subject, which outlives
+ * the subject's erasure) and its hash.
+ */
+export type ProvenConsentRecord = { position: number; hash: string } & ConsentRecord & {
+    subjectDigest: string;
+  };
+
+/** The ledger records with these ids, by record id; an id the ledger does not hold is absent. */
+export async function consentRecordsById(
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+): Promise<Map<string, ProvenConsentRecord>> {
+  const records = new Map<string, ProvenConsentRecord>();
+  for (const part of inChunks(capabilitiesOf(db), recordIds)) {
+    const rows = await db
+      .selectFrom('consent_ledger')
+      .select(['record_id', 'position', 'hash', 'record_json'])
+      .where('record_id', 'in', part)
+      .execute();
+    for (const r of rows)
+      records.set(r.record_id, {
+        position: r.position,
+        hash: r.hash,
+        ...(JSON.parse(r.record_json) as ConsentRecord & { subjectDigest: string }),
+      });
+  }
+  return records;
 }

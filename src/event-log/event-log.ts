@@ -1,5 +1,7 @@
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { Expression, Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { BulkWriter } from '../store/bulk-writer.ts';
+import { capabilitiesOf } from '../store/capabilities.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { lockAppends } from '../store/append-lock.ts';
@@ -186,6 +188,142 @@ export async function orderEvents(
   }));
 }
 
+/**
+ * The log's rows with every column of a stored event (`readStoredEvent` reads them): the select another
+ * module joins to, in the same statement, when its own table points at events by `seq`.
+ */
+export function storedEvents(db: Kysely<Database>) {
+  return db
+    .selectFrom('events')
+    .select(['seq', 'id', 'idempotency_key', 'kind', 'source', 'event_time', 'received_at', 'body_json']);
+}
+
+/**
+ * A position of the log to read after: a sequence number, or an expression the same statement evaluates
+ * (a consumer's cursor, read in the statement that reads the log after it).
+ */
+export type LogPosition = number | Expression<number>;
+
+/** Up to `limit` events after `position`, in log order, each with its sequence number. */
+export async function eventsAfter(
+  db: Kysely<Database>,
+  position: LogPosition,
+  limit: number,
+): Promise<{ seq: number; event: CanonicalEvent }[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('seq', '>', position)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
+}
+
+/** Receive time (epoch ms) of the first event after `position`, or undefined when none follows it. */
+export async function firstReceivedAfter(
+  db: Kysely<Database>,
+  position: LogPosition,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select('received_at')
+    .where('seq', '>', position)
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.received_at);
+}
+
+/** The sequence number of the newest stored event, or undefined while the log is empty. */
+export async function lastSeq(db: Kysely<Database>): Promise<number | undefined> {
+  const head = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max<number | string | null>('seq').as('seq'))
+    .executeTakeFirst();
+  return head?.seq == null ? undefined : Number(head.seq);
+}
+
+/** Which stored events `newestEvents` reads. */
+export interface NewestEventsFilter {
+  /** Only events after this sequence number. */
+  after?: number;
+  limit: number;
+  source?: string;
+  kind?: string;
+}
+
+/** The newest stored events that pass `filter`, newest first, each with its sequence number. */
+export async function newestEvents(
+  db: Kysely<Database>,
+  filter: NewestEventsFilter,
+): Promise<{ seq: number; event: CanonicalEvent }[]> {
+  let q = storedEvents(db).orderBy('seq', 'desc').limit(filter.limit);
+  if (filter.after !== undefined) q = q.where('seq', '>', filter.after);
+  if (filter.source) q = q.where('source', '=', filter.source);
+  if (filter.kind) q = q.where('kind', '=', filter.kind);
+  const rows = await q.execute();
+  return rows.map((row) => ({ seq: Number(row.seq), event: readStoredEvent(row) }));
+}
+
+/**
+ * Replaces the stored body of event `id`, in the caller's transaction: an erasure scrubs the request that
+ * named the shopper. The columns (kind, source, times) stay.
+ */
+export async function rewriteEventBody(
+  trx: Transaction<Database>,
+  id: string,
+  body: StoredEventBody,
+): Promise<void> {
+  await trx
+    .updateTable('events')
+    .set({ body_json: JSON.stringify(body) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Deletes the events at these sequence numbers, in the caller's transaction; returns how many it deleted. */
+export async function deleteEvents(trx: Transaction<Database>, seqs: readonly number[]): Promise<number> {
+  let deleted = 0;
+  for (const part of inChunks(capabilitiesOf(trx), seqs)) {
+    deleted += Number(
+      (await trx.deleteFrom('events').where('seq', 'in', part).executeTakeFirst()).numDeletedRows,
+    );
+  }
+  return deleted;
+}
+
+/**
+ * Deletes every event and every anonymous count (`shop/redact`), in the caller's transaction; returns how
+ * many rows of each it deleted, by table.
+ */
+export async function deleteWholeLog(
+  trx: Transaction<Database>,
+): Promise<{ events: number; anonymous_counts: number }> {
+  const events = await trx.deleteFrom('events').executeTakeFirst();
+  const counts = await trx.deleteFrom('anonymous_counts').executeTakeFirst();
+  return { events: Number(events.numDeletedRows), anonymous_counts: Number(counts.numDeletedRows) };
+}
+
+/**
+ * Behaviour counted without identifiers (no tracking consent) on the UTC days `fromDay` to `toDay`, both
+ * included (`YYYY-MM-DD`): events per kind, all reasons together.
+ */
+export async function anonymousCountsByKind(
+  db: Kysely<Database>,
+  fromDay: string,
+  toDay: string,
+): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('anonymous_counts')
+    .select(['kind', (eb) => eb.fn.sum<number>('count').as('n')])
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .groupBy('kind')
+    .execute();
+  return new Map(rows.map((row) => [row.kind, Number(row.n)]));
+}
+
 /** An event as the log stores it. */
 export type EventRow = Required<Omit<Insertable<Database['events']>, 'seq'>>;
 
@@ -214,6 +352,12 @@ export function toRow(event: CanonicalEvent): EventRow {
   };
 }
 
+/** What an event's stored JSON holds: the canonical event less what the columns hold. */
+export type StoredEventBody = Omit<
+  CanonicalEvent,
+  'id' | 'idempotencyKey' | 'kind' | 'source' | 'eventTime' | 'receivedAt'
+>;
+
 /** The canonical event a stored row holds. */
 export function readStoredEvent(
   row: Pick<
@@ -221,10 +365,7 @@ export function readStoredEvent(
     'id' | 'idempotency_key' | 'kind' | 'source' | 'event_time' | 'received_at' | 'body_json'
   >,
 ): CanonicalEvent {
-  const body = JSON.parse(row.body_json) as Omit<
-    CanonicalEvent,
-    'id' | 'idempotencyKey' | 'kind' | 'source' | 'eventTime' | 'receivedAt'
-  >;
+  const body = JSON.parse(row.body_json) as StoredEventBody;
   return {
     id: row.id,
     idempotencyKey: row.idempotency_key,

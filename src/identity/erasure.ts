@@ -1,8 +1,10 @@
 import { hash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { deleteEvents, deleteWholeLog } from '../event-log/event-log.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
+import { identifierKeysOf } from './identity-repository.ts';
 
 type Trx = Transaction<Database>;
 
@@ -67,18 +69,9 @@ export class Eraser {
       for (const row of merged) group.add(row.id);
     }
     const ids = [...group];
-    const keys: string[] = [];
-    for (const part of inChunks(capabilities, ids)) {
-      const rows = await trx
-        .selectFrom('identifiers')
-        .select('key')
-        .where('profile_id', 'in', part)
-        .execute();
-      keys.push(...rows.map((r) => r.key));
-    }
     return this.#run(
       trx,
-      { profileIds: ids, identifierKeys: keys, all: false, at: erasedAt },
+      { profileIds: ids, identifierKeys: await identifierKeysOf(trx, ids), all: false, at: erasedAt },
       source,
       erasedAt,
       requestId,
@@ -134,19 +127,19 @@ export class Eraser {
 /** The identity graph's part: events, identifiers, links, refusals, profiles. */
 async function eraseIdentity(trx: Trx, scope: ErasureScope): Promise<Record<string, number>> {
   if (scope.all) {
-    const counts: Record<string, number> = {};
+    const log = await deleteWholeLog(trx);
+    const counts: Record<string, number> = { events: log.events };
     for (const table of [
-      'events',
       'profile_events',
       'identity_links',
       'identity_decisions',
       'identifiers',
       'profiles',
       'webhook_deliveries',
-      'anonymous_counts',
     ] as const) {
       counts[table] = Number((await trx.deleteFrom(table).executeTakeFirst()).numDeletedRows);
     }
+    counts.anonymous_counts = log.anonymous_counts;
     return counts;
   }
   const capabilities = capabilitiesOf(trx);
@@ -159,12 +152,7 @@ async function eraseIdentity(trx: Trx, scope: ErasureScope): Promise<Record<stri
       .execute();
     seqs.push(...rows.map((r) => r.event_seq));
   }
-  let events = 0;
-  for (const part of inChunks(capabilities, seqs)) {
-    events += Number(
-      (await trx.deleteFrom('events').where('seq', 'in', part).executeTakeFirst()).numDeletedRows,
-    );
-  }
+  const events = await deleteEvents(trx, seqs);
   let links = 0;
   let decisions = 0;
   for (const part of inChunks(capabilities, scope.identifierKeys, { perValue: 2 })) {

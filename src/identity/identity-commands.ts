@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { CommandHandler } from '../pipeline/stage.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
-import { eventIdFor } from '../event-log/event-log.ts';
+import { eventIdFor, rewriteEventBody } from '../event-log/event-log.ts';
 import type { Database } from '../store/schema.ts';
 import type { Eraser } from './erasure.ts';
 import { IDENTIFIER_TYPES } from './identifiers.ts';
@@ -56,12 +56,12 @@ export function eraseCommand(eraser: Eraser): CommandHandler {
         event.receivedAt,
         event.id,
       );
-      const scrubbed = { name: event.name, ids: {}, context: {}, properties: { receiptId: receipt.id } };
-      await trx
-        .updateTable('events')
-        .set({ body_json: JSON.stringify(scrubbed) })
-        .where('id', '=', event.id)
-        .execute();
+      await rewriteEventBody(trx, event.id, {
+        name: event.name,
+        ids: {},
+        context: {},
+        properties: { receiptId: receipt.id },
+      });
     },
   };
 }

@@ -1,11 +1,12 @@
-import type { Transaction } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, IdentifierType } from '../store/schema.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
 import type { IdentifierRecord, IdentityWorkingSet, ProfileRecord, TypeCounts } from './identity-graph.ts';
 
 type Trx = Transaction<Database>;
+type Db = Kysely<Database> | Transaction<Database>;
 
 function toRecord(row: Database['identifiers']): IdentifierRecord {
   return {
@@ -292,4 +293,106 @@ export class IdentityRepository {
         .execute();
     }
   }
+}
+
+/** A stored identifier and the profile that holds it today: its own, or the one it was merged into. */
+export interface RootedIdentifier {
+  root: string;
+  record: IdentifierRecord;
+}
+
+/**
+ * The identifiers of these `types` held by these current profiles or by profiles merged into them, each
+ * with the current profile (its root) it belongs to.
+ */
+export async function identifiersOfProfiles(
+  db: Db,
+  roots: readonly string[],
+  types: readonly IdentifierType[],
+): Promise<RootedIdentifier[]> {
+  const out: RootedIdentifier[] = [];
+  // The profiles first, then their identifiers: two index lookups. One join with the OR in it lets
+  // PostgreSQL's planner scan every identifier.
+  const capabilities = capabilitiesOf(db);
+  const rootOf = new Map<string, string>();
+  for (const part of inChunks(capabilities, roots, { perValue: 2 })) {
+    const profiles = await db
+      .selectFrom('profiles')
+      .select(['id', 'merged_into'])
+      .where((eb) => eb.or([eb('id', 'in', part), eb('merged_into', 'in', part)]))
+      .execute();
+    for (const p of profiles) rootOf.set(p.id, p.merged_into ?? p.id);
+  }
+  for (const part of inChunks(capabilities, [...rootOf.keys()], { otherParams: types.length })) {
+    const rows = await db
+      .selectFrom('identifiers')
+      .selectAll()
+      .where('profile_id', 'in', part)
+      .where('type', 'in', [...types])
+      .execute();
+    for (const row of rows) out.push({ root: rootOf.get(row.profile_id)!, record: toRecord(row) });
+  }
+  return out;
+}
+
+/** The stored identifiers among `keys` (`type:value`), each with the current profile it belongs to. */
+export async function identifiersByKey(db: Db, keys: readonly string[]): Promise<RootedIdentifier[]> {
+  const out: RootedIdentifier[] = [];
+  for (const part of inChunks(capabilitiesOf(db), keys)) {
+    const rows = await db
+      .selectFrom('identifiers')
+      .innerJoin('profiles', 'profiles.id', 'identifiers.profile_id')
+      .selectAll('identifiers')
+      .select('profiles.merged_into')
+      .where('identifiers.key', 'in', part)
+      .execute();
+    for (const row of rows) out.push({ root: row.merged_into ?? row.profile_id, record: toRecord(row) });
+  }
+  return out;
+}
+
+/** The keys (`type:value`) of the identifiers these profiles hold themselves (merges not followed). */
+export async function identifierKeysOf(db: Db, profileIds: readonly string[]): Promise<string[]> {
+  const keys: string[] = [];
+  for (const part of inChunks(capabilitiesOf(db), profileIds)) {
+    const rows = await db.selectFrom('identifiers').select('key').where('profile_id', 'in', part).execute();
+    keys.push(...rows.map((r) => r.key));
+  }
+  return keys;
+}
+
+/** How many identifiers of each type these profiles are known by, by profile id; unknown ids are absent. */
+export async function typeCountsOf(db: Db, profileIds: readonly string[]): Promise<Map<string, TypeCounts>> {
+  const counts = new Map<string, TypeCounts>();
+  for (const part of inChunks(capabilitiesOf(db), profileIds)) {
+    const rows = await db
+      .selectFrom('profiles')
+      .select(['id', 'counts_json'])
+      .where('id', 'in', part)
+      .execute();
+    for (const row of rows) counts.set(row.id, JSON.parse(row.counts_json) as TypeCounts);
+  }
+  return counts;
+}
+
+/**
+ * The profile each id stands for today, following `merged_into` (an id not merged, or unknown, stands for
+ * itself). The merged profiles are read in one query (an index range), cheaper than looking the ids of a
+ * month's sends and orders up in chunks.
+ */
+export async function rootsOf(db: Db, ids: Iterable<string>): Promise<Map<string, string>> {
+  const parent = new Map<string, string>();
+  const merged = await db
+    .selectFrom('profiles')
+    .select(['id', 'merged_into'])
+    .where('merged_into', '>', '')
+    .execute();
+  for (const row of merged) parent.set(row.id, row.merged_into!);
+  const roots = new Map<string, string>();
+  for (const id of ids) {
+    let root = id;
+    for (let hops = 0; parent.get(root) && hops < 64; hops++) root = parent.get(root)!;
+    roots.set(id, root);
+  }
+  return roots;
 }

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
-import { readStoredEvent } from '../event-log/event-log.ts';
+import { readStoredEvent, storedEvents } from '../event-log/event-log.ts';
 import type { Database } from '../store/schema.ts';
 import { parseIdentifierKey } from './identifiers.ts';
 import { profileGroup } from './profile-group.ts';
@@ -83,11 +83,11 @@ export async function buildProfileView(
     .execute();
   let timelineQuery = db
     .selectFrom('profile_events')
-    .innerJoin('events', 'events.seq', 'profile_events.event_seq')
-    .selectAll('events')
+    .innerJoin(storedEvents(db).as('e'), 'e.seq', 'profile_events.event_seq')
+    .selectAll('e')
     .where('profile_events.profile_id', 'in', group)
-    .orderBy('events.event_time', 'desc')
-    .orderBy('events.seq', 'desc');
+    .orderBy('e.event_time', 'desc')
+    .orderBy('e.seq', 'desc');
   if (options.timelineLimit !== undefined) timelineQuery = timelineQuery.limit(options.timelineLimit);
   const events = (await timelineQuery.execute()).map(readStoredEvent);
 

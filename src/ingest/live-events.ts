@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { trackingAllowed } from '../consent/tracking-gate.ts';
 import type { Database } from '../store/schema.ts';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
-import { readStoredEvent } from '../event-log/event-log.ts';
+import { anonymousCountsByKind, newestEvents } from '../event-log/event-log.ts';
 
 /** What the tracking gate did with a stored event (events it only counted never reach the log). */
 export type GateOutcome =
@@ -54,22 +54,13 @@ function gateOf(event: CanonicalEvent): GateOutcome {
 
 /** The newest stored events (oldest first within the page), for the dashboard's live view. */
 export async function liveEvents(db: Kysely<Database>, query: LiveEventQuery): Promise<LiveEvent[]> {
-  let q = db
-    .selectFrom('events')
-    .select(['seq', 'id', 'idempotency_key', 'kind', 'source', 'event_time', 'received_at', 'body_json'])
-    .orderBy('seq', 'desc')
-    .limit(query.limit);
-  if (query.after !== undefined) q = q.where('seq', '>', query.after);
-  if (query.source) q = q.where('source', '=', query.source);
-  if (query.kind) q = q.where('kind', '=', query.kind);
-  const rows = await q.execute();
-  return rows.reverse().map((row) => {
-    const event = readStoredEvent(row);
+  const newest = await newestEvents(db, query);
+  return newest.reverse().map(({ seq, event }) => {
     const ids: Record<string, string> = {};
     for (const [type, value] of Object.entries(event.ids))
       if (typeof value === 'string') ids[type] = query.reveal ? value : maskIdentifier(type, value);
     return {
-      seq: Number(row.seq),
+      seq,
       id: event.id,
       source: event.source,
       kind: event.kind,
@@ -84,12 +75,5 @@ export async function liveEvents(db: Kysely<Database>, query: LiveEventQuery): P
 
 /** Storefront events counted without identifiers (no tracking consent) per kind, on one UTC day. */
 export async function countedOnly(db: Kysely<Database>, day: string): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom('anonymous_counts')
-    .select(['kind', 'count'])
-    .where('day', '=', day)
-    .execute();
-  const byKind = new Map<string, number>();
-  for (const row of rows) byKind.set(row.kind, (byKind.get(row.kind) ?? 0) + Number(row.count));
-  return Object.fromEntries(byKind);
+  return Object.fromEntries(await anonymousCountsByKind(db, day, day));
 }

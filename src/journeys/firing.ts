@@ -6,6 +6,7 @@ import { resolveJurisdiction } from '../consent/jurisdiction.ts';
 import { decide, type ConsentSettings, type Decision } from '../consent/policy.ts';
 import type { IdentifierRecord, TypeCounts } from '../identity/identity-graph.ts';
 import { DEVICE_TYPES } from '../identity/identifiers.ts';
+import { identifiersByKey, identifiersOfProfiles, typeCountsOf } from '../identity/identity-repository.ts';
 import { chooseRecipient, type RecipientChoice } from '../identity/recipient.ts';
 import type { LineItem } from '../event-log/canonical-event.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
@@ -13,7 +14,7 @@ import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import { orderedId } from '../store/ordered-id.ts';
 import { itemsOf, recoveryUrlOf, type Journey, type JourneyStage, type Windows } from './journey.ts';
-import { CONTACT_IDENTIFIERS, loadContacts, loadPurchases, type Purchase } from './journey-repository.ts';
+import { CONTACT_IDENTIFIERS, loadPurchases, type Purchase } from './journey-repository.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -123,7 +124,7 @@ export class FiringSession {
       this.#contacts.set(root, new Map());
       this.#purchases.set(root, []);
     }
-    for (const { root, record } of await loadContacts(db, roots))
+    for (const { root, record } of await identifiersOfProfiles(db, roots, CONTACT_IDENTIFIERS))
       this.#contacts.get(root)?.set(record.key, record);
     for (const purchase of await loadPurchases(db, roots))
       this.#purchases.get(purchase.profileId)?.push(purchase);
@@ -143,14 +144,7 @@ export class FiringSession {
         .execute();
       for (const row of rows) this.#usedCaps.add(row.cap_key);
     }
-    for (const part of inChunks(capabilities, roots)) {
-      const rows = await db
-        .selectFrom('profiles')
-        .select(['id', 'counts_json'])
-        .where('id', 'in', part)
-        .execute();
-      for (const row of rows) this.#counts.set(row.id, JSON.parse(row.counts_json) as TypeCounts);
-    }
+    for (const [id, counts] of await typeCountsOf(db, roots)) this.#counts.set(id, counts);
     for (const part of inChunks(capabilities, roots, { otherParams: 1 })) {
       const rows = await db
         .selectFrom('triggers')
@@ -165,34 +159,11 @@ export class FiringSession {
       ...(j.state.assertedEmail ? [`email:${j.state.assertedEmail}`] : []),
       ...(j.state.assertedPhone ? [`phone:${j.state.assertedPhone}`] : []),
     ]);
-    for (const part of inChunks(
-      capabilities,
+    for (const asserted of await identifiersByKey(
+      db,
       assertedKeys.filter((k) => !this.#asserted.has(k)),
-    )) {
-      const rows = await db
-        .selectFrom('identifiers')
-        .innerJoin('profiles', 'profiles.id', 'identifiers.profile_id')
-        .selectAll('identifiers')
-        .select('profiles.merged_into')
-        .where('identifiers.key', 'in', part)
-        .execute();
-      for (const row of rows) {
-        this.#asserted.set(row.key, {
-          root: row.merged_into ?? row.profile_id,
-          record: {
-            key: row.key,
-            type: row.type,
-            value: row.value,
-            profileId: row.profile_id,
-            firstSeen: row.first_seen,
-            lastSeen: row.last_seen,
-            linkedAt: row.linked_at,
-            confirmedAt: row.confirmed_at,
-            status: row.status,
-          },
-        });
-      }
-    }
+    ))
+      this.#asserted.set(asserted.record.key, asserted);
     const contactKeys = [...this.#contacts.values()].flatMap((m) => [...m.keys()]);
     await this.consent.load(db, [
       ...contactKeys,

@@ -1,5 +1,4 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { IdentifierRecord } from '../identity/identity-graph.ts';
 import { BulkWriter } from '../store/bulk-writer.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
@@ -196,53 +195,6 @@ export async function savePurchases(
 
 /** Identifiers a trigger addresses or names the shopper by. */
 export const CONTACT_IDENTIFIERS = ['email', 'phone', 'customerId', 'kx'] as const;
-
-/** Contact identifiers of these (current) profiles, including profiles merged into them. */
-export async function loadContacts(
-  db: Db,
-  roots: readonly string[],
-): Promise<{ root: string; record: IdentifierRecord }[]> {
-  const out: { root: string; record: IdentifierRecord }[] = [];
-  // The profiles first, then their identifiers: two index lookups. One join with the OR in it lets
-  // PostgreSQL's planner scan every identifier.
-  const capabilities = capabilitiesOf(db);
-  const rootOf = new Map<string, string>();
-  for (const part of inChunks(capabilities, roots, { perValue: 2 })) {
-    const profiles = await db
-      .selectFrom('profiles')
-      .select(['id', 'merged_into'])
-      .where((eb) => eb.or([eb('id', 'in', part), eb('merged_into', 'in', part)]))
-      .execute();
-    for (const p of profiles) rootOf.set(p.id, p.merged_into ?? p.id);
-  }
-  for (const part of inChunks(capabilities, [...rootOf.keys()], {
-    otherParams: CONTACT_IDENTIFIERS.length,
-  })) {
-    const rows = await db
-      .selectFrom('identifiers')
-      .selectAll()
-      .where('profile_id', 'in', part)
-      .where('type', 'in', [...CONTACT_IDENTIFIERS])
-      .execute();
-    for (const row of rows) {
-      out.push({
-        root: rootOf.get(row.profile_id)!,
-        record: {
-          key: row.key,
-          type: row.type,
-          value: row.value,
-          profileId: row.profile_id,
-          firstSeen: row.first_seen,
-          lastSeen: row.last_seen,
-          linkedAt: row.linked_at,
-          confirmedAt: row.confirmed_at,
-          status: row.status,
-        },
-      });
-    }
-  }
-  return out;
-}
 
 /** The earliest due time of an open journey, or Infinity. */
 export async function nextDueAt(db: Db): Promise<number> {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
+import { consentRecordsById } from '../consent/consent-records.ts';
 import { ISO_FORMAT, parseIsoTime } from '../runtime/iso-time.ts';
 import { apiError } from '../http/errors/api-error.ts';
 import { queryParams } from '../http/body/query-params.ts';
@@ -116,19 +117,7 @@ export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { s
 /** "Why was this sent (or not)": each channel's decision with the ledger records it rests on. */
 export async function explainDecisions(db: Kysely<Database>, trigger: TriggerBody) {
   const ids = [...new Set([...trigger.decisions.email.recordIds, ...trigger.decisions.sms.recordIds])];
-  const rows = ids.length
-    ? await db
-        .selectFrom('consent_ledger')
-        .select(['record_id', 'position', 'hash', 'record_json'])
-        .where('record_id', 'in', ids)
-        .execute()
-    : [];
-  const records = new Map(
-    rows.map((r) => [
-      r.record_id,
-      { position: r.position, hash: r.hash, ...(JSON.parse(r.record_json) as object) },
-    ]),
-  );
+  const records = await consentRecordsById(db, ids);
   const explain = (channel: 'email' | 'sms') => ({
     decision: trigger.decisions[channel],
     recipient: trigger.recipient[channel === 'sms' ? 'phone' : 'email'],

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { readStoredEvent } from '../event-log/event-log.ts';
+import { eventsAfter, firstReceivedAfter, lastSeq } from '../event-log/event-log.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Database } from '../store/schema.ts';
@@ -55,23 +55,9 @@ export async function processorBacklog(
     .where('name', '=', PROCESSOR_CURSOR)
     .executeTakeFirst();
   const position = cursor?.position ?? 0;
-  const head = await db
-    .selectFrom('events')
-    .select((eb) => eb.fn.max<number | string | null>('seq').as('seq'))
-    .executeTakeFirst();
-  if (head?.seq == null || Number(head.seq) <= Number(position))
-    return { behind: 0, oldestReceivedAt: undefined };
-  const oldest = await db
-    .selectFrom('events')
-    .select('received_at')
-    .where('seq', '>', position)
-    .orderBy('seq')
-    .limit(1)
-    .executeTakeFirst();
-  return {
-    behind: Number(head.seq) - Number(position),
-    oldestReceivedAt: oldest === undefined ? undefined : Number(oldest.received_at),
-  };
+  const head = await lastSeq(db);
+  if (head === undefined || head <= Number(position)) return { behind: 0, oldestReceivedAt: undefined };
+  return { behind: head - Number(position), oldestReceivedAt: await firstReceivedAfter(db, position) };
 }
 
 /** The processor's position, read inside the statement that reads the log after it. */
@@ -119,15 +105,8 @@ export class EventProcessor<E> {
     return this.deps.store.db
       .transaction()
       .execute(async (trx): Promise<{ count: number; more: boolean; units: Committable[] }> => {
-        const rows = await trx
-          .selectFrom('events')
-          .selectAll()
-          .where('seq', '>', afterCursor)
-          .orderBy('seq')
-          .limit(limit)
-          .execute();
-        if (rows.length === 0) return { count: 0, more: false, units: [] };
-        const events = rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
+        const events = await eventsAfter(trx, afterCursor, limit);
+        if (events.length === 0) return { count: 0, more: false, units: [] };
         const commandAt = events.findIndex((e) => this.#commands.some((c) => c.handles(e.event)));
         if (commandAt === 0) {
           const { seq, event } = events[0]!;
@@ -139,7 +118,7 @@ export class EventProcessor<E> {
         const batch = commandAt === -1 ? events : events.slice(0, commandAt);
         const units = await this.#processEvents(trx, batch);
         await this.#advance(trx, batch.at(-1)!.seq);
-        return { count: batch.length, more: commandAt !== -1 || rows.length === limit, units };
+        return { count: batch.length, more: commandAt !== -1 || events.length === limit, units };
       })
       .then(
         (result) => {
@@ -167,14 +146,7 @@ export class EventProcessor<E> {
    * may only fire up to just before it: that event could be the purchase that cancels them.
    */
   async pendingSince(): Promise<number | undefined> {
-    const row = await this.deps.store.db
-      .selectFrom('events')
-      .select('received_at')
-      .where('seq', '>', afterCursor)
-      .orderBy('seq')
-      .limit(1)
-      .executeTakeFirst();
-    return row?.received_at;
+    return firstReceivedAfter(this.deps.store.db, afterCursor);
   }
 
   /** Processes until the log is drained; returns the number of events processed. */

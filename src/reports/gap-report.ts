@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import { anonymousCountsByKind } from '../event-log/event-log.ts';
 import { addAmounts } from '../event-log/money.ts';
+import { rootsOf } from '../identity/identity-repository.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
 import { purchasesBetween } from '../journeys/purchases-between.ts';
 import { suppressedJourneys } from '../journeys/suppressed-journeys.ts';
@@ -49,27 +51,6 @@ function credit(revenue: AttributedRevenue, value: string | null, currency: stri
   const key = currency ?? 'unknown';
   const before = Object.hasOwn(revenue.byCurrency, key) ? revenue.byCurrency[key]! : '0';
   revenue.byCurrency[key] = addAmounts(before, value);
-}
-
-/**
- * Follows `merged_into` to today's profile for every id given. The merged profiles are read in one query
- * (an index range), cheaper than looking the ids of a month's sends and orders up in chunks.
- */
-async function rootsOf(db: Kysely<Database>, ids: Iterable<string>): Promise<Map<string, string>> {
-  const parent = new Map<string, string>();
-  const merged = await db
-    .selectFrom('profiles')
-    .select(['id', 'merged_into'])
-    .where('merged_into', '>', '')
-    .execute();
-  for (const row of merged) parent.set(row.id, row.merged_into!);
-  const roots = new Map<string, string>();
-  for (const id of ids) {
-    let root = id;
-    for (let hops = 0; parent.get(root) && hops < 64; hops++) root = parent.get(root)!;
-    roots.set(id, root);
-  }
-  return roots;
 }
 
 /**
@@ -133,16 +114,9 @@ async function assemble(db: Kysely<Database>, options: GapReportOptions, gapDays
   const suppressed = await suppressedJourneys(db, from, to);
 
   const untracked = { events: 0, byKind: {} as Record<string, number> };
-  const counts = await db
-    .selectFrom('anonymous_counts')
-    .select(['kind', (eb) => eb.fn.sum<number>('count').as('n')])
-    .where('day', '>=', dayOf(from))
-    .where('day', '<=', dayOf(to - 1))
-    .groupBy('kind')
-    .execute();
-  for (const row of counts) {
-    untracked.byKind[row.kind] = Number(row.n);
-    untracked.events += Number(row.n);
+  for (const [kind, n] of await anonymousCountsByKind(db, dayOf(from), dayOf(to - 1))) {
+    untracked.byKind[kind] = n;
+    untracked.events += n;
   }
 
   return {
