@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-schema.ts';
 import { deleteExpiredExports, eraseExports } from '../identity/data-exports.ts';
 import { Eraser, type ErasureStep } from '../identity/erasure.ts';
+import { eraseWebhookDeliveries } from '../ingest/shopify/webhook-erasure.ts';
 import { dataRequestCommand, eraseCommand } from '../identity/identity-commands.ts';
 import type { IdentityRules } from '../identity/identity-graph.ts';
 import { IdentityResolver, type ResolvedEvent } from '../identity/identity-resolver.ts';
@@ -101,6 +102,7 @@ export function createEngine(deps: EngineDeps): Engine {
     eraseConsent,
     eraseDeliveries(destinations),
     eraseExports,
+    eraseWebhookDeliveries,
   ];
   const profileSections: Record<string, ProfileSection> = {
     consents: consentSection,

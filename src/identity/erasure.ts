@@ -135,7 +135,6 @@ async function eraseIdentity(trx: Trx, scope: ErasureScope): Promise<Record<stri
       'identity_decisions',
       'identifiers',
       'profiles',
-      'webhook_deliveries',
     ] as const) {
       counts[table] = Number((await trx.deleteFrom(table).executeTakeFirst()).numDeletedRows);
     }

@@ -88,6 +88,7 @@ describe('layers of src/', () => {
       new Set([
         'config',
         'identity',
+        'ingest',
         'pipeline',
         'journeys',
         'consent',

@@ -42,16 +42,24 @@ function sourceFiles(): string[] {
     .map((name) => path.join(SRC, name));
 }
 
-/** Tables a file names in a query builder call or in raw SQL (a `sql` template). */
+/** A query whose table is a variable (`trx.deleteFrom(table)`), not a literal nor a view's call. */
+const DYNAMIC_TABLE =
+  /\.(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin)\(\s*[A-Za-z_$][\w$]*\s*[),]/;
+
+/**
+ * Tables a file names in a query builder call or in raw SQL (a `sql` template). Where a file queries a
+ * table held in a variable, every table it names in quotes counts as queried.
+ */
 function tablesQueriedIn(text: string): Set<string> {
   const named = new Set<string>();
+  const dynamic = DYNAMIC_TABLE.test(text);
   const rawSql = [...text.matchAll(/\bsql`([^`]*)`/g)].map((m) => m[1]!).join('\n');
   for (const table of TABLES) {
     const builder = new RegExp(
       String.raw`\.(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin)\(\s*'${table}(?:\s+as\s+\w+)?'`,
     );
     const raw = new RegExp(String.raw`\b(?:from|into|update|join)\s+${table}\b`, 'i');
-    if (builder.test(text) || raw.test(rawSql)) named.add(table);
+    if (builder.test(text) || raw.test(rawSql) || (dynamic && text.includes(`'${table}'`))) named.add(table);
   }
   return named;
 }
@@ -84,5 +92,13 @@ describe('tables and their owners', () => {
     expect(tablesQueriedIn('sql`delete from purchases where at < ${t}`')).toEqual(new Set(['purchases']));
     expect(tablesQueriedIn(`db.selectFrom('triggers_view')`)).toEqual(new Set());
     expect(tablesQueriedIn('/** A token from Events Manager. */')).toEqual(new Set());
+    expect(
+      tablesQueriedIn(
+        `for (const table of ['scans', 'leases'] as const) await trx.deleteFrom(table).execute();`,
+      ),
+    ).toEqual(new Set(['scans', 'leases']));
+    expect(tablesQueriedIn(`db.selectFrom(firedTriggers(db).as('t')).where('stage', '=', 'cart')`)).toEqual(
+      new Set(),
+    );
   });
 });

@@ -169,8 +169,11 @@ describeEachDialect('data-subject rights', (dialect) => {
     await t.engine.processor.drain();
     expect(await countEvents(store)).toBe(0);
     expect(await store.db.selectFrom('identifiers').selectAll().execute()).toEqual([]);
+    expect(await store.db.selectFrom('webhook_deliveries').selectAll().execute()).toEqual([]);
     const [receipt] = await store.db.selectFrom('erasure_receipts').selectAll().execute();
     expect(receipt!.source).toBe('shopify:shop/redact');
+    const { counts } = JSON.parse(receipt!.counts_json) as { counts: Record<string, number> };
+    expect(counts.webhook_deliveries).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps processing after a shop/redact: a shopper who comes afterwards is recognised and their journey fires', async () => {
