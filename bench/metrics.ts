@@ -9,7 +9,7 @@ import { PROCESSOR_CURSOR, processorBacklog } from '../src/pipeline/event-proces
 import { Metrics } from '../src/runtime/metrics.ts';
 import { readDatabaseFigures } from '../src/app/metrics-routes.ts';
 import { migrateToLatest } from '../src/store/migrator.ts';
-import type { Database } from '../src/store/schema.ts';
+import type { Database, DeliveryStatus } from '../src/store/schema.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { postgresDatabase, sqliteDatabase, type BenchDatabase } from './support/databases.ts';
 import { startReclaimServer } from './support/processes.ts';
@@ -108,11 +108,11 @@ async function seed(store: Store, now: number): Promise<{ journeys: number; deli
     (trx, rows) => trx.insertInto('journeys').values(rows).execute(),
   );
   const deliveries = Math.floor(EVENTS / 20) * 2;
-  await insertAll(
+  await insertAll<Database['deliveries']>(
     store,
     deliveries,
     (i) => {
-      const status =
+      const status: DeliveryStatus =
         i % 1000 === 0 ? 'dead' : i % 250 === 0 ? 'pending' : i % 7 === 0 ? 'skipped' : 'delivered';
       const destination = i % 2 === 0 ? 'klaviyo' : 'meta';
       return {

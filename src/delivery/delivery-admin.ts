@@ -4,14 +4,24 @@ import { firedTriggers } from '../journeys/trigger-repository.ts';
 import type { TriggerDetail } from '../journeys/trigger-routes.ts';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
-import type { Database } from '../store/schema.ts';
+import type { Database, DeliveryStatus } from '../store/schema.ts';
 import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
 import { AttemptCounts, emptySummary } from './attempt-counts.ts';
 import { DestinationStates } from './destination-states.ts';
 import { deliveryId } from './outbox.ts';
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'skipped', 'dead', 'dropped'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export type { DeliveryStatus };
+export const DELIVERY_STATUSES = [
+  'pending',
+  'delivered',
+  'skipped',
+  'dead',
+  'dropped',
+] as const satisfies readonly DeliveryStatus[];
+
+/** Whether an operator's filter value is one of `values` (a status, a kind). */
+export const isOneOf = <T extends string>(values: readonly T[], value: string): value is T =>
+  (values as readonly string[]).includes(value);
 
 /** One delivery as operators see it (never the payload: it can name the shopper). */
 export function showDelivery(row: Database['deliveries']) {
@@ -36,7 +46,7 @@ export function showDelivery(row: Database['deliveries']) {
 export interface DeliveryFilter {
   status?: DeliveryStatus;
   destination?: string;
-  kind?: string;
+  kind?: DeliveryKind;
   limit?: number;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { DeliveryKind, RateLimit } from '../destinations/kit/destination.ts';
+import { DELIVERY_KINDS, type DeliveryKind, type RateLimit } from '../destinations/kit/destination.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../http/errors/api-error.ts';
 import { queryParams } from '../http/body/query-params.ts';
@@ -7,10 +7,10 @@ import type { Store } from '../store/store.ts';
 import {
   DELIVERY_STATUSES,
   destinationOverview,
+  isOneOf,
   dropDeliveries,
   listDeliveries,
   retryDeliveries,
-  type DeliveryStatus,
 } from './delivery-admin.ts';
 import { DestinationStates } from './destination-states.ts';
 
@@ -35,21 +35,24 @@ export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = (app, o
   app.get('/admin/v1/deliveries', async (req) => {
     const param = queryParams(req);
     const status = param('status');
-    if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status))
+    if (status !== undefined && !isOneOf(DELIVERY_STATUSES, status))
       throw apiError(
         'RECLAIM_ERR_BAD_REQUEST',
         `status must be one of ${DELIVERY_STATUSES.join(', ')}`,
         'status',
       );
+    const kind = param('kind');
+    if (kind !== undefined && !isOneOf(DELIVERY_KINDS, kind))
+      throw apiError('RECLAIM_ERR_BAD_REQUEST', `kind must be one of ${DELIVERY_KINDS.join(', ')}`, 'kind');
     const given = param('limit');
     const limit = given === undefined ? 100 : Number(given);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
       throw apiError('RECLAIM_ERR_BAD_REQUEST', 'limit must be an integer from 1 to 10000', 'limit');
     return {
       deliveries: await listDeliveries(store.db, {
-        status: status as DeliveryStatus | undefined,
+        status,
         destination: param('destination'),
-        kind: param('kind'),
+        kind,
         limit,
       }),
     };

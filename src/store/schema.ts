@@ -322,17 +322,20 @@ export type Serial = Generated<number>;
  * The delivery outbox: one row per destination and thing to send (an abandonment trigger, a conversion,
  * a deletion request), written in the transaction that produced it and settled by the delivery workers.
  */
+/** What a delivery carries: a trigger, a conversion, an erasure request or a subscription change. */
+export type DeliveryKind = 'abandonment' | 'conversion' | 'erasure' | 'subscription';
+/** Where a delivery stands: waiting (or retrying), delivered, skipped by the send-time check, dead-lettered, dropped. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'skipped' | 'dead' | 'dropped';
+
 export interface DeliveryTable {
   /** `<destination>:<kind>:<subject id>`: enqueueing the same thing twice is a no-op. */
   id: string;
   destination: string;
-  /** `abandonment`, `conversion`, `erasure`, `subscription`. */
-  kind: string;
+  kind: DeliveryKind;
   /** The trigger id, event id or erasure request it carries. */
   subject_id: string;
   profile_id: string | null;
-  /** `pending`, `delivered`, `skipped` (no channel allowed), `dead` (dead-lettered), `dropped` (by an operator). */
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   created_at: number;
   updated_at: number;

@@ -369,6 +369,13 @@ describeEachDialect('delivery to Klaviyo, Meta and GA4', (dialect) => {
     const bad = await t.app.inject({ method: 'GET', url: '/admin/v1/deliveries?status=lost', headers: auth });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('RECLAIM_ERR_BAD_REQUEST');
+    const badKind = await t.app.inject({
+      method: 'GET',
+      url: '/admin/v1/deliveries?kind=refund',
+      headers: auth,
+    });
+    expect(badKind.statusCode).toBe(400);
+    expect(badKind.json().error.path).toBe('kind');
     const missing = await t.app.inject({
       method: 'POST',
       url: '/admin/v1/deliveries/nope/retry',

@@ -9,6 +9,7 @@ import { openStore, type Store } from '../../src/store/store.ts';
 import { buildTestApp, testConfig } from '../support/app.ts';
 import { cli } from '../support/cli.ts';
 import { ADMIN_TOKEN, scenarioEnv } from '../support/shop.ts';
+import type { DeliveryStatus } from '../../src/store/schema.ts';
 
 const FROM = '2026-11-01';
 const TO = '2026-11-30';
@@ -16,7 +17,7 @@ const TO = '2026-11-30';
 /** Triggers Reclaim fired (and Klaviyo accepted, or not) in the store, as the delivery loop leaves them. */
 async function seedTriggers(
   store: Store,
-  rows: { stage: 'browse' | 'cart' | 'checkout'; firedAt: string; status: string }[],
+  rows: { stage: 'browse' | 'cart' | 'checkout'; firedAt: string; status: DeliveryStatus }[],
 ) {
   let n = 0;
   for (const row of rows) {

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/runtime/logger.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 import { buildApp } from '../../src/app/build-app.ts';
 import { readDatabaseFigures } from '../../src/app/metrics-routes.ts';
+import type { Database, DeliveryStatus } from '../../src/store/schema.ts';
 import type { Store } from '../../src/store/store.ts';
 import { testConfig } from '../support/app.ts';
 import { describeEachDialect } from '../support/dialects.ts';
@@ -70,7 +71,7 @@ async function seed(store: Store): Promise<void> {
       journey('j5', 'purchased', null),
     ])
     .execute();
-  const delivery = (n: number, destination: string, status: string) => ({
+  const delivery = (n: number, destination: string, status: DeliveryStatus): Database['deliveries'] => ({
     id: `${destination}:abandonment:tr-${n}`,
     destination,
     kind: 'abandonment',

@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/store.ts';
 import { KlaviyoStandIn } from '../../src/stand-ins/klaviyo-stand-in.ts';
 import { RECLAIM_BIN } from './process.ts';
 import { until } from './wait.ts';
+import type { DeliveryStatus } from '../../src/store/schema.ts';
 
 /** Cart adds an hour old, one per shopper: every journey is due as soon as a worker processes it. */
 export function abandonedCarts(shoppers: number, now: number, tag = 'kill-delivery'): CanonicalEvent[] {
@@ -40,7 +41,7 @@ export function abandonedCarts(shoppers: number, now: number, tag = 'kill-delive
 export async function countRows(
   store: Store,
   table: 'triggers' | 'deliveries',
-  where?: { status: string },
+  where?: { status: DeliveryStatus },
 ): Promise<number> {
   let query = store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
   if (where) query = query.where('status', '=', where.status);

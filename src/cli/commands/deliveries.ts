@@ -1,11 +1,12 @@
 import {
   DELIVERY_STATUSES,
   destinationOverview,
+  isOneOf,
   dropDeliveries,
   listDeliveries,
   retryDeliveries,
-  type DeliveryStatus,
 } from '../../delivery/delivery-admin.ts';
+import { DELIVERY_KINDS } from '../../destinations/kit/destination.ts';
 import { DestinationStates } from '../../delivery/destination-states.ts';
 import { enabledDestinations, sendLimits } from '../../destinations/registry.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';
@@ -24,7 +25,7 @@ export const deliveriesCommand: Command = {
   name: 'deliveries',
   summary: 'List, retry or drop deliveries; show and resume destinations',
   help: `Usage: reclaim deliveries list [--status pending|delivered|skipped|dead|dropped]
-                                [--destination NAME] [--kind abandonment|conversion|erasure]
+                                [--destination NAME] [--kind abandonment|conversion|erasure|subscription]
                                 [--limit N] [--json]
        reclaim deliveries retry ID... | --all-dead [--destination NAME]
        reclaim deliveries drop ID...
@@ -46,15 +47,18 @@ Exits 1 when retry, drop or resume changed nothing.`,
     switch (action) {
       case 'list': {
         const status = values.status;
-        if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status))
+        if (status !== undefined && !isOneOf(DELIVERY_STATUSES, status))
           throw new UsageError(`--status must be one of ${DELIVERY_STATUSES.join(', ')}`);
+        const kind = values.kind;
+        if (kind !== undefined && !isOneOf(DELIVERY_KINDS, kind))
+          throw new UsageError(`--kind must be one of ${DELIVERY_KINDS.join(', ')}`);
         const limit = values.limit === undefined ? 100 : Number(values.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
         return withRuntime(ctx, async ({ store }) => {
           const rows = await listDeliveries(store.db, {
-            status: status as DeliveryStatus | undefined,
+            status,
             destination: values.destination,
-            kind: values.kind,
+            kind,
             limit,
           });
           if (values.json) ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

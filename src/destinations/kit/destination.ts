@@ -7,7 +7,14 @@ import type { TriggerBody } from '../../journeys/firing.ts';
 import type { ErrorClassifier, PartnerRequest } from './partner-request.ts';
 
 /** What the outbox carries to destinations. */
-export type DeliveryKind = 'abandonment' | 'conversion' | 'erasure' | 'subscription';
+import type { DeliveryKind } from '../../store/schema.ts';
+export type { DeliveryKind };
+export const DELIVERY_KINDS = [
+  'abandonment',
+  'conversion',
+  'erasure',
+  'subscription',
+] as const satisfies readonly DeliveryKind[];
 
 /**
  * An abandonment trigger as it leaves: consent checked again at send time, so a withdrawal that arrived
