@@ -6,7 +6,7 @@ import type { CanonicalEvent } from '../event-log/canonical-event.ts';
 import type { Kysely, Transaction } from 'kysely';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
-import type { Database } from '../store/schema.ts';
+import type { Database, StatePermission } from '../store/schema.ts';
 import {
   ConsentLedger,
   type LedgerHead,
@@ -39,7 +39,6 @@ export interface ConsentStageSettings {
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
-type StatePermission = 'email' | 'sms' | 'tracking';
 type AnyState = EmailState | SmsState | TrackingState;
 
 /**
@@ -50,7 +49,8 @@ type AnyState = EmailState | SmsState | TrackingState;
 export class ConsentStateView {
   readonly #states = new Map<string, AnyState>();
   readonly #loaded = new Set<string>();
-  readonly dirty = new Set<string>();
+  /** States set since the last save, by `permission|key`. */
+  readonly dirty = new Map<string, { permission: StatePermission; key: string }>();
 
   /** Subject keys loaded or set so far. */
   get size(): number {
@@ -79,7 +79,7 @@ export class ConsentStateView {
   set(permission: StatePermission, key: string, state: AnyState): void {
     this.#states.set(`${permission}|${key}`, state);
     this.#loaded.add(key);
-    this.dirty.add(`${permission}|${key}`);
+    this.dirty.set(`${permission}|${key}`, { permission, key });
   }
 
   /** Tracking state merged over several devices: the latest banner decision, the first GPC signal. */
@@ -95,15 +95,12 @@ export class ConsentStateView {
   }
 
   rows(now: number): Database['consent_states'][] {
-    return [...this.dirty].map((id) => {
-      const [permission, ...rest] = id.split('|');
-      return {
-        subject_key: rest.join('|'),
-        permission: permission!,
-        state_json: JSON.stringify(this.#states.get(id)),
-        updated_at: now,
-      };
-    });
+    return [...this.dirty].map(([id, { permission, key }]) => ({
+      subject_key: key,
+      permission,
+      state_json: JSON.stringify(this.#states.get(id)),
+      updated_at: now,
+    }));
   }
 }
 

@@ -142,10 +142,12 @@ export interface ConsentSubjectIndexTable {
 }
 
 /** The current consent state per subject and permission, derived from the ledger. */
+/** What a consent state is about: marketing by email, by SMS, or tracking in the browser. */
+export type StatePermission = 'email' | 'sms' | 'tracking';
+
 export interface ConsentStateTable {
   subject_key: string;
-  /** `email`, `sms`, `tracking`. */
-  permission: string;
+  permission: StatePermission;
   state_json: string;
   updated_at: number;
 }
