@@ -118,23 +118,38 @@ export interface Purchase {
   currency: string | null;
 }
 
+const toPurchase = (r: Database['purchases']): Purchase => ({
+  orderKey: r.order_key,
+  profileId: r.profile_id,
+  at: r.at,
+  checkoutToken: r.checkout_token,
+  cartToken: r.cart_token,
+  value: r.value,
+  currency: r.currency,
+});
+
 export async function loadPurchases(db: Db, profileIds: readonly string[]): Promise<Purchase[]> {
   const out: Purchase[] = [];
   for (const part of inChunks(capabilitiesOf(db), profileIds)) {
     const rows = await db.selectFrom('purchases').selectAll().where('profile_id', 'in', part).execute();
-    out.push(
-      ...rows.map((r) => ({
-        orderKey: r.order_key,
-        profileId: r.profile_id,
-        at: r.at,
-        checkoutToken: r.checkout_token,
-        cartToken: r.cart_token,
-        value: r.value,
-        currency: r.currency,
-      })),
-    );
+    out.push(...rows.map(toPurchase));
   }
   return out;
+}
+
+/**
+ * The purchases recorded at a time in `(after, until]` (event time, ms), earliest first. An order can be
+ * here twice, once by its checkout and once by its order webhook (`orderKey` differs, `checkoutToken` not).
+ */
+export async function purchasesBetween(db: Db, after: number, until: number): Promise<Purchase[]> {
+  const rows = await db
+    .selectFrom('purchases')
+    .selectAll()
+    .where('at', '>', after)
+    .where('at', '<=', until)
+    .orderBy('at')
+    .execute();
+  return rows.map(toPurchase);
 }
 
 /**

@@ -3,7 +3,7 @@ import { anonymousCountsByKind } from '../event-log/event-log.ts';
 import { addAmounts } from '../event-log/money.ts';
 import { rootsOf } from '../identity/identity-repository.ts';
 import { STAGES, type JourneyStage } from '../journeys/journey.ts';
-import { purchasesBetween } from '../journeys/purchases-between.ts';
+import { purchasesBetween } from '../journeys/journey-repository.ts';
 import { suppressedJourneys } from '../journeys/suppressed-journeys.ts';
 import type { Database } from '../store/schema.ts';
 import { GapDayCache } from './gap-day-cache.ts';
