@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
 import { capabilitiesOf } from '../store/capabilities.ts';
 import { inChunks } from '../store/in-chunks.ts';
-import type { Database } from '../store/schema.ts';
+import type { Database, DeliveryStatus } from '../store/schema.ts';
 
 /** Where one abandonment delivery of a trigger (to one destination) stands. */
 export interface AbandonmentDelivery {
-  /** `pending`, `delivered`, `skipped`, `dead` or `dropped`. */
-  status: string;
+  status: DeliveryStatus;
   /** What came of it, as stored (JSON text: `withheld` holds a skipped send's reasons); null before any. */
   outcomeJson: string | null;
 }

@@ -29,8 +29,7 @@ async function countTriggers(db: Kysely<Database>, from: number, to: number, day
   if (from >= to) return;
   for (const row of await triggerCountsByDay(db, from, to)) {
     const day = days.get(row.day);
-    const stage = STAGES.find((s) => s === row.stage);
-    if (day && stage) day[stage] += row.count;
+    if (day) day[row.stage] += row.count;
   }
 }
 

@@ -141,10 +141,10 @@ export interface ConsentSubjectIndexTable {
   record_id: string;
 }
 
-/** The current consent state per subject and permission, derived from the ledger. */
 /** What a consent state is about: marketing by email, by SMS, or tracking in the browser. */
 export type StatePermission = 'email' | 'sms' | 'tracking';
 
+/** The current consent state per subject and permission, derived from the ledger. */
 export interface ConsentStateTable {
   subject_key: string;
   permission: StatePermission;
@@ -320,15 +320,15 @@ export interface LeaseTable {
 
 export type Serial = Generated<number>;
 
-/**
- * The delivery outbox: one row per destination and thing to send (an abandonment trigger, a conversion,
- * a deletion request), written in the transaction that produced it and settled by the delivery workers.
- */
 /** What a delivery carries: a trigger, a conversion, an erasure request or a subscription change. */
 export type DeliveryKind = 'abandonment' | 'conversion' | 'erasure' | 'subscription';
 /** Where a delivery stands: waiting (or retrying), delivered, skipped by the send-time check, dead-lettered, dropped. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'skipped' | 'dead' | 'dropped';
 
+/**
+ * The delivery outbox: one row per destination and thing to send (an abandonment trigger, a conversion,
+ * a deletion request), written in the transaction that produced it and settled by the delivery workers.
+ */
 export interface DeliveryTable {
   /** `<destination>:<kind>:<subject id>`: enqueueing the same thing twice is a no-op. */
   id: string;

@@ -4,11 +4,11 @@ import type { LegalBasis } from '../../consent/consent-state.ts';
 import type { SubscriptionChange } from '../../consent/subscription-change.ts';
 import type { LineItem } from '../../event-log/canonical-event.ts';
 import type { TriggerBody } from '../../journeys/firing.ts';
+import type { DeliveryKind } from '../../store/schema.ts';
 import type { ErrorClassifier, PartnerRequest } from './partner-request.ts';
 
-/** What the outbox carries to destinations. */
-import type { DeliveryKind } from '../../store/schema.ts';
 export type { DeliveryKind };
+/** What the outbox carries to destinations. */
 export const DELIVERY_KINDS = [
   'abandonment',
   'conversion',
