@@ -19,10 +19,6 @@ export const DELIVERY_STATUSES = [
   'dropped',
 ] as const satisfies readonly DeliveryStatus[];
 
-/** Whether an operator's filter value is one of `values` (a status, a kind). */
-export const isOneOf = <T extends string>(values: readonly T[], value: string): value is T =>
-  (values as readonly string[]).includes(value);
-
 /** One delivery as operators see it (never the payload: it can name the shopper). */
 export function showDelivery(row: Database['deliveries']) {
   const time = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

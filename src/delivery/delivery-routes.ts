@@ -2,12 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { DELIVERY_KINDS, type DeliveryKind, type RateLimit } from '../destinations/kit/destination.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../http/errors/api-error.ts';
-import { queryParams } from '../http/body/query-params.ts';
+import { oneOf, queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
 import {
   DELIVERY_STATUSES,
   destinationOverview,
-  isOneOf,
   dropDeliveries,
   listDeliveries,
   retryDeliveries,
@@ -34,16 +33,8 @@ export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = (app, o
 
   app.get('/admin/v1/deliveries', async (req) => {
     const param = queryParams(req);
-    const status = param('status');
-    if (status !== undefined && !isOneOf(DELIVERY_STATUSES, status))
-      throw apiError(
-        'RECLAIM_ERR_BAD_REQUEST',
-        `status must be one of ${DELIVERY_STATUSES.join(', ')}`,
-        'status',
-      );
-    const kind = param('kind');
-    if (kind !== undefined && !isOneOf(DELIVERY_KINDS, kind))
-      throw apiError('RECLAIM_ERR_BAD_REQUEST', `kind must be one of ${DELIVERY_KINDS.join(', ')}`, 'kind');
+    const status = oneOf('status', param('status'), DELIVERY_STATUSES);
+    const kind = oneOf('kind', param('kind'), DELIVERY_KINDS);
     const given = param('limit');
     const limit = given === undefined ? 100 : Number(given);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)

@@ -3,11 +3,11 @@ import type { Kysely } from 'kysely';
 import { consentRecordsById } from '../consent/consent-records.ts';
 import { ISO_FORMAT, parseIsoTime } from '../runtime/iso-time.ts';
 import { apiError } from '../http/errors/api-error.ts';
-import { queryParams } from '../http/body/query-params.ts';
+import { oneOf, queryParams } from '../http/body/query-params.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { TriggerBody } from './firing.ts';
-import { STAGES, type JourneyStage } from './journey.ts';
+import { STAGES } from './journey.ts';
 
 /** Another module's view of a trigger (its deliveries), merged into the listing and the detail. */
 export type TriggerDetail = (
@@ -60,18 +60,13 @@ export function summarize(trigger: TriggerBody) {
   };
 }
 
-const isStage = (value: string): value is JourneyStage => (STAGES as readonly string[]).includes(value);
-
 /** `GET /admin/v1/triggers` and `GET /admin/v1/triggers/{id}` (the full trigger and the ledger records behind its decisions). */
 export const triggerRoutes: FastifyPluginAsync<TriggerRoutesOptions> = (app, { store, details }) => {
   app.get('/admin/v1/triggers', async (req) => {
     const param = queryParams(req);
     const from = parseTime(param('from'), 'from');
     const to = parseTime(param('to'), 'to');
-    const stage = param('stage');
-    if (stage !== undefined && !isStage(stage)) {
-      throw apiError('RECLAIM_ERR_BAD_REQUEST', `stage must be one of ${STAGES.join(', ')}`, 'stage');
-    }
+    const stage = oneOf('stage', param('stage'), STAGES);
     const given = param('limit');
     const limit = given === undefined ? 500 : Number(given);
     if (!Number.isInteger(limit) || limit < 1 || limit > 5000)

@@ -1,14 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../http/errors/api-error.ts';
-import { queryParams } from '../http/body/query-params.ts';
+import { oneOf, queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
-import {
-  ACCURACY_REASONS,
-  accuracyReport,
-  type AccuracyReason,
-  type ConversionDestination,
-} from './accuracy-report.ts';
+import { ACCURACY_REASONS, accuracyReport, type ConversionDestination } from './accuracy-report.ts';
 import { gapReport } from './gap-report.ts';
 import { reportPeriod } from './report-period.ts';
 import { stageDays } from './stage-days.ts';
@@ -50,13 +45,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = (app, optio
         `destination must be one of ${names.join(', ')}`,
         'destination',
       );
-    const reason = param('reason');
-    if (reason !== undefined && !(ACCURACY_REASONS as readonly string[]).includes(reason))
-      throw apiError(
-        'RECLAIM_ERR_BAD_REQUEST',
-        `reason must be one of ${ACCURACY_REASONS.join(', ')}`,
-        'reason',
-      );
+    const reason = oneOf('reason', param('reason'), ACCURACY_REASONS);
     const offset = integer(param('offset'), 0);
     if (offset === undefined || offset < 0)
       throw apiError('RECLAIM_ERR_BAD_REQUEST', 'offset must be a whole number from 0', 'offset');
@@ -67,7 +56,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = (app, optio
       ...period,
       destinations: options.conversionDestinations,
       destination,
-      reason: reason as AccuracyReason | undefined,
+      reason,
       offset,
       limit,
     });

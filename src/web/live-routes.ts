@@ -3,7 +3,7 @@ import { EVENT_KINDS, EVENT_SOURCES } from '../event-log/canonical-event.ts';
 import { countedOnly, liveEvents } from '../ingest/live-events.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { apiError } from '../http/errors/api-error.ts';
-import { queryParams } from '../http/body/query-params.ts';
+import { oneOf, queryParams } from '../http/body/query-params.ts';
 import type { Store } from '../store/store.ts';
 import type { RefusalFeed } from './refusal-feed.ts';
 
@@ -29,16 +29,8 @@ const whole = (value: string | undefined, name: string, min: number, max: number
 export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = (app, { store, clock, refusals }) => {
   app.get('/admin/v1/events/live', async (req) => {
     const param = queryParams(req);
-    const source = param('source') || undefined;
-    if (source !== undefined && !(EVENT_SOURCES as readonly string[]).includes(source))
-      throw apiError(
-        'RECLAIM_ERR_BAD_REQUEST',
-        `source must be one of ${EVENT_SOURCES.join(', ')}`,
-        'source',
-      );
-    const kind = param('kind') || undefined;
-    if (kind !== undefined && !(EVENT_KINDS as readonly string[]).includes(kind))
-      throw apiError('RECLAIM_ERR_BAD_REQUEST', `kind must be one of ${EVENT_KINDS.join(', ')}`, 'kind');
+    const source = oneOf('source', param('source') || undefined, EVENT_SOURCES);
+    const kind = oneOf('kind', param('kind') || undefined, EVENT_KINDS);
     const reveal = param('reveal');
     if (reveal !== undefined && reveal !== 'true' && reveal !== 'false')
       throw apiError('RECLAIM_ERR_BAD_REQUEST', 'reveal must be true or false', 'reveal');

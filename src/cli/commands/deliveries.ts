@@ -1,12 +1,12 @@
 import {
   DELIVERY_STATUSES,
   destinationOverview,
-  isOneOf,
   dropDeliveries,
   listDeliveries,
   retryDeliveries,
 } from '../../delivery/delivery-admin.ts';
 import { DELIVERY_KINDS } from '../../destinations/kit/destination.ts';
+import { isOneOf } from '../../http/body/query-params.ts';
 import { DestinationStates } from '../../delivery/destination-states.ts';
 import { enabledDestinations, sendLimits } from '../../destinations/registry.ts';
 import { EXIT, parseOptions, UsageError, type Command } from '../command.ts';

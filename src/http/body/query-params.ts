@@ -14,3 +14,17 @@ export function queryParams(req: FastifyRequest): (name: string) => string | und
     throw apiError('RECLAIM_ERR_BAD_REQUEST', `give ${name} at most once`, name);
   };
 }
+
+/** Whether `value` is one of `values` (a status, a kind, a stage). */
+export const isOneOf = <T extends string>(values: readonly T[], value: string): value is T =>
+  (values as readonly string[]).includes(value);
+
+/** A query parameter's `value` when absent or one of `allowed`; anything else is refused with 400. */
+export function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined || isOneOf(allowed, value)) return value;
+  throw apiError('RECLAIM_ERR_BAD_REQUEST', `${name} must be one of ${allowed.join(', ')}`, name);
+}
