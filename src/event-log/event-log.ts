@@ -164,29 +164,27 @@ export async function lastStoredFrom(
 }
 
 /** Orders stored with an event time in `[from, to)`, oldest first, each with its position in the log. */
-export async function orderEvents(
-  db: Kysely<Database>,
-  from: number,
-  to: number,
-): Promise<{ seq: number; event: CanonicalEvent }[]> {
-  const rows = await db
-    .selectFrom('events')
-    .select(['seq', 'id', 'idempotency_key', 'kind', 'source', 'event_time', 'received_at', 'body_json'])
+export async function orderEvents(db: Kysely<Database>, from: number, to: number): Promise<LoggedEvent[]> {
+  const rows = await storedEvents(db)
     .where('kind', '=', 'order_completed')
     .where('event_time', '>=', from)
     .where('event_time', '<', to)
     .orderBy('event_time')
     .orderBy('seq')
     .execute();
-  return rows.map((row) => ({
-    seq: Number(row.seq),
-    event: readStoredEvent({
-      ...row,
-      event_time: Number(row.event_time),
-      received_at: Number(row.received_at),
-    }),
-  }));
+  return rows.map(toLogged);
 }
+
+/** An event as read from the log: its sequence number and its canonical form. */
+export interface LoggedEvent {
+  seq: number;
+  event: CanonicalEvent;
+}
+
+const toLogged = (row: Selectable<Database['events']>): LoggedEvent => ({
+  seq: row.seq,
+  event: readStoredEvent(row),
+});
 
 /**
  * The log's rows with every column of a stored event (`readStoredEvent` reads them): the select another
@@ -209,15 +207,9 @@ export async function eventsAfter(
   db: Kysely<Database>,
   position: LogPosition,
   limit: number,
-): Promise<{ seq: number; event: CanonicalEvent }[]> {
-  const rows = await db
-    .selectFrom('events')
-    .selectAll()
-    .where('seq', '>', position)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({ seq: row.seq, event: readStoredEvent(row) }));
+): Promise<LoggedEvent[]> {
+  const rows = await storedEvents(db).where('seq', '>', position).orderBy('seq').limit(limit).execute();
+  return rows.map(toLogged);
 }
 
 /** Receive time (epoch ms) of the first event after `position`, or undefined when none follows it. */
@@ -254,16 +246,13 @@ export interface NewestEventsFilter {
 }
 
 /** The newest stored events that pass `filter`, newest first, each with its sequence number. */
-export async function newestEvents(
-  db: Kysely<Database>,
-  filter: NewestEventsFilter,
-): Promise<{ seq: number; event: CanonicalEvent }[]> {
+export async function newestEvents(db: Kysely<Database>, filter: NewestEventsFilter): Promise<LoggedEvent[]> {
   let q = storedEvents(db).orderBy('seq', 'desc').limit(filter.limit);
   if (filter.after !== undefined) q = q.where('seq', '>', filter.after);
   if (filter.source) q = q.where('source', '=', filter.source);
   if (filter.kind) q = q.where('kind', '=', filter.kind);
   const rows = await q.execute();
-  return rows.map((row) => ({ seq: Number(row.seq), event: readStoredEvent(row) }));
+  return rows.map(toLogged);
 }
 
 /**

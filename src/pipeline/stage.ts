@@ -1,13 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { CanonicalEvent } from '../event-log/canonical-event.ts';
+import type { LoggedEvent } from '../event-log/event-log.ts';
 import type { Database } from '../store/schema.ts';
 import type { BatchContext } from './batch-context.ts';
 
-/** An event as read from the log: its sequence number and its canonical form. */
-export interface LoggedEvent {
-  seq: number;
-  event: CanonicalEvent;
-}
+export type { LoggedEvent };
 
 /**
  * One stage's work on one batch, opened by `Stage.begin`: `apply` runs per event in log order and only
