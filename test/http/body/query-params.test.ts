@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { queryParams } from '../../../src/http/body/query-params.ts';
+import { oneOf, queryParams } from '../../../src/http/body/query-params.ts';
 import { ApiError } from '../../../src/http/errors/api-error.ts';
+import { refusal as refusalOf } from '../../support/refusal.ts';
 
 const params = (query: unknown) => queryParams({ query } as FastifyRequest);
 
@@ -36,5 +37,38 @@ describe('queryParams', () => {
       },
     });
     expect((refusal as ApiError).status).toBe(400);
+  });
+});
+
+describe('oneOf', () => {
+  const STATUSES = ['pending', 'delivered'] as const;
+
+  it('passes a listed value and an absent one through', () => {
+    expect(oneOf('status', 'pending', STATUSES)).toBe('pending');
+    expect(oneOf('status', undefined, STATUSES)).toBeUndefined();
+  });
+
+  it('refuses anything else with 400 naming the parameter and the values allowed', () => {
+    for (const hostile of [
+      '',
+      'Pending',
+      'constructor',
+      '__proto__',
+      'toString',
+      'x'.repeat(100_000),
+      'pending ',
+    ]) {
+      expect(refusalOf(() => oneOf('status', hostile, STATUSES))).toBe('RECLAIM_ERR_BAD_REQUEST');
+    }
+    try {
+      oneOf('status', 'lost', STATUSES);
+    } catch (error) {
+      expect((error as ApiError).toBody().error).toEqual({
+        code: 'RECLAIM_ERR_BAD_REQUEST',
+        message: 'status must be one of pending, delivered',
+        path: 'status',
+      });
+    }
+    expect.assertions(8);
   });
 });
